@@ -1,14 +1,19 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! The Sigma engine: parse rules (detection, correlation, filters), map log sources and fields
+//! onto events, compile everything into one matching plan and evaluate events against it.
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+pub mod yaml;
+pub mod loader;
+pub mod rule;
+pub mod pattern;
+pub mod modifier;
+pub mod condition;
+pub mod mapping;
+pub mod compile;
+pub mod expr;
+pub mod eval;
+pub mod correlation;
+pub mod engine;
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+pub use engine::{Engine, RuleInfo, Scratch, Unsupported};
+pub use loader::{load_rule_paths, LoadedRules, RuleError};
+pub use mapping::Mapping;

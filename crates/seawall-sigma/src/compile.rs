@@ -1,0 +1,309 @@
+//! Turns a parsed detection rule into [`Expr`] trees, one per log-source variant.
+
+use std::collections::HashMap;
+
+use crate::condition::{ident_matches, parse_condition, Cond};
+use crate::expr::{Expr, Matcher, Slot};
+use crate::mapping::{Mapping, SourceVariant};
+use crate::modifier::{parse_field_spec, transform, Modifier, Working};
+use crate::pattern::{SigmaString, StrPattern};
+use crate::rule::{CmpOp, Detection};
+use crate::yaml::Yaml;
+
+/// Field paths interned to slots, shared by all rules.
+#[derive(Debug, Default)]
+pub struct FieldTable {
+    pub paths: Vec<Vec<Vec<String>>>,
+    index: HashMap<Vec<String>, Slot>,
+}
+
+impl FieldTable {
+    pub fn intern(&mut self, paths: Vec<String>) -> Slot {
+        if let Some(&s) = self.index.get(&paths) {
+            return s;
+        }
+        let slot = self.paths.len() as Slot;
+        self.paths.push(paths.iter().map(|p| p.split('.').map(str::to_string).collect()).collect());
+        self.index.insert(paths, slot);
+        slot
+    }
+}
+
+/// Why a rule compiled but cannot be fully honoured.
+#[derive(Debug, Clone)]
+pub enum Problem {
+    /// The rule is wrong; it is not loaded.
+    Error(String),
+    /// A feature this engine cannot evaluate here; the rule is loaded, the part never matches.
+    Unsupported(String),
+}
+
+pub struct Compiler<'a> {
+    pub mapping: &'a Mapping,
+    pub fields: &'a mut FieldTable,
+    pub unsupported: Vec<String>,
+}
+
+impl Compiler<'_> {
+    fn slot(&mut self, variant: &SourceVariant, field: &str) -> Slot {
+        let name = variant.rename.get(field).map(String::as_str).unwrap_or(field);
+        let paths = self.mapping.paths_for(name);
+        self.fields.intern(paths)
+    }
+
+    /// Compiles a detection under one variant: the detection's condition(s) AND the variant's
+    /// own conditions.
+    pub fn compile(&mut self, det: &Detection, variant: &SourceVariant) -> Result<Expr, String> {
+        let mut searches: Vec<(&str, Expr)> = Vec::with_capacity(det.searches.len());
+        for (name, body) in &det.searches {
+            let e = self.search(body, variant).map_err(|e| format!("search '{name}': {e}"))?;
+            searches.push((name.as_str(), e));
+        }
+        let mut conds = Vec::new();
+        for c in &det.conditions {
+            let parsed = parse_condition(c)?;
+            conds.push(resolve(&parsed, &searches)?);
+        }
+        let mut all = vec![Expr::or(conds)];
+        for (field, values) in &variant.conditions {
+            let slot = self.slot(variant, field);
+            let mut pats = Vec::new();
+            for v in values {
+                let text = v.scalar_text().ok_or("mapping condition values must be scalars")?;
+                pats.push(StrPattern::compile(&SigmaString::literal(&text), false));
+            }
+            all.insert(0, Expr::Field(slot, Matcher::Str(pats)));
+        }
+        Ok(Expr::and(all))
+    }
+
+    /// A search identifier's body: a map (AND), a list of maps (OR), or keywords.
+    fn search(&mut self, body: &Yaml, variant: &SourceVariant) -> Result<Expr, String> {
+        match body {
+            Yaml::Map(items) => self.map_search(items, variant),
+            Yaml::Seq(items) => {
+                let mut alts = Vec::new();
+                let mut keywords = Vec::new();
+                for i in items {
+                    match i {
+                        Yaml::Map(m) => alts.push(self.map_search(m, variant)?),
+                        Yaml::Seq(_) => return Err("nested lists are not allowed in a search".into()),
+                        scalar => keywords.push(scalar.clone()),
+                    }
+                }
+                if !keywords.is_empty() {
+                    alts.push(self.keyword(&keywords, &[])?);
+                }
+                if alts.is_empty() {
+                    return Err("empty search".into());
+                }
+                Ok(Expr::or(alts))
+            }
+            Yaml::Null => Err("empty search".into()),
+            scalar => self.keyword(std::slice::from_ref(scalar), &[]),
+        }
+    }
+
+    fn map_search(&mut self, items: &[(String, Yaml)], variant: &SourceVariant) -> Result<Expr, String> {
+        if items.is_empty() {
+            return Err("empty search map".into());
+        }
+        let mut parts = Vec::with_capacity(items.len());
+        for (spec, value) in items {
+            let (field, mods) = parse_field_spec(spec)?;
+            let values: Vec<Yaml> = match value {
+                Yaml::Seq(v) => v.clone(),
+                Yaml::Map(_) => return Err(format!("'{spec}': a value cannot be a map")),
+                other => vec![other.clone()],
+            };
+            if field.is_empty() {
+                parts.push(self.keyword(&values, &mods)?);
+                continue;
+            }
+            let slot = self.slot(variant, &field);
+            parts.push(self.field_condition(slot, &mods, &values, variant).map_err(|e| format!("'{spec}': {e}"))?);
+        }
+        Ok(Expr::and(parts))
+    }
+
+    fn keyword(&mut self, values: &[Yaml], mods: &[Modifier]) -> Result<Expr, String> {
+        let ms = self.value_matchers(mods, values, None)?;
+        let all = mods.contains(&Modifier::All);
+        let exprs: Vec<Expr> = ms.into_iter().map(Expr::Keyword).collect();
+        Ok(if all { Expr::and(exprs) } else { Expr::or(exprs) })
+    }
+
+    fn field_condition(&mut self, slot: Slot, mods: &[Modifier], values: &[Yaml], variant: &SourceVariant) -> Result<Expr, String> {
+        if mods.contains(&Modifier::Exists) {
+            let [Yaml::Bool(b)] = values else { return Err("'exists' needs a single true or false".into()) };
+            return Ok(Expr::Field(slot, Matcher::Exists(*b)));
+        }
+        if values.is_empty() {
+            return Err("empty value list".into());
+        }
+        let all = mods.contains(&Modifier::All);
+        let matchers = self.value_matchers(mods, values, Some(variant))?;
+        let exprs: Vec<Expr> = matchers.into_iter().map(|m| Expr::Field(slot, m)).collect();
+        let combined = if all && exprs.len() > 1 { Expr::And(exprs) } else { Expr::or(exprs) };
+        Ok(if mods.contains(&Modifier::Neq) { Expr::Not(Box::new(combined)) } else { combined })
+    }
+
+    /// One matcher per value, except that plain string alternatives are merged into one.
+    /// With `all`, each value stays separate so they can be ANDed.
+    fn value_matchers(&mut self, mods: &[Modifier], values: &[Yaml], variant: Option<&SourceVariant>) -> Result<Vec<Matcher>, String> {
+        let has = |m: Modifier| mods.contains(&m);
+        let all = has(Modifier::All);
+        let cased = has(Modifier::Cased);
+        let mut out: Vec<Matcher> = Vec::new();
+        let mut merged: Vec<StrPattern> = Vec::new();
+        let time_part = mods.iter().copied().find(|m| m.is_time_part());
+        let num_op = mods.iter().find_map(|m| match m {
+            Modifier::Lt => Some(CmpOp::Lt),
+            Modifier::Lte => Some(CmpOp::Lte),
+            Modifier::Gt => Some(CmpOp::Gt),
+            Modifier::Gte => Some(CmpOp::Gte),
+            _ => None,
+        });
+        for v in values {
+            if let Yaml::Null = v {
+                out.push(Matcher::Null);
+                continue;
+            }
+            if has(Modifier::FieldRef) {
+                let name = v.scalar_text().ok_or("fieldref needs a field name")?;
+                let variant = variant.ok_or("fieldref needs a field, not a keyword")?;
+                let other = self.slot(variant, &name);
+                out.push(Matcher::FieldRef { other, cased });
+                continue;
+            }
+            if let Some(part) = time_part {
+                let n = number(v).ok_or("time modifiers need a number")?;
+                out.push(Matcher::TimePart { part, op: num_op.unwrap_or(CmpOp::Eq), value: n });
+                continue;
+            }
+            if let Some(op) = num_op {
+                let n = number(v).ok_or("numeric modifiers need a number")?;
+                out.push(Matcher::Num(op, n));
+                continue;
+            }
+            if has(Modifier::Cidr) {
+                let text = v.scalar_text().ok_or("cidr needs a network")?;
+                let net = parse_cidr(&text).ok_or_else(|| format!("'{text}' is not a CIDR network"))?;
+                out.push(Matcher::Cidr(net));
+                continue;
+            }
+            if has(Modifier::Re) {
+                let text = v.as_str().ok_or("re needs a string")?;
+                let mut flags = String::new();
+                if has(Modifier::ReI) {
+                    flags.push('i');
+                }
+                if has(Modifier::ReM) {
+                    flags.push('m');
+                }
+                if has(Modifier::ReS) {
+                    flags.push('s');
+                }
+                let src = if flags.is_empty() { text.to_string() } else { format!("(?{flags}){text}") };
+                let re = regex::RegexBuilder::new(&src)
+                    .size_limit(64 << 20)
+                    .build()
+                    .map_err(|e| format!("bad regular expression: {}", e.to_string().lines().last().unwrap_or("")))?;
+                out.push(Matcher::Regex(re));
+                continue;
+            }
+            if [Modifier::ReI, Modifier::ReM, Modifier::ReS].iter().any(|m| has(*m)) {
+                return Err("the i, m and s modifiers need 're'".into());
+            }
+            // String matching, with value transformations applied in the order written.
+            let text = match v {
+                Yaml::Str(s) => s.clone(),
+                other => other.scalar_text().ok_or("a value must be a scalar")?,
+            };
+            let initial: Vec<SigmaString> = if has(Modifier::Expand) {
+                self.expand(&text)?
+            } else if matches!(v, Yaml::Str(_)) {
+                vec![SigmaString::parse(&text)]
+            } else {
+                vec![SigmaString::literal(&text)]
+            };
+            let mut working: Vec<Working> = initial.into_iter().map(Working::Text).collect();
+            for m in mods {
+                working = transform(working, *m)?;
+            }
+            let pats: Vec<StrPattern> = working.into_iter().map(|w| StrPattern::compile(&w.into_sigma(), cased)).collect();
+            if all {
+                out.push(if cased { Matcher::StrCased(pats) } else { Matcher::Str(pats) });
+            } else {
+                merged.extend(pats);
+            }
+        }
+        if !merged.is_empty() {
+            out.push(if cased { Matcher::StrCased(merged) } else { Matcher::Str(merged) });
+        }
+        Ok(out)
+    }
+
+    fn expand(&mut self, text: &str) -> Result<Vec<SigmaString>, String> {
+        let mut results = vec![String::new()];
+        let mut rest = text;
+        while let Some(start) = rest.find('%') {
+            let Some(len) = rest[start + 1..].find('%') else { break };
+            let name = &rest[start + 1..start + 1 + len];
+            let Some(values) = self.mapping.placeholders.get(name) else {
+                self.unsupported.push(format!("placeholder '%{name}%' has no values in the mapping (expand modifier)"));
+                return Ok(vec![]);
+            };
+            let prefix = &rest[..start];
+            results = results
+                .into_iter()
+                .flat_map(|r| values.iter().map(move |v| format!("{r}{prefix}{v}")))
+                .collect();
+            rest = &rest[start + len + 2..];
+        }
+        Ok(results.into_iter().map(|r| SigmaString::parse(&format!("{r}{rest}"))).collect())
+    }
+}
+
+fn number(v: &Yaml) -> Option<f64> {
+    match v {
+        Yaml::Int(i) => Some(*i as f64),
+        Yaml::Float(f) => Some(*f),
+        Yaml::Str(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// Parses `10.0.0.0/8`, `fe80::/10`, or a bare address (a host network).
+pub fn parse_cidr(s: &str) -> Option<ipnet::IpNet> {
+    let s = s.trim();
+    if let Ok(n) = s.parse::<ipnet::IpNet>() {
+        return Some(n.trunc());
+    }
+    s.parse::<std::net::IpAddr>().ok().map(ipnet::IpNet::from)
+}
+
+/// Replaces identifiers in a condition with the compiled searches.
+fn resolve(c: &Cond, searches: &[(&str, Expr)]) -> Result<Expr, String> {
+    Ok(match c {
+        Cond::And(items) => Expr::And(items.iter().map(|i| resolve(i, searches)).collect::<Result<_, _>>()?),
+        Cond::Or(items) => Expr::Or(items.iter().map(|i| resolve(i, searches)).collect::<Result<_, _>>()?),
+        Cond::Not(inner) => Expr::Not(Box::new(resolve(inner, searches)?)),
+        Cond::Ident(name) => searches
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, e)| e.clone())
+            .ok_or_else(|| format!("condition refers to '{name}', which is not defined in detection"))?,
+        Cond::OneOf(pat) | Cond::AllOf(pat) => {
+            let hits: Vec<Expr> = searches.iter().filter(|(n, _)| ident_matches(pat, n)).map(|(_, e)| e.clone()).collect();
+            if hits.is_empty() {
+                return Err(format!("'{pat}' in the condition matches no search identifier"));
+            }
+            if matches!(c, Cond::OneOf(_)) {
+                Expr::or(hits)
+            } else {
+                Expr::and(hits)
+            }
+        }
+    })
+}

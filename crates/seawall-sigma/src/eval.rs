@@ -1,0 +1,214 @@
+//! Evaluates compiled expressions against one event, resolving each field once.
+
+use std::borrow::Cow;
+
+use seawall_core::Value;
+
+use crate::compile::FieldTable;
+use crate::expr::{Expr, Matcher, Slot};
+use crate::modifier::Modifier;
+use crate::pattern::fold;
+
+/// Per-event state: resolved fields and their folded text, computed on first use.
+pub struct EventCtx<'e, 't> {
+    root: &'e Value,
+    table: &'t FieldTable,
+    cache: Vec<(Slot, Option<&'e Value>, Option<Cow<'e, str>>)>,
+    leaves: Option<Vec<Cow<'e, str>>>,
+}
+
+impl<'e, 't> EventCtx<'e, 't> {
+    pub fn new(root: &'e Value, table: &'t FieldTable) -> Self {
+        EventCtx { root, table, cache: Vec::with_capacity(16), leaves: None }
+    }
+
+    fn position(&mut self, slot: Slot) -> usize {
+        if let Some(i) = self.cache.iter().position(|(s, _, _)| *s == slot) {
+            return i;
+        }
+        let mut found = None;
+        for path in &self.table.paths[slot as usize] {
+            if let Some(v) = resolve(self.root, path) {
+                found = Some(unwrap_text(v));
+                break;
+            }
+        }
+        let folded = match found {
+            Some(Value::String(s)) => Some(fold(s)),
+            _ => None,
+        };
+        self.cache.push((slot, found, folded));
+        self.cache.len() - 1
+    }
+
+    pub fn get(&mut self, slot: Slot) -> Option<&'e Value> {
+        let i = self.position(slot);
+        self.cache[i].1
+    }
+
+    pub fn eval(&mut self, e: &Expr) -> bool {
+        match e {
+            Expr::And(items) => items.iter().all(|i| self.eval(i)),
+            Expr::Or(items) => items.iter().any(|i| self.eval(i)),
+            Expr::Not(inner) => !self.eval(inner),
+            Expr::Const(b) => *b,
+            Expr::Field(slot, m) => self.field(*slot, m),
+            Expr::Keyword(m) => self.keyword(m),
+        }
+    }
+
+    fn field(&mut self, slot: Slot, m: &Matcher) -> bool {
+        let i = self.position(slot);
+        let value = self.cache[i].1;
+        match m {
+            Matcher::Exists(want) => value.is_some() == *want,
+            Matcher::Null => matches!(value, None | Some(Value::Null)),
+            Matcher::Str(pats) => {
+                if let Some(f) = &self.cache[i].2 {
+                    return pats.iter().any(|p| p.matches(f));
+                }
+                let Some(v) = value else { return false };
+                any_scalar(v, &mut |s| {
+                    let f = fold(s);
+                    pats.iter().any(|p| p.matches(&f))
+                })
+            }
+            Matcher::FieldRef { other, cased } => {
+                let Some(v) = value else { return false };
+                let Some(o) = self.get(*other) else { return false };
+                let (a, b) = (scalar_text(v), scalar_text(o));
+                match (a, b) {
+                    (Some(a), Some(b)) if *cased => a == b,
+                    (Some(a), Some(b)) => fold(&a) == fold(&b),
+                    _ => false,
+                }
+            }
+            other => match value {
+                Some(v) => match_value(v, other),
+                None => false,
+            },
+        }
+    }
+
+    fn keyword(&mut self, m: &Matcher) -> bool {
+        if self.leaves.is_none() {
+            let mut leaves = Vec::new();
+            collect_leaves(self.root, &mut leaves);
+            self.leaves = Some(leaves);
+        }
+        let leaves = self.leaves.as_deref().unwrap_or(&[]);
+        match m {
+            Matcher::Str(pats) => leaves.iter().any(|l| {
+                let f = fold(l);
+                pats.iter().any(|p| p.matches(&f))
+            }),
+            Matcher::StrCased(pats) => leaves.iter().any(|l| pats.iter().any(|p| p.matches(l))),
+            Matcher::Regex(re) => leaves.iter().any(|l| re.is_match(l)),
+            _ => false,
+        }
+    }
+}
+
+/// Values matched directly (no folding cache needed).
+fn match_value(v: &Value, m: &Matcher) -> bool {
+    match m {
+        Matcher::StrCased(pats) => any_scalar(v, &mut |s| pats.iter().any(|p| p.matches(s))),
+        Matcher::Regex(re) => any_scalar(v, &mut |s| re.is_match(s)),
+        Matcher::Cidr(net) => any_scalar(v, &mut |s| s.trim().parse::<std::net::IpAddr>().is_ok_and(|ip| net.contains(&ip))),
+        Matcher::Num(op, n) => any_scalar(v, &mut |s| as_number(s).is_some_and(|x| op.holds(x, *n))),
+        Matcher::TimePart { part, op, value } => any_scalar(v, &mut |s| time_part(s, *part).is_some_and(|x| op.holds(x, *value))),
+        _ => false,
+    }
+}
+
+fn as_number(s: &str) -> Option<f64> {
+    let t = s.trim();
+    if let Some(hex) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        return u64::from_str_radix(hex, 16).ok().map(|n| n as f64);
+    }
+    t.parse().ok()
+}
+
+fn time_part(s: &str, part: Modifier) -> Option<f64> {
+    let civil = s.trim().replace(' ', "T");
+    let dt: jiff::civil::DateTime = match civil.parse::<jiff::Timestamp>() {
+        Ok(ts) => ts.to_zoned(jiff::tz::TimeZone::UTC).datetime(),
+        Err(_) => civil.parse().ok()?,
+    };
+    Some(match part {
+        Modifier::Minute => dt.minute() as f64,
+        Modifier::Hour => dt.hour() as f64,
+        Modifier::Day => dt.day() as f64,
+        Modifier::Week => dt.date().iso_week_date().week() as f64,
+        Modifier::Month => dt.month() as f64,
+        Modifier::Year => dt.year() as f64,
+        _ => return None,
+    })
+}
+
+/// The `#text` of an XML-derived element that also carries attributes (`EventID` with
+/// `Qualifiers`), else the value itself.
+fn unwrap_text(v: &Value) -> &Value {
+    match v {
+        Value::Object(m) => m.get("#text").unwrap_or(v),
+        _ => v,
+    }
+}
+
+/// Calls `f` on each scalar of a value as text (lists are searched element by element) until
+/// it returns true.
+fn any_scalar(v: &Value, f: &mut dyn FnMut(&str) -> bool) -> bool {
+    match v {
+        Value::String(s) => f(s),
+        Value::Number(n) => f(&n.to_string()),
+        Value::Bool(b) => f(if *b { "true" } else { "false" }),
+        Value::Array(items) => items.iter().any(|i| any_scalar(unwrap_text(i), f)),
+        Value::Object(m) => m.get("#text").is_some_and(|t| any_scalar(t, f)),
+        Value::Null => false,
+    }
+}
+
+fn scalar_text(v: &Value) -> Option<Cow<'_, str>> {
+    match v {
+        Value::String(s) => Some(Cow::Borrowed(s)),
+        Value::Number(n) => Some(Cow::Owned(n.to_string())),
+        Value::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
+        _ => None,
+    }
+}
+
+/// Every scalar leaf of an event as text (keyword searches and the prefilter scan these).
+pub fn collect_leaves<'e>(v: &'e Value, out: &mut Vec<Cow<'e, str>>) {
+    match v {
+        Value::String(s) => out.push(Cow::Borrowed(s)),
+        Value::Number(n) => out.push(Cow::Owned(n.to_string())),
+        Value::Bool(b) => out.push(Cow::Borrowed(if *b { "true" } else { "false" })),
+        Value::Array(items) => items.iter().for_each(|i| collect_leaves(i, out)),
+        Value::Object(m) => m.values().for_each(|i| collect_leaves(i, out)),
+        Value::Null => {}
+    }
+}
+
+/// Resolves pre-split path segments; `*` matches any key, and keys that themselves contain dots
+/// (flattened JSON such as `"process.name"`) are found too.
+pub fn resolve<'e>(v: &'e Value, segs: &[String]) -> Option<&'e Value> {
+    let Some((first, rest)) = segs.split_first() else { return Some(v) };
+    let map = v.as_object()?;
+    if first == "*" {
+        return map.values().find_map(|child| resolve(child, rest));
+    }
+    if let Some(found) = map.get(first.as_str()).and_then(|child| resolve(child, rest)) {
+        return Some(found);
+    }
+    if !rest.is_empty() {
+        let mut key = first.clone();
+        for (i, seg) in rest.iter().enumerate() {
+            key.push('.');
+            key.push_str(seg);
+            if let Some(found) = map.get(key.as_str()).and_then(|child| resolve(child, &rest[i + 1..])) {
+                return Some(found);
+            }
+        }
+    }
+    None
+}

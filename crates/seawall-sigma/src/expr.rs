@@ -1,0 +1,91 @@
+//! The compiled form of a detection: an expression tree over field matchers.
+
+use regex::Regex;
+
+use crate::modifier::Modifier;
+use crate::pattern::StrPattern;
+use crate::rule::CmpOp;
+
+/// Index of a field in the engine's field table (a list of event paths to try).
+pub type Slot = u32;
+
+#[derive(Debug, Clone)]
+pub enum Expr {
+    And(Vec<Expr>),
+    Or(Vec<Expr>),
+    Not(Box<Expr>),
+    Const(bool),
+    /// A matcher applied to one field; true when any value of the field matches.
+    Field(Slot, Matcher),
+    /// A matcher applied to every value of the event (keyword search).
+    Keyword(Matcher),
+}
+
+#[derive(Debug, Clone)]
+pub enum Matcher {
+    /// Any pattern matches the folded value.
+    Str(Vec<StrPattern>),
+    /// Any pattern matches the value as is (`cased`).
+    StrCased(Vec<StrPattern>),
+    Regex(Regex),
+    Cidr(ipnet::IpNet),
+    Num(CmpOp, f64),
+    /// `exists: true/false`.
+    Exists(bool),
+    /// Sigma `null`: the field is missing or null.
+    Null,
+    /// Equal to the value of another field.
+    FieldRef { other: Slot, cased: bool },
+    /// A component of the field's timestamp compared with a number.
+    TimePart { part: Modifier, op: CmpOp, value: f64 },
+}
+
+impl Expr {
+    pub fn and(mut items: Vec<Expr>) -> Expr {
+        if items.len() == 1 {
+            items.remove(0)
+        } else {
+            Expr::And(items)
+        }
+    }
+    pub fn or(mut items: Vec<Expr>) -> Expr {
+        if items.len() == 1 {
+            items.remove(0)
+        } else {
+            Expr::Or(items)
+        }
+    }
+
+    /// Literal texts of which at least one must occur (case-folded) somewhere in an event for
+    /// this expression to be true; `None` when no such set is known.
+    pub fn required_literals(&self) -> Option<Vec<String>> {
+        match self {
+            Expr::Const(false) => Some(vec![]),
+            Expr::Const(true) | Expr::Not(_) => None,
+            Expr::Field(_, m) | Expr::Keyword(m) => m.required_literals(),
+            Expr::Or(items) => {
+                let mut all = Vec::new();
+                for i in items {
+                    all.extend(i.required_literals()?);
+                }
+                Some(all)
+            }
+            Expr::And(items) => items
+                .iter()
+                .filter_map(Expr::required_literals)
+                .max_by_key(|lits| (lits.iter().map(String::len).min().unwrap_or(usize::MAX).min(64), usize::MAX - lits.len())),
+        }
+    }
+}
+
+impl Matcher {
+    fn required_literals(&self) -> Option<Vec<String>> {
+        match self {
+            Matcher::Str(pats) | Matcher::StrCased(pats) => pats
+                .iter()
+                .map(|p| p.required_literal().map(|l| crate::pattern::fold(l).into_owned()))
+                .collect(),
+            _ => None,
+        }
+    }
+}

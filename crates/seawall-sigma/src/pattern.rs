@@ -1,0 +1,300 @@
+//! Sigma string values: wildcards (`*`, `?`) with backslash escapes, and the compiled string
+//! pattern that matches them against event text.
+
+/// One piece of a Sigma string value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tok {
+    Lit(String),
+    /// `*`: any run of characters.
+    Star,
+    /// `?`: exactly one character.
+    One,
+}
+
+/// A parsed Sigma string value.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SigmaString(pub Vec<Tok>);
+
+impl SigmaString {
+    /// Parses wildcards and escapes: `\*`, `\?` and `\\` are literal `*`, `?` and `\`; any other
+    /// backslash is literal.
+    pub fn parse(s: &str) -> SigmaString {
+        let mut toks = Vec::new();
+        let mut lit = String::new();
+        let mut chars = s.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => match chars.peek() {
+                    Some(&n @ ('*' | '?' | '\\')) => {
+                        lit.push(n);
+                        chars.next();
+                    }
+                    _ => lit.push('\\'),
+                },
+                '*' | '?' => {
+                    if !lit.is_empty() {
+                        toks.push(Tok::Lit(std::mem::take(&mut lit)));
+                    }
+                    toks.push(if c == '*' { Tok::Star } else { Tok::One });
+                }
+                _ => lit.push(c),
+            }
+        }
+        if !lit.is_empty() {
+            toks.push(Tok::Lit(lit));
+        }
+        SigmaString(toks)
+    }
+
+    pub fn literal(s: &str) -> SigmaString {
+        if s.is_empty() {
+            SigmaString(vec![])
+        } else {
+            SigmaString(vec![Tok::Lit(s.to_string())])
+        }
+    }
+
+    /// The text when the value has no wildcards.
+    pub fn as_plain(&self) -> Option<String> {
+        let mut out = String::new();
+        for t in &self.0 {
+            match t {
+                Tok::Lit(s) => out.push_str(s),
+                _ => return None,
+            }
+        }
+        Some(out)
+    }
+
+    pub fn starts_with_star(&self) -> bool {
+        matches!(self.0.first(), Some(Tok::Star))
+    }
+    pub fn ends_with_star(&self) -> bool {
+        matches!(self.0.last(), Some(Tok::Star))
+    }
+    pub fn prepend_star(&mut self) {
+        if !self.starts_with_star() {
+            self.0.insert(0, Tok::Star);
+        }
+    }
+    pub fn append_star(&mut self) {
+        if !self.ends_with_star() {
+            self.0.push(Tok::Star);
+        }
+    }
+
+    /// Applies `f` to every literal piece (used by windash and case folding).
+    pub fn map_literals(&self, f: impl Fn(&str) -> String) -> SigmaString {
+        SigmaString(
+            self.0
+                .iter()
+                .map(|t| match t {
+                    Tok::Lit(s) => Tok::Lit(f(s)),
+                    other => other.clone(),
+                })
+                .collect(),
+        )
+    }
+}
+
+/// Case folding used on both sides of case-insensitive comparisons.
+pub fn fold(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.is_ascii() {
+        if s.bytes().any(|b| b.is_ascii_uppercase()) {
+            std::borrow::Cow::Owned(s.to_ascii_lowercase())
+        } else {
+            std::borrow::Cow::Borrowed(s)
+        }
+    } else {
+        std::borrow::Cow::Owned(s.to_lowercase())
+    }
+}
+
+/// A compiled string pattern. Case-insensitive patterns hold folded text and expect folded input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StrPattern {
+    Exact(String),
+    Prefix(String),
+    Suffix(String),
+    Contains(String),
+    /// Literal pieces separated by `*`, no `?`: first piece is a prefix, last a suffix.
+    Pieces { parts: Vec<String>, anchored_start: bool, anchored_end: bool },
+    /// General glob with `?`, matched by characters.
+    Glob(Vec<GlobTok>),
+    /// `*` alone: any value, also empty.
+    Any,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GlobTok {
+    Ch(char),
+    One,
+    Star,
+}
+
+impl StrPattern {
+    pub fn compile(s: &SigmaString, cased: bool) -> StrPattern {
+        let s = if cased { s.clone() } else { s.map_literals(|l| fold(l).into_owned()) };
+        // Merge runs of stars.
+        let mut toks: Vec<Tok> = Vec::with_capacity(s.0.len());
+        for t in s.0 {
+            match (&t, toks.last_mut()) {
+                (Tok::Star, Some(Tok::Star)) => {}
+                (Tok::Lit(l), Some(Tok::Lit(prev))) => prev.push_str(l),
+                _ => toks.push(t),
+            }
+        }
+        if toks.iter().any(|t| *t == Tok::One) {
+            let mut g = Vec::new();
+            for t in toks {
+                match t {
+                    Tok::Lit(l) => g.extend(l.chars().map(GlobTok::Ch)),
+                    Tok::One => g.push(GlobTok::One),
+                    Tok::Star => g.push(GlobTok::Star),
+                }
+            }
+            return StrPattern::Glob(g);
+        }
+        match toks.as_slice() {
+            [] => StrPattern::Exact(String::new()),
+            [Tok::Star] => StrPattern::Any,
+            [Tok::Lit(l)] => StrPattern::Exact(l.clone()),
+            [Tok::Lit(l), Tok::Star] => StrPattern::Prefix(l.clone()),
+            [Tok::Star, Tok::Lit(l)] => StrPattern::Suffix(l.clone()),
+            [Tok::Star, Tok::Lit(l), Tok::Star] => StrPattern::Contains(l.clone()),
+            _ => {
+                let anchored_start = !matches!(toks.first(), Some(Tok::Star));
+                let anchored_end = !matches!(toks.last(), Some(Tok::Star));
+                let parts = toks
+                    .into_iter()
+                    .filter_map(|t| match t {
+                        Tok::Lit(l) => Some(l),
+                        _ => None,
+                    })
+                    .collect();
+                StrPattern::Pieces { parts, anchored_start, anchored_end }
+            }
+        }
+    }
+
+    /// Tests already-folded (or, for cased patterns, original) text.
+    pub fn matches(&self, hay: &str) -> bool {
+        match self {
+            StrPattern::Exact(s) => hay == s,
+            StrPattern::Prefix(s) => hay.starts_with(s.as_str()),
+            StrPattern::Suffix(s) => hay.ends_with(s.as_str()),
+            StrPattern::Contains(s) => memchr::memmem::find(hay.as_bytes(), s.as_bytes()).is_some(),
+            StrPattern::Any => true,
+            StrPattern::Pieces { parts, anchored_start, anchored_end } => pieces_match(parts, *anchored_start, *anchored_end, hay),
+            StrPattern::Glob(g) => glob_match(g, hay),
+        }
+    }
+
+    /// The longest piece of literal text every match must contain, for prefiltering.
+    pub fn required_literal(&self) -> Option<&str> {
+        let s = match self {
+            StrPattern::Exact(s) | StrPattern::Prefix(s) | StrPattern::Suffix(s) | StrPattern::Contains(s) => s.as_str(),
+            StrPattern::Pieces { parts, .. } => parts.iter().max_by_key(|p| p.len())?.as_str(),
+            StrPattern::Glob(_) | StrPattern::Any => return None,
+        };
+        (!s.is_empty()).then_some(s)
+    }
+}
+
+fn pieces_match(parts: &[String], anchored_start: bool, anchored_end: bool, hay: &str) -> bool {
+    let mut rest = hay.as_bytes();
+    let n = parts.len();
+    for (i, p) in parts.iter().enumerate() {
+        let p = p.as_bytes();
+        if i == 0 && anchored_start {
+            if !rest.starts_with(p) {
+                return false;
+            }
+            rest = &rest[p.len()..];
+        } else if i == n - 1 && anchored_end {
+            return rest.len() >= p.len() && rest.ends_with(p);
+        } else {
+            match memchr::memmem::find(rest, p) {
+                Some(pos) => rest = &rest[pos + p.len()..],
+                None => return false,
+            }
+        }
+    }
+    !anchored_end || rest.is_empty()
+}
+
+/// Wildcard match with backtracking to the last star (linear in practice).
+fn glob_match(pat: &[GlobTok], hay: &str) -> bool {
+    let s: Vec<char> = hay.chars().collect();
+    let (mut p, mut i) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    while i < s.len() {
+        match pat.get(p) {
+            Some(GlobTok::Ch(c)) if *c == s[i] => {
+                p += 1;
+                i += 1;
+            }
+            Some(GlobTok::One) => {
+                p += 1;
+                i += 1;
+            }
+            Some(GlobTok::Star) => {
+                star = Some((p, i));
+                p += 1;
+            }
+            _ => match star {
+                Some((sp, si)) => {
+                    p = sp + 1;
+                    i = si + 1;
+                    star = Some((sp, si + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    pat[p.min(pat.len())..].iter().all(|t| *t == GlobTok::Star)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(pat: &str, hay: &str) -> bool {
+        StrPattern::compile(&SigmaString::parse(pat), false).matches(&fold(hay))
+    }
+
+    #[test]
+    fn wildcards_and_case() {
+        assert!(m("*\\cmd.exe", "C:\\Windows\\System32\\CMD.EXE"));
+        assert!(!m("*\\cmd.exe", "C:\\cmd.exe.bak"));
+        assert!(m("adm*", "Administrator"));
+        assert!(m("*pow*shell*", "PowerShell.exe"));
+        assert!(m("a*b*c", "aXbYc"));
+        assert!(!m("a*b*c", "aXbYcd"));
+        assert!(m("a?c", "abc"));
+        assert!(!m("a?c", "abbc"));
+        assert!(m("a?c*", "aÄcde"));
+        assert!(m("*", ""));
+        assert!(m("", ""));
+        assert!(!m("", "x"));
+    }
+
+    #[test]
+    fn escapes_follow_the_spec() {
+        // \* and \? are literal; \\ is one backslash; other backslashes stay.
+        assert!(m("a\\*b", "a*b"));
+        assert!(!m("a\\*b", "axxb"));
+        assert!(m("what\\?", "what?"));
+        assert!(!m("what\\?", "whatX"));
+        assert!(m("C:\\\\Windows", "C:\\Windows"));
+        assert!(m("\\\\*", "\\anything"));
+        assert!(m("C:\\Windows\\", "c:\\windows\\"));
+    }
+
+    #[test]
+    fn cased_patterns_keep_case() {
+        let p = StrPattern::compile(&SigmaString::parse("*Foo*"), true);
+        assert!(p.matches("xFoo"));
+        assert!(!p.matches("xfoo"));
+    }
+}
