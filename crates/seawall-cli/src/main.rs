@@ -1,3 +1,35 @@
+//! `seawall`: the command line. It only wires the library crates together.
+
+mod cli;
+mod findings;
+mod hunt;
+mod output;
+mod rules_cmd;
+
+use clap::Parser;
+
+/// Exit codes (documented in the README).
+pub const EXIT_CLEAN: i32 = 0;
+pub const EXIT_FINDINGS: i32 = 1;
+pub const EXIT_ERROR: i32 = 2;
+
 fn main() {
-    println!("Hello, world!");
+    let args = cli::Cli::parse();
+    let code = match run(args) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("seawall: error: {e:#}");
+            EXIT_ERROR
+        }
+    };
+    std::process::exit(code);
+}
+
+fn run(args: cli::Cli) -> anyhow::Result<i32> {
+    match args.command {
+        cli::Command::Hunt(h) => hunt::run(h),
+        cli::Command::Rules {
+            command: cli::RulesCommand::Check(c),
+        } => rules_cmd::check(c),
+    }
 }

@@ -54,4 +54,3 @@ pub struct Entities {
     pub ips: BTreeSet<String>,
     pub subscribers: BTreeSet<String>,
 }
-

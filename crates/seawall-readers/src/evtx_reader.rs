@@ -28,14 +28,27 @@ where
     let parser = if input.compressed {
         // EVTX needs seeking: hold the decompressed file in memory (bounded by the limit).
         let mut data = Vec::new();
-        input.reader.read_to_end(&mut data).map_err(|e| map_limit(&path, e, input.limit))?;
+        input
+            .reader
+            .read_to_end(&mut data)
+            .map_err(|e| map_limit(&path, e, input.limit))?;
         EvtxParser::from_read_seek(Box::new(Cursor::new(data)) as Box<dyn ReadSeek>)
     } else {
-        let file = std::fs::File::open(&path).map_err(|source| ReadError::Io { path: path.clone(), source })?;
+        let file = std::fs::File::open(&path).map_err(|source| ReadError::Io {
+            path: path.clone(),
+            source,
+        })?;
         EvtxParser::from_read_seek(Box::new(file) as Box<dyn ReadSeek>)
     };
-    let mut parser = parser.map_err(|e| ReadError::Format { path: path.clone(), message: format!("not a readable EVTX file: {e}") })?;
-    let settings = Arc::new(ParserSettings::default().num_threads(1).separate_json_attributes(false));
+    let mut parser = parser.map_err(|e| ReadError::Format {
+        path: path.clone(),
+        message: format!("not a readable EVTX file: {e}"),
+    })?;
+    let settings = Arc::new(
+        ParserSettings::default()
+            .num_threads(1)
+            .separate_json_attributes(false),
+    );
     parser = parser.with_configuration((*settings).clone());
 
     let mut round: Vec<(u64, EvtxChunkData)> = Vec::with_capacity(CHUNKS_PER_ROUND);
@@ -67,7 +80,10 @@ where
                 report.reject(
                     opts.max_reported_rejects,
                     RejectedRecord {
-                        source: SourceRef { file: name.clone(), place: Place::Record(0) },
+                        source: SourceRef {
+                            file: name.clone(),
+                            place: Place::Record(0),
+                        },
                         reason: format!("EVTX chunk {chunk_no} unreadable: {}", error_chain(&e)),
                     },
                 );
@@ -86,17 +102,29 @@ struct ChunkOutcome {
     rejected: Vec<RejectedRecord>,
 }
 
-fn parse_chunk<F>(no: u64, data: &mut EvtxChunkData, settings: &Arc<ParserSettings>, name: &Arc<str>, sink: &F) -> ChunkOutcome
+fn parse_chunk<F>(
+    no: u64,
+    data: &mut EvtxChunkData,
+    settings: &Arc<ParserSettings>,
+    name: &Arc<str>,
+    sink: &F,
+) -> ChunkOutcome
 where
     F: Fn(Vec<Event>) + Sync,
 {
-    let mut out = ChunkOutcome { parsed: 0, rejected: Vec::new() };
+    let mut out = ChunkOutcome {
+        parsed: 0,
+        rejected: Vec::new(),
+    };
     let first = data.header.first_event_record_id;
     let mut chunk = match data.parse(settings.clone()) {
         Ok(c) => c,
         Err(e) => {
             out.rejected.push(RejectedRecord {
-                source: SourceRef { file: name.clone(), place: Place::Record(first) },
+                source: SourceRef {
+                    file: name.clone(),
+                    place: Place::Record(first),
+                },
                 reason: format!("EVTX chunk {no} corrupt: {}", error_chain(&e)),
             });
             return out;
@@ -108,7 +136,10 @@ where
             Ok(r) => r,
             Err(e) => {
                 out.rejected.push(RejectedRecord {
-                    source: SourceRef { file: name.clone(), place: Place::Record(first) },
+                    source: SourceRef {
+                        file: name.clone(),
+                        place: Place::Record(first),
+                    },
                     reason: format!("EVTX record in chunk {no} corrupt: {}", error_chain(&e)),
                 });
                 continue;
@@ -121,13 +152,19 @@ where
                 let fields: Value = ser.data;
                 events.push(Event {
                     timestamp: crate::event_timestamp(&fields).or(Some(ts)),
-                    source: SourceRef { file: name.clone(), place: Place::Record(id) },
+                    source: SourceRef {
+                        file: name.clone(),
+                        place: Place::Record(id),
+                    },
                     kind: EventKind::Evtx,
                     fields,
                 });
             }
             Err(e) => out.rejected.push(RejectedRecord {
-                source: SourceRef { file: name.clone(), place: Place::Record(id) },
+                source: SourceRef {
+                    file: name.clone(),
+                    place: Place::Record(id),
+                },
                 reason: format!("EVTX record {id} corrupt: {}", error_chain(&e)),
             }),
         }

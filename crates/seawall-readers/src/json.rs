@@ -33,7 +33,8 @@ where
 
     loop {
         if !eof && buf.len() < BLOCK {
-            eof = fill(&mut input.reader, &mut buf, BLOCK).map_err(|e| map_limit(&path, e, limit))?;
+            eof =
+                fill(&mut input.reader, &mut buf, BLOCK).map_err(|e| map_limit(&path, e, limit))?;
         }
         if buf.is_empty() {
             break;
@@ -49,7 +50,8 @@ where
                         None if buf.len() > MAX_VALUE => buf.len(),
                         None => {
                             let want = buf.len() + BLOCK;
-                            eof = fill(&mut input.reader, &mut buf, want).map_err(|e| map_limit(&path, e, limit))?;
+                            eof = fill(&mut input.reader, &mut buf, want)
+                                .map_err(|e| map_limit(&path, e, limit))?;
                             continue;
                         }
                     }
@@ -65,13 +67,20 @@ where
                 if need_more && !eof {
                     if buf.len() > MAX_VALUE {
                         let cut = resync(&buf, 1).unwrap_or(buf.len());
-                        reject(report, opts, name, line_no, "JSON value too large or unterminated");
+                        reject(
+                            report,
+                            opts,
+                            name,
+                            line_no,
+                            "JSON value too large or unterminated",
+                        );
                         line_no += count_lines(&buf[..cut]);
                         buf.drain(..cut);
                         continue;
                     }
                     let want = buf.len() + BLOCK;
-                    eof = fill(&mut input.reader, &mut buf, want).map_err(|e| map_limit(&path, e, limit))?;
+                    eof = fill(&mut input.reader, &mut buf, want)
+                        .map_err(|e| map_limit(&path, e, limit))?;
                 }
             }
         }
@@ -95,7 +104,9 @@ fn detect_mode(buf: &[u8], eof: bool) -> Mode {
     let start = skip_ws(buf, 0);
     match value_end(buf, start) {
         Some(end) => {
-            let line_end = memchr::memchr(b'\n', &buf[start..]).map(|p| start + p).unwrap_or(buf.len());
+            let line_end = memchr::memchr(b'\n', &buf[start..])
+                .map(|p| start + p)
+                .unwrap_or(buf.len());
             if end <= line_end && buf.get(start) == Some(&b'{') {
                 Mode::Lines
             } else {
@@ -185,7 +196,13 @@ fn resync(buf: &[u8], from: usize) -> Option<usize> {
 fn reject(report: &mut FileReport, opts: &ReadOptions, name: &Arc<str>, line: u64, reason: &str) {
     report.reject(
         opts.max_reported_rejects,
-        RejectedRecord { source: SourceRef { file: name.clone(), place: Place::Line(line) }, reason: reason.to_string() },
+        RejectedRecord {
+            source: SourceRef {
+                file: name.clone(),
+                place: Place::Line(line),
+            },
+            reason: reason.to_string(),
+        },
     );
 }
 
@@ -205,7 +222,10 @@ fn parse_value(bytes: &[u8], name: &Arc<str>, line: u64) -> Parsed {
             let mut out = Vec::with_capacity(items.len());
             for (i, item) in items.into_iter().enumerate() {
                 if !item.is_object() {
-                    return Parsed::Rejected(format!("array element {} is not a JSON object", i + 1));
+                    return Parsed::Rejected(format!(
+                        "array element {} is not a JSON object",
+                        i + 1
+                    ));
                 }
                 out.push(make_event(item, name, Place::Line(line)));
             }
@@ -226,25 +246,34 @@ fn describe(e: &serde_json::Error, bytes: &[u8]) -> String {
 fn make_event(fields: Value, name: &Arc<str>, place: Place) -> Event {
     Event {
         timestamp: event_timestamp(&fields),
-        source: SourceRef { file: name.clone(), place },
+        source: SourceRef {
+            file: name.clone(),
+            place,
+        },
         kind: EventKind::Json,
         fields,
     }
 }
 
 /// Parses a block of complete lines, in parallel.
-fn parse_lines<F>(block: &[u8], first_line: u64, name: &Arc<str>, opts: &ReadOptions, sink: &F, report: &mut FileReport)
-where
+fn parse_lines<F>(
+    block: &[u8],
+    first_line: u64,
+    name: &Arc<str>,
+    opts: &ReadOptions,
+    sink: &F,
+    report: &mut FileReport,
+) where
     F: Fn(Vec<Event>) + Sync,
 {
     let mut lines: Vec<(u64, &[u8])> = Vec::with_capacity(block.len() / 256 + 1);
     let mut start = 0;
-    let mut n = first_line;
-    for nl in memchr::memchr_iter(b'\n', block).chain(std::iter::once(block.len())) {
+    let ends = memchr::memchr_iter(b'\n', block).chain(std::iter::once(block.len()));
+    for (n, nl) in (first_line..).zip(ends) {
         if start > block.len() {
             break;
         }
-        let mut line = &block[start..nl.min(block.len())];
+        let mut line = &block[start..nl];
         if let Some(stripped) = line.strip_suffix(b"\r") {
             line = stripped;
         }
@@ -254,7 +283,6 @@ where
         if !line.iter().all(|b| b.is_ascii_whitespace()) {
             lines.push((n, line));
         }
-        n += 1;
         start = nl + 1;
     }
     let results: Vec<(usize, Vec<(u64, String)>)> = lines
@@ -338,7 +366,13 @@ where
                 }
             }
             None if eof => {
-                reject(report, opts, name, line, "truncated JSON value at end of file");
+                reject(
+                    report,
+                    opts,
+                    name,
+                    line,
+                    "truncated JSON value at end of file",
+                );
                 match resync(buf, start) {
                     Some(next) => {
                         line += count_lines(&buf[start..next]);
@@ -368,12 +402,18 @@ mod tests {
     use std::sync::Mutex;
 
     fn run(text: &[u8]) -> (Vec<Event>, FileReport) {
-        let dir = std::env::temp_dir().join(format!("seawall-json-{}-{}", std::process::id(), text.len()));
+        let dir = std::env::temp_dir().join(format!(
+            "seawall-json-{}-{}",
+            std::process::id(),
+            text.len()
+        ));
         std::fs::create_dir_all(&dir).unwrap();
         let p = dir.join("x.json");
         std::fs::write(&p, text).unwrap();
         let got = Mutex::new(Vec::new());
-        let rep = crate::read_file(&p, &ReadOptions::default(), &|evs| got.lock().unwrap().extend(evs));
+        let rep = crate::read_file(&p, &ReadOptions::default(), &|evs| {
+            got.lock().unwrap().extend(evs)
+        });
         std::fs::remove_dir_all(&dir).ok();
         let mut evs = got.into_inner().unwrap();
         evs.sort_by_key(|e| e.source.place);

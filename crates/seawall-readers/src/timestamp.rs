@@ -4,7 +4,13 @@ use seawall_core::Value;
 
 /// Field paths that commonly carry an event's time, most specific first.
 const TIME_PATHS: &[&[&str]] = &[
-    &["Event", "System", "TimeCreated", "#attributes", "SystemTime"],
+    &[
+        "Event",
+        "System",
+        "TimeCreated",
+        "#attributes",
+        "SystemTime",
+    ],
     &["Event", "System", "TimeCreated_attributes", "SystemTime"],
     &["@timestamp"],
     &["timestamp"],
@@ -47,7 +53,13 @@ fn value_timestamp(v: &Value) -> Option<Timestamp> {
         Value::Number(n) => {
             let f = n.as_f64()?;
             // Seconds, milliseconds or microseconds since the epoch, told apart by magnitude.
-            let secs = if f > 1e14 { f / 1e6 } else if f > 1e11 { f / 1e3 } else { f };
+            let secs = if f > 1e14 {
+                f / 1e6
+            } else if f > 1e11 {
+                f / 1e3
+            } else {
+                f
+            };
             let nanos = (secs * 1e9) as i128;
             Timestamp::from_nanosecond(nanos).ok()
         }
@@ -66,10 +78,16 @@ pub fn parse_timestamp(s: &str) -> Option<Timestamp> {
         return Some(ts);
     }
     if let Ok(dt) = civil.parse::<DateTime>() {
-        return dt.to_zoned(jiff::tz::TimeZone::UTC).ok().map(|z| z.timestamp());
+        return dt
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .ok()
+            .map(|z| z.timestamp());
     }
     if let Ok(d) = s.parse::<jiff::civil::Date>() {
-        return d.to_zoned(jiff::tz::TimeZone::UTC).ok().map(|z| z.timestamp());
+        return d
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .ok()
+            .map(|z| z.timestamp());
     }
     None
 }
@@ -82,7 +100,8 @@ mod tests {
     #[test]
     fn finds_common_time_fields() {
         let t = event_timestamp(&json!({"Event": {"System": {"TimeCreated": {"#attributes":
-            {"SystemTime": "2026-04-17T05:24:53.092051Z"}}}}})).unwrap();
+            {"SystemTime": "2026-04-17T05:24:53.092051Z"}}}}}))
+        .unwrap();
         assert_eq!(t.to_string(), "2026-04-17T05:24:53.092051Z");
         let z = event_timestamp(&json!({"ts": 1700000000.5})).unwrap();
         assert_eq!(z.as_millisecond(), 1_700_000_000_500);

@@ -23,7 +23,12 @@ impl FieldTable {
             return s;
         }
         let slot = self.paths.len() as Slot;
-        self.paths.push(paths.iter().map(|p| p.split('.').map(str::to_string).collect()).collect());
+        self.paths.push(
+            paths
+                .iter()
+                .map(|p| p.split('.').map(str::to_string).collect())
+                .collect(),
+        );
         self.index.insert(paths, slot);
         slot
     }
@@ -46,7 +51,11 @@ pub struct Compiler<'a> {
 
 impl Compiler<'_> {
     fn slot(&mut self, variant: &SourceVariant, field: &str) -> Slot {
-        let name = variant.rename.get(field).map(String::as_str).unwrap_or(field);
+        let name = variant
+            .rename
+            .get(field)
+            .map(String::as_str)
+            .unwrap_or(field);
         let paths = self.mapping.paths_for(name);
         self.fields.intern(paths)
     }
@@ -56,7 +65,9 @@ impl Compiler<'_> {
     pub fn compile(&mut self, det: &Detection, variant: &SourceVariant) -> Result<Expr, String> {
         let mut searches: Vec<(&str, Expr)> = Vec::with_capacity(det.searches.len());
         for (name, body) in &det.searches {
-            let e = self.search(body, variant).map_err(|e| format!("search '{name}': {e}"))?;
+            let e = self
+                .search(body, variant)
+                .map_err(|e| format!("search '{name}': {e}"))?;
             searches.push((name.as_str(), e));
         }
         let mut conds = Vec::new();
@@ -69,7 +80,9 @@ impl Compiler<'_> {
             let slot = self.slot(variant, field);
             let mut pats = Vec::new();
             for v in values {
-                let text = v.scalar_text().ok_or("mapping condition values must be scalars")?;
+                let text = v
+                    .scalar_text()
+                    .ok_or("mapping condition values must be scalars")?;
                 pats.push(StrPattern::compile(&SigmaString::literal(&text), false));
             }
             all.insert(0, Expr::Field(slot, Matcher::Str(pats)));
@@ -87,7 +100,9 @@ impl Compiler<'_> {
                 for i in items {
                     match i {
                         Yaml::Map(m) => alts.push(self.map_search(m, variant)?),
-                        Yaml::Seq(_) => return Err("nested lists are not allowed in a search".into()),
+                        Yaml::Seq(_) => {
+                            return Err("nested lists are not allowed in a search".into())
+                        }
                         scalar => keywords.push(scalar.clone()),
                     }
                 }
@@ -104,7 +119,11 @@ impl Compiler<'_> {
         }
     }
 
-    fn map_search(&mut self, items: &[(String, Yaml)], variant: &SourceVariant) -> Result<Expr, String> {
+    fn map_search(
+        &mut self,
+        items: &[(String, Yaml)],
+        variant: &SourceVariant,
+    ) -> Result<Expr, String> {
         if items.is_empty() {
             return Err("empty search map".into());
         }
@@ -121,7 +140,10 @@ impl Compiler<'_> {
                 continue;
             }
             let slot = self.slot(variant, &field);
-            parts.push(self.field_condition(slot, &mods, &values, variant).map_err(|e| format!("'{spec}': {e}"))?);
+            parts.push(
+                self.field_condition(slot, &mods, &values, variant)
+                    .map_err(|e| format!("'{spec}': {e}"))?,
+            );
         }
         Ok(Expr::and(parts))
     }
@@ -130,12 +152,24 @@ impl Compiler<'_> {
         let ms = self.value_matchers(mods, values, None)?;
         let all = mods.contains(&Modifier::All);
         let exprs: Vec<Expr> = ms.into_iter().map(Expr::Keyword).collect();
-        Ok(if all { Expr::and(exprs) } else { Expr::or(exprs) })
+        Ok(if all {
+            Expr::and(exprs)
+        } else {
+            Expr::or(exprs)
+        })
     }
 
-    fn field_condition(&mut self, slot: Slot, mods: &[Modifier], values: &[Yaml], variant: &SourceVariant) -> Result<Expr, String> {
+    fn field_condition(
+        &mut self,
+        slot: Slot,
+        mods: &[Modifier],
+        values: &[Yaml],
+        variant: &SourceVariant,
+    ) -> Result<Expr, String> {
         if mods.contains(&Modifier::Exists) {
-            let [Yaml::Bool(b)] = values else { return Err("'exists' needs a single true or false".into()) };
+            let [Yaml::Bool(b)] = values else {
+                return Err("'exists' needs a single true or false".into());
+            };
             return Ok(Expr::Field(slot, Matcher::Exists(*b)));
         }
         if values.is_empty() {
@@ -144,13 +178,26 @@ impl Compiler<'_> {
         let all = mods.contains(&Modifier::All);
         let matchers = self.value_matchers(mods, values, Some(variant))?;
         let exprs: Vec<Expr> = matchers.into_iter().map(|m| Expr::Field(slot, m)).collect();
-        let combined = if all && exprs.len() > 1 { Expr::And(exprs) } else { Expr::or(exprs) };
-        Ok(if mods.contains(&Modifier::Neq) { Expr::Not(Box::new(combined)) } else { combined })
+        let combined = if all && exprs.len() > 1 {
+            Expr::And(exprs)
+        } else {
+            Expr::or(exprs)
+        };
+        Ok(if mods.contains(&Modifier::Neq) {
+            Expr::Not(Box::new(combined))
+        } else {
+            combined
+        })
     }
 
     /// One matcher per value, except that plain string alternatives are merged into one.
     /// With `all`, each value stays separate so they can be ANDed.
-    fn value_matchers(&mut self, mods: &[Modifier], values: &[Yaml], variant: Option<&SourceVariant>) -> Result<Vec<Matcher>, String> {
+    fn value_matchers(
+        &mut self,
+        mods: &[Modifier],
+        values: &[Yaml],
+        variant: Option<&SourceVariant>,
+    ) -> Result<Vec<Matcher>, String> {
         let has = |m: Modifier| mods.contains(&m);
         let all = has(Modifier::All);
         let cased = has(Modifier::Cased);
@@ -178,7 +225,11 @@ impl Compiler<'_> {
             }
             if let Some(part) = time_part {
                 let n = number(v).ok_or("time modifiers need a number")?;
-                out.push(Matcher::TimePart { part, op: num_op.unwrap_or(CmpOp::Eq), value: n });
+                out.push(Matcher::TimePart {
+                    part,
+                    op: num_op.unwrap_or(CmpOp::Eq),
+                    value: n,
+                });
                 continue;
             }
             if let Some(op) = num_op {
@@ -188,7 +239,8 @@ impl Compiler<'_> {
             }
             if has(Modifier::Cidr) {
                 let text = v.scalar_text().ok_or("cidr needs a network")?;
-                let net = parse_cidr(&text).ok_or_else(|| format!("'{text}' is not a CIDR network"))?;
+                let net =
+                    parse_cidr(&text).ok_or_else(|| format!("'{text}' is not a CIDR network"))?;
                 out.push(Matcher::Cidr(net));
                 continue;
             }
@@ -204,15 +256,27 @@ impl Compiler<'_> {
                 if has(Modifier::ReS) {
                     flags.push('s');
                 }
-                let src = if flags.is_empty() { text.to_string() } else { format!("(?{flags}){text}") };
+                let src = if flags.is_empty() {
+                    text.to_string()
+                } else {
+                    format!("(?{flags}){text}")
+                };
                 let re = regex::RegexBuilder::new(&src)
                     .size_limit(64 << 20)
                     .build()
-                    .map_err(|e| format!("bad regular expression: {}", e.to_string().lines().last().unwrap_or("")))?;
+                    .map_err(|e| {
+                        format!(
+                            "bad regular expression: {}",
+                            e.to_string().lines().last().unwrap_or("")
+                        )
+                    })?;
                 out.push(Matcher::Regex(re));
                 continue;
             }
-            if [Modifier::ReI, Modifier::ReM, Modifier::ReS].iter().any(|m| has(*m)) {
+            if [Modifier::ReI, Modifier::ReM, Modifier::ReS]
+                .iter()
+                .any(|m| has(*m))
+            {
                 return Err("the i, m and s modifiers need 're'".into());
             }
             // String matching, with value transformations applied in the order written.
@@ -231,15 +295,26 @@ impl Compiler<'_> {
             for m in mods {
                 working = transform(working, *m)?;
             }
-            let pats: Vec<StrPattern> = working.into_iter().map(|w| StrPattern::compile(&w.into_sigma(), cased)).collect();
+            let pats: Vec<StrPattern> = working
+                .into_iter()
+                .map(|w| StrPattern::compile(&w.into_sigma(), cased))
+                .collect();
             if all {
-                out.push(if cased { Matcher::StrCased(pats) } else { Matcher::Str(pats) });
+                out.push(if cased {
+                    Matcher::StrCased(pats)
+                } else {
+                    Matcher::Str(pats)
+                });
             } else {
                 merged.extend(pats);
             }
         }
         if !merged.is_empty() {
-            out.push(if cased { Matcher::StrCased(merged) } else { Matcher::Str(merged) });
+            out.push(if cased {
+                Matcher::StrCased(merged)
+            } else {
+                Matcher::Str(merged)
+            });
         }
         Ok(out)
     }
@@ -248,10 +323,14 @@ impl Compiler<'_> {
         let mut results = vec![String::new()];
         let mut rest = text;
         while let Some(start) = rest.find('%') {
-            let Some(len) = rest[start + 1..].find('%') else { break };
+            let Some(len) = rest[start + 1..].find('%') else {
+                break;
+            };
             let name = &rest[start + 1..start + 1 + len];
             let Some(values) = self.mapping.placeholders.get(name) else {
-                self.unsupported.push(format!("placeholder '%{name}%' has no values in the mapping (expand modifier)"));
+                self.unsupported.push(format!(
+                    "placeholder '%{name}%' has no values in the mapping (expand modifier)"
+                ));
                 return Ok(vec![]);
             };
             let prefix = &rest[..start];
@@ -261,7 +340,10 @@ impl Compiler<'_> {
                 .collect();
             rest = &rest[start + len + 2..];
         }
-        Ok(results.into_iter().map(|r| SigmaString::parse(&format!("{r}{rest}"))).collect())
+        Ok(results
+            .into_iter()
+            .map(|r| SigmaString::parse(&format!("{r}{rest}")))
+            .collect())
     }
 }
 
@@ -286,18 +368,36 @@ pub fn parse_cidr(s: &str) -> Option<ipnet::IpNet> {
 /// Replaces identifiers in a condition with the compiled searches.
 fn resolve(c: &Cond, searches: &[(&str, Expr)]) -> Result<Expr, String> {
     Ok(match c {
-        Cond::And(items) => Expr::And(items.iter().map(|i| resolve(i, searches)).collect::<Result<_, _>>()?),
-        Cond::Or(items) => Expr::Or(items.iter().map(|i| resolve(i, searches)).collect::<Result<_, _>>()?),
+        Cond::And(items) => Expr::And(
+            items
+                .iter()
+                .map(|i| resolve(i, searches))
+                .collect::<Result<_, _>>()?,
+        ),
+        Cond::Or(items) => Expr::Or(
+            items
+                .iter()
+                .map(|i| resolve(i, searches))
+                .collect::<Result<_, _>>()?,
+        ),
         Cond::Not(inner) => Expr::Not(Box::new(resolve(inner, searches)?)),
         Cond::Ident(name) => searches
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, e)| e.clone())
-            .ok_or_else(|| format!("condition refers to '{name}', which is not defined in detection"))?,
+            .ok_or_else(|| {
+                format!("condition refers to '{name}', which is not defined in detection")
+            })?,
         Cond::OneOf(pat) | Cond::AllOf(pat) => {
-            let hits: Vec<Expr> = searches.iter().filter(|(n, _)| ident_matches(pat, n)).map(|(_, e)| e.clone()).collect();
+            let hits: Vec<Expr> = searches
+                .iter()
+                .filter(|(n, _)| ident_matches(pat, n))
+                .map(|(_, e)| e.clone())
+                .collect();
             if hits.is_empty() {
-                return Err(format!("'{pat}' in the condition matches no search identifier"));
+                return Err(format!(
+                    "'{pat}' in the condition matches no search identifier"
+                ));
             }
             if matches!(c, Cond::OneOf(_)) {
                 Expr::or(hits)

@@ -70,7 +70,10 @@ pub fn compile_all(
     fields: &mut FieldTable,
 ) -> (Vec<CompiledCorrelation>, Vec<RuleError>) {
     let mut errors = Vec::new();
-    let names: Vec<(Option<String>, Option<String>)> = rules.iter().map(|r| (r.meta.id.clone(), r.meta.name.clone())).collect();
+    let names: Vec<(Option<String>, Option<String>)> = rules
+        .iter()
+        .map(|r| (r.meta.id.clone(), r.meta.name.clone()))
+        .collect();
     let mut out: Vec<CompiledCorrelation> = Vec::new();
     let mut ok_index: Vec<Option<usize>> = Vec::new();
     // First pass: resolve references (correlations may refer to each other).
@@ -80,10 +83,15 @@ pub fn compile_all(
         let mut ref_names = Vec::new();
         let mut bad = None;
         for name in &r.rules {
-            if let Some(d) = detections.iter().position(|d| d.meta.id.as_deref() == Some(name) || d.meta.name.as_deref() == Some(name)) {
+            if let Some(d) = detections.iter().position(|d| {
+                d.meta.id.as_deref() == Some(name) || d.meta.name.as_deref() == Some(name)
+            }) {
                 refs.push(RuleRef::Detection(d as u32));
                 ref_names.push(detections[d].meta.name.clone());
-            } else if let Some(c) = names.iter().position(|(id, n)| id.as_deref() == Some(name) || n.as_deref() == Some(name)) {
+            } else if let Some(c) = names
+                .iter()
+                .position(|(id, n)| id.as_deref() == Some(name) || n.as_deref() == Some(name))
+            {
                 if c == i {
                     bad = Some("correlation refers to itself".to_string());
                     break;
@@ -91,12 +99,18 @@ pub fn compile_all(
                 refs.push(RuleRef::Correlation(c));
                 ref_names.push(names[c].1.clone());
             } else {
-                bad = Some(format!("correlation refers to rule '{name}', which is not loaded"));
+                bad = Some(format!(
+                    "correlation refers to rule '{name}', which is not loaded"
+                ));
                 break;
             }
         }
         if let Some(e) = bad {
-            errors.push(RuleError { file: r.meta.file.to_string(), line: r.meta.line, error: e });
+            errors.push(RuleError {
+                file: r.meta.file.to_string(),
+                line: r.meta.line,
+                error: e,
+            });
             ok_index.push(None);
             continue;
         }
@@ -107,14 +121,19 @@ pub fn compile_all(
         let refs: Vec<RuleRef> = refs
             .into_iter()
             .map(|x| match x {
-                RuleRef::Correlation(c) => ok_index[c].map(RuleRef::Correlation).unwrap_or(RuleRef::Correlation(usize::MAX)),
+                RuleRef::Correlation(c) => ok_index[c]
+                    .map(RuleRef::Correlation)
+                    .unwrap_or(RuleRef::Correlation(usize::MAX)),
                 d => d,
             })
             .collect();
         let field_for = |name: &str, ref_name: &Option<String>| -> String {
             for (alias, per_rule) in &r.aliases {
                 if alias == name {
-                    if let Some((_, f)) = per_rule.iter().find(|(rn, _)| Some(rn) == ref_name.as_ref()) {
+                    if let Some((_, f)) = per_rule
+                        .iter()
+                        .find(|(rn, _)| Some(rn) == ref_name.as_ref())
+                    {
                         return f.clone();
                     }
                 }
@@ -123,11 +142,20 @@ pub fn compile_all(
         };
         let group_slots = ref_names
             .iter()
-            .map(|rn| r.group_by.iter().map(|g| fields.intern(mapping.paths_for(&field_for(g, rn)))).collect())
+            .map(|rn| {
+                r.group_by
+                    .iter()
+                    .map(|g| fields.intern(mapping.paths_for(&field_for(g, rn))))
+                    .collect()
+            })
             .collect();
         let value_slots = ref_names
             .iter()
-            .map(|rn| r.field.as_ref().map(|f| fields.intern(mapping.paths_for(&field_for(f, rn)))))
+            .map(|rn| {
+                r.field
+                    .as_ref()
+                    .map(|f| fields.intern(mapping.paths_for(&field_for(f, rn))))
+            })
             .collect();
         out.push(CompiledCorrelation {
             meta: r.meta,
@@ -142,7 +170,18 @@ pub fn compile_all(
             chained: false,
         });
     }
-    let chained: Vec<usize> = out.iter().flat_map(|c| c.refs.iter().filter_map(|r| if let RuleRef::Correlation(i) = r { Some(*i) } else { None })).collect();
+    let chained: Vec<usize> = out
+        .iter()
+        .flat_map(|c| {
+            c.refs.iter().filter_map(|r| {
+                if let RuleRef::Correlation(i) = r {
+                    Some(*i)
+                } else {
+                    None
+                }
+            })
+        })
+        .collect();
     for i in chained {
         if let Some(c) = out.get_mut(i) {
             c.chained = true;
@@ -169,7 +208,12 @@ pub struct CorrelationRunner<'a> {
 
 impl<'a> CorrelationRunner<'a> {
     pub fn new(corrs: &'a [CompiledCorrelation], max_evidence: usize) -> Self {
-        CorrelationRunner { corrs, state: corrs.iter().map(|_| HashMap::new()).collect(), matches: Vec::new(), max_evidence }
+        CorrelationRunner {
+            corrs,
+            state: corrs.iter().map(|_| HashMap::new()).collect(),
+            matches: Vec::new(),
+            max_evidence,
+        }
     }
 
     /// Open groups across all correlations (the memory the runner holds).
@@ -186,7 +230,11 @@ impl<'a> CorrelationRunner<'a> {
         let cutoff = input.ts.checked_sub(span).unwrap_or(input.ts);
         // Conditions that can only be judged once a window is complete (fewer than N, exactly N)
         // are judged when the window closes; monotone ones (at least N) fire as soon as they hold.
-        let closes_late = !monotone(&c.condition) && !matches!(c.kind, CorrelationType::Temporal | CorrelationType::TemporalOrdered);
+        let closes_late = !monotone(&c.condition)
+            && !matches!(
+                c.kind,
+                CorrelationType::Temporal | CorrelationType::TemporalOrdered
+            );
         if closes_late {
             if let Some(front) = st.window.front() {
                 if front.0 < cutoff {
@@ -201,7 +249,12 @@ impl<'a> CorrelationRunner<'a> {
                 st.window.pop_front();
             }
         }
-        st.window.push_back((input.ts, input.pos, input.value.clone(), input.source.clone()));
+        st.window.push_back((
+            input.ts,
+            input.pos,
+            input.value.clone(),
+            input.source.clone(),
+        ));
         if closes_late {
             return;
         }
@@ -218,8 +271,14 @@ impl<'a> CorrelationRunner<'a> {
                         st.chain[p] = Some(st.chain[p].map_or(start, |s| s.max(start)));
                     }
                 }
-                let reached = st.chain.iter().take_while(|s| s.is_some_and(|s| s >= cutoff)).count();
-                c.condition.iter().all(|(op, n)| op.holds(reached as f64, *n))
+                let reached = st
+                    .chain
+                    .iter()
+                    .take_while(|s| s.is_some_and(|s| s >= cutoff))
+                    .count();
+                c.condition
+                    .iter()
+                    .all(|(op, n)| op.holds(reached as f64, *n))
             }
             _ => match measure(c, &st.window) {
                 Some(v) => c.condition.iter().all(|(op, n)| op.holds(v, *n)),
@@ -239,7 +298,11 @@ impl<'a> CorrelationRunner<'a> {
     pub fn finish(mut self) -> Vec<CorrelationMatch> {
         for (ci, groups) in std::mem::take(&mut self.state).into_iter().enumerate() {
             let c = &self.corrs[ci];
-            let closes_late = !monotone(&c.condition) && !matches!(c.kind, CorrelationType::Temporal | CorrelationType::TemporalOrdered);
+            let closes_late = !monotone(&c.condition)
+                && !matches!(
+                    c.kind,
+                    CorrelationType::Temporal | CorrelationType::TemporalOrdered
+                );
             if !closes_late {
                 continue;
             }
@@ -256,12 +319,19 @@ impl<'a> CorrelationRunner<'a> {
 }
 
 fn monotone(cond: &[(CmpOp, f64)]) -> bool {
-    cond.iter().all(|(op, _)| matches!(op, CmpOp::Gt | CmpOp::Gte))
+    cond.iter()
+        .all(|(op, _)| matches!(op, CmpOp::Gt | CmpOp::Gte))
 }
 
 type Window = VecDeque<(Timestamp, usize, Option<String>, SourceRef)>;
 
-fn judge(c: &CompiledCorrelation, ci: usize, key: &[Option<String>], w: &Window, max_ev: usize) -> Option<CorrelationMatch> {
+fn judge(
+    c: &CompiledCorrelation,
+    ci: usize,
+    key: &[Option<String>],
+    w: &Window,
+    max_ev: usize,
+) -> Option<CorrelationMatch> {
     let v = measure(c, w)?;
     if c.condition.iter().all(|(op, n)| op.holds(v, *n)) {
         build_match(c, ci, key, w, max_ev)
@@ -272,7 +342,10 @@ fn judge(c: &CompiledCorrelation, ci: usize, key: &[Option<String>], w: &Window,
 
 /// The number the condition is compared with.
 fn measure(c: &CompiledCorrelation, w: &Window) -> Option<f64> {
-    let nums = || w.iter().filter_map(|(_, _, v, _)| v.as_deref().and_then(|s| s.trim().parse::<f64>().ok()));
+    let nums = || {
+        w.iter()
+            .filter_map(|(_, _, v, _)| v.as_deref().and_then(|s| s.trim().parse::<f64>().ok()))
+    };
     Some(match c.kind {
         CorrelationType::EventCount => w.len() as f64,
         CorrelationType::ValueCount => {
@@ -303,23 +376,42 @@ fn measure(c: &CompiledCorrelation, w: &Window) -> Option<f64> {
                 return None;
             }
             v.sort_by(f64::total_cmp);
-            let p = if c.kind == CorrelationType::ValueMedian { 50.0 } else { c.percentile };
+            let p = if c.kind == CorrelationType::ValueMedian {
+                50.0
+            } else {
+                c.percentile
+            };
             let rank = ((p / 100.0) * (v.len() - 1) as f64).round() as usize;
             v[rank.min(v.len() - 1)]
         }
     })
 }
 
-fn build_match(c: &CompiledCorrelation, ci: usize, key: &[Option<String>], w: &Window, max_ev: usize) -> Option<CorrelationMatch> {
+fn build_match(
+    c: &CompiledCorrelation,
+    ci: usize,
+    key: &[Option<String>],
+    w: &Window,
+    max_ev: usize,
+) -> Option<CorrelationMatch> {
     let first = w.front()?.0;
     let last = w.back()?.0;
     Some(CorrelationMatch {
         corr: ci,
-        group: c.group_by.iter().cloned().zip(key.iter().cloned()).collect(),
+        group: c
+            .group_by
+            .iter()
+            .cloned()
+            .zip(key.iter().cloned())
+            .collect(),
         first,
         last,
         measured: measure(c, w).unwrap_or(0.0),
-        events: w.iter().take(max_ev).map(|(_, _, _, s)| s.clone()).collect(),
+        events: w
+            .iter()
+            .take(max_ev)
+            .map(|(_, _, _, s)| s.clone())
+            .collect(),
     })
 }
 
@@ -332,8 +424,18 @@ mod tests {
     fn corr(kind: T, refs: usize, cond: Vec<(CmpOp, f64)>, span: i64) -> CompiledCorrelation {
         CompiledCorrelation {
             meta: RuleMeta {
-                id: None, name: None, title: "t".into(), level: None, status: None, author: None, tags: vec![],
-                description: None, falsepositives: vec![], references: vec![], file: Arc::from("x"), line: 1,
+                id: None,
+                name: None,
+                title: "t".into(),
+                level: None,
+                status: None,
+                author: None,
+                tags: vec![],
+                description: None,
+                falsepositives: vec![],
+                references: vec![],
+                file: Arc::from("x"),
+                line: 1,
             },
             kind,
             refs: (0..refs as u32).map(RuleRef::Detection).collect(),
@@ -354,7 +456,10 @@ mod tests {
             ts: Timestamp::from_second(secs).unwrap(),
             group: vec![Some(user.into())],
             value: value.map(Into::into),
-            source: SourceRef { file: Arc::from("f"), place: seawall_core::Place::Line(secs as u64) },
+            source: SourceRef {
+                file: Arc::from("f"),
+                place: seawall_core::Place::Line(secs as u64),
+            },
         }
     }
 
@@ -365,7 +470,10 @@ mod tests {
         for s in [0, 30, 100, 110] {
             r.feed(input(0, s, "bob", None));
         }
-        assert!(r.matches.is_empty(), "0 and 30 fall out of the window before 100/110");
+        assert!(
+            r.matches.is_empty(),
+            "0 and 30 fall out of the window before 100/110"
+        );
         r.feed(input(0, 120, "bob", None));
         r.feed(input(0, 121, "eve", None));
         let m = r.finish();
@@ -416,7 +524,11 @@ mod tests {
         r.feed(input(0, 100, "b", None));
         let m = r.finish();
         let groups: Vec<_> = m.iter().map(|m| m.group[0].1.clone().unwrap()).collect();
-        assert_eq!(groups, ["a", "b"], "a had 1 (<2); b's first window had 2; b's second had 1");
+        assert_eq!(
+            groups,
+            ["a", "b"],
+            "a had 1 (<2); b's first window had 2; b's second had 1"
+        );
     }
 
     #[test]
@@ -428,4 +540,63 @@ mod tests {
         assert_eq!(r.matches.len(), 1);
         assert_eq!(r.matches[0].measured, 110.0);
     }
+}
+
+/// Runs all correlations over inputs (sorted here by time, then place), feeding the matches of
+/// chained correlations to the correlations that refer to them.
+pub fn run_correlations(
+    corrs: &[CompiledCorrelation],
+    mut inputs: Vec<CorrInput>,
+    max_evidence: usize,
+) -> Vec<CorrelationMatch> {
+    inputs.sort_by(|a, b| {
+        (a.ts, &a.source.file, a.source.place, a.corr, a.pos).cmp(&(
+            b.ts,
+            &b.source.file,
+            b.source.place,
+            b.corr,
+            b.pos,
+        ))
+    });
+    let mut runner = CorrelationRunner::new(corrs, max_evidence);
+    let mut queue: VecDeque<CorrInput> = VecDeque::new();
+    for input in inputs {
+        queue.push_back(input);
+        while let Some(next) = queue.pop_front() {
+            let before = runner.matches.len();
+            runner.feed(next);
+            let fresh: Vec<CorrelationMatch> = runner.matches[before..].to_vec();
+            for m in fresh {
+                for (ci, c) in corrs.iter().enumerate() {
+                    for (pos, r) in c.refs.iter().enumerate() {
+                        if *r != RuleRef::Correlation(m.corr) {
+                            continue;
+                        }
+                        let group = c
+                            .group_by
+                            .iter()
+                            .map(|g| {
+                                m.group
+                                    .iter()
+                                    .find(|(n, _)| n == g)
+                                    .and_then(|(_, v)| v.clone())
+                            })
+                            .collect();
+                        let Some(source) = m.events.last().cloned() else {
+                            continue;
+                        };
+                        queue.push_back(CorrInput {
+                            corr: ci,
+                            pos,
+                            ts: m.last,
+                            group,
+                            value: None,
+                            source,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    runner.finish()
 }

@@ -34,6 +34,9 @@ pub struct Unsupported {
     pub reason: String,
 }
 
+/// A variant as compiled: its scope, routed channels and expression.
+type CompiledVariant = (Scope, Option<Vec<String>>, Expr);
+
 struct Variant {
     rule: u32,
     expr: Expr,
@@ -64,6 +67,8 @@ pub struct Engine {
     /// Variants that only run when one of their literals was seen.
     filtered: Vec<u64>,
     pub correlations: Vec<crate::correlation::CompiledCorrelation>,
+    /// Per detection rule: the (correlation, position) pairs that refer to it.
+    corr_refs: Vec<Vec<(usize, usize)>>,
     pub errors: Vec<RuleError>,
     pub unsupported: Vec<Unsupported>,
     /// Rules whose log source only matched a generic fallback of the mapping.
@@ -86,6 +91,7 @@ impl Engine {
             prefilter: None,
             filtered: Vec::new(),
             correlations: Vec::new(),
+            corr_refs: Vec::new(),
             errors: Vec::new(),
             unsupported: Vec::new(),
             unmapped: Vec::new(),
@@ -106,10 +112,14 @@ impl Engine {
             .filter(|c| !c.generate)
             .flat_map(|c| c.rules.iter().map(String::as_str))
             .collect();
-        let mut compiled: Vec<(DetectionRule, Vec<(Scope, Option<Vec<String>>, Expr)>)> = Vec::new();
+        let mut compiled: Vec<(DetectionRule, Vec<CompiledVariant>)> = Vec::new();
         for rule in detections {
             let variants = mapping.variants_for(&rule.logsource);
-            let mut comp = Compiler { mapping, fields: &mut fields, unsupported: Vec::new() };
+            let mut comp = Compiler {
+                mapping,
+                fields: &mut fields,
+                unsupported: Vec::new(),
+            };
             let mut out = Vec::new();
             let mut failed = None;
             for v in &variants {
@@ -123,20 +133,36 @@ impl Engine {
                 for f in filters.iter().filter(|f| filter_applies(f, &rule)) {
                     match comp.compile(&f.detection, v) {
                         Ok(fe) => expr = Expr::And(vec![expr, Expr::Not(Box::new(fe))]),
-                        Err(e) => eng.errors.push(RuleError { file: f.meta.file.to_string(), line: f.meta.line, error: e }),
+                        Err(e) => eng.errors.push(RuleError {
+                            file: f.meta.file.to_string(),
+                            line: f.meta.line,
+                            error: e,
+                        }),
                     }
                 }
                 out.push((v.scope, v.channels.clone(), expr));
             }
             let unsupported = std::mem::take(&mut comp.unsupported);
             if let Some(e) = failed {
-                eng.errors.push(RuleError { file: rule.meta.file.to_string(), line: locate(&rule.meta, &e), error: e });
+                eng.errors.push(RuleError {
+                    file: rule.meta.file.to_string(),
+                    line: locate(&rule.meta, &e),
+                    error: e,
+                });
                 continue;
             }
             for reason in unsupported {
-                eng.unsupported.push(Unsupported { file: rule.meta.file.to_string(), line: rule.meta.line, rule: rule.meta.key().into(), reason });
+                eng.unsupported.push(Unsupported {
+                    file: rule.meta.file.to_string(),
+                    line: rule.meta.line,
+                    rule: rule.meta.key().into(),
+                    reason,
+                });
             }
-            if variants.iter().all(|v| v.specificity <= 1) && rule.logsource.product.as_deref() == Some("windows") && (rule.logsource.category.is_some() || rule.logsource.service.is_some()) {
+            if variants.iter().all(|v| v.specificity <= 1)
+                && rule.logsource.product.as_deref() == Some("windows")
+                && (rule.logsource.category.is_some() || rule.logsource.service.is_some())
+            {
                 eng.unmapped.push(Unsupported {
                     file: rule.meta.file.to_string(),
                     line: rule.meta.line,
@@ -148,8 +174,14 @@ impl Engine {
         }
         for (rule, variants) in compiled {
             let idx = eng.rules.len() as u32;
-            let standalone = !silent.iter().any(|s| Some(*s) == rule.meta.id.as_deref() || Some(*s) == rule.meta.name.as_deref());
-            eng.rules.push(RuleInfo { meta: rule.meta, logsource: rule.logsource, standalone });
+            let standalone = !silent.iter().any(|s| {
+                Some(*s) == rule.meta.id.as_deref() || Some(*s) == rule.meta.name.as_deref()
+            });
+            eng.rules.push(RuleInfo {
+                meta: rule.meta,
+                logsource: rule.logsource,
+                standalone,
+            });
             for (scope, channels, expr) in variants {
                 let v = eng.variants.len() as u32;
                 eng.variants.push(Variant { rule: idx, expr });
@@ -170,10 +202,61 @@ impl Engine {
         }
         eng.fields = fields;
         eng.build_prefilter();
-        let (comp, errs) = crate::correlation::compile_all(correlations, &eng.rules, mapping, &mut eng.fields);
+        let (comp, errs) =
+            crate::correlation::compile_all(correlations, &eng.rules, mapping, &mut eng.fields);
         eng.correlations = comp;
         eng.errors.extend(errs);
+        eng.corr_refs = vec![Vec::new(); eng.rules.len()];
+        for (ci, c) in eng.correlations.iter().enumerate() {
+            for (pos, r) in c.refs.iter().enumerate() {
+                if let crate::correlation::RuleRef::Detection(d) = r {
+                    eng.corr_refs[*d as usize].push((ci, pos));
+                }
+            }
+        }
         eng
+    }
+
+    /// Whether hits of this rule feed a correlation.
+    pub fn feeds_correlation(&self, rule: u32) -> bool {
+        self.corr_refs
+            .get(rule as usize)
+            .is_some_and(|v| !v.is_empty())
+    }
+
+    /// Correlation inputs for an event that matched `rule` (empty if no correlation uses it or
+    /// the event has no time).
+    pub fn correlation_inputs(
+        &self,
+        rule: u32,
+        event: &seawall_core::Event,
+    ) -> Vec<crate::correlation::CorrInput> {
+        let Some(ts) = event.timestamp else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for &(ci, pos) in self
+            .corr_refs
+            .get(rule as usize)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+        {
+            let c = &self.correlations[ci];
+            let group = c.group_slots[pos]
+                .iter()
+                .map(|&s| self.field_text(&event.fields, s))
+                .collect();
+            let value = c.value_slots[pos].and_then(|s| self.field_text(&event.fields, s));
+            out.push(crate::correlation::CorrInput {
+                corr: ci,
+                pos,
+                ts,
+                group,
+                value,
+                source: event.source.clone(),
+            });
+        }
+        out
     }
 
     fn build_prefilter(&mut self) {
@@ -181,7 +264,9 @@ impl Engine {
         let mut lit_variants: Vec<Vec<u32>> = Vec::new();
         self.filtered = vec![0; self.variants.len().div_ceil(64)];
         for (vi, v) in self.variants.iter().enumerate() {
-            let Some(lits) = v.expr.required_literals() else { continue };
+            let Some(lits) = v.expr.required_literals() else {
+                continue;
+            };
             self.filtered[vi / 64] |= 1 << (vi % 64);
             for l in lits {
                 let next = lit_ids.len() as u32;
@@ -216,7 +301,13 @@ impl Engine {
             _ => None,
         };
         let (routed, general): (&[u32], &[u32]) = match &channel {
-            Some(c) => (self.by_channel.get(c.as_ref()).map(Vec::as_slice).unwrap_or(&[]), &self.windows),
+            Some(c) => (
+                self.by_channel
+                    .get(c.as_ref())
+                    .map(Vec::as_slice)
+                    .unwrap_or(&[]),
+                &self.windows,
+            ),
             None => (&[], &self.other),
         };
         if routed.is_empty() && general.is_empty() {
@@ -255,7 +346,11 @@ impl Engine {
         let mut leaves: Vec<Cow<str>> = Vec::new();
         collect_leaves(fields, &mut leaves);
         for leaf in &leaves {
-            let text: Cow<str> = if leaf.is_ascii() { Cow::Borrowed(leaf.as_ref()) } else { Cow::Owned(leaf.to_lowercase()) };
+            let text: Cow<str> = if leaf.is_ascii() {
+                Cow::Borrowed(leaf.as_ref())
+            } else {
+                Cow::Owned(leaf.to_lowercase())
+            };
             for m in pf.ac.find_overlapping_iter(text.as_bytes()) {
                 let id = m.pattern().as_usize();
                 if scratch.seen[id / 64] & (1 << (id % 64)) != 0 {
@@ -286,7 +381,10 @@ impl Engine {
 
 fn filter_applies(f: &crate::rule::FilterRule, rule: &DetectionRule) -> bool {
     match &f.rules {
-        Some(list) => list.iter().any(|r| Some(r.as_str()) == rule.meta.id.as_deref() || Some(r.as_str()) == rule.meta.name.as_deref()),
+        Some(list) => list.iter().any(|r| {
+            Some(r.as_str()) == rule.meta.id.as_deref()
+                || Some(r.as_str()) == rule.meta.name.as_deref()
+        }),
         None => {
             let fits = |a: &Option<String>, b: &Option<String>| a.is_none() || a == b;
             fits(&f.logsource.product, &rule.logsource.product)
@@ -300,7 +398,9 @@ fn filter_applies(f: &crate::rule::FilterRule, rule: &DetectionRule) -> bool {
 /// so the report points at the offending line rather than the document start.
 fn locate(meta: &RuleMeta, error: &str) -> usize {
     let quoted: Vec<&str> = error.split('\'').skip(1).step_by(2).collect();
-    let Ok(text) = std::fs::read_to_string(meta.file.as_ref()) else { return meta.line };
+    let Ok(text) = std::fs::read_to_string(meta.file.as_ref()) else {
+        return meta.line;
+    };
     for q in quoted.iter().rev() {
         if q.is_empty() {
             continue;

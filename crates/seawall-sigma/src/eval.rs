@@ -9,17 +9,25 @@ use crate::expr::{Expr, Matcher, Slot};
 use crate::modifier::Modifier;
 use crate::pattern::fold;
 
+/// A field of the event: its slot, value, and folded text when it is a string.
+type Resolved<'e> = (Slot, Option<&'e Value>, Option<Cow<'e, str>>);
+
 /// Per-event state: resolved fields and their folded text, computed on first use.
 pub struct EventCtx<'e, 't> {
     root: &'e Value,
     table: &'t FieldTable,
-    cache: Vec<(Slot, Option<&'e Value>, Option<Cow<'e, str>>)>,
+    cache: Vec<Resolved<'e>>,
     leaves: Option<Vec<Cow<'e, str>>>,
 }
 
 impl<'e, 't> EventCtx<'e, 't> {
     pub fn new(root: &'e Value, table: &'t FieldTable) -> Self {
-        EventCtx { root, table, cache: Vec::with_capacity(16), leaves: None }
+        EventCtx {
+            root,
+            table,
+            cache: Vec::with_capacity(16),
+            leaves: None,
+        }
     }
 
     fn position(&mut self, slot: Slot) -> usize {
@@ -75,7 +83,9 @@ impl<'e, 't> EventCtx<'e, 't> {
             }
             Matcher::FieldRef { other, cased } => {
                 let Some(v) = value else { return false };
-                let Some(o) = self.get(*other) else { return false };
+                let Some(o) = self.get(*other) else {
+                    return false;
+                };
                 let (a, b) = (scalar_text(v), scalar_text(o));
                 match (a, b) {
                     (Some(a), Some(b)) if *cased => a == b,
@@ -114,9 +124,17 @@ fn match_value(v: &Value, m: &Matcher) -> bool {
     match m {
         Matcher::StrCased(pats) => any_scalar(v, &mut |s| pats.iter().any(|p| p.matches(s))),
         Matcher::Regex(re) => any_scalar(v, &mut |s| re.is_match(s)),
-        Matcher::Cidr(net) => any_scalar(v, &mut |s| s.trim().parse::<std::net::IpAddr>().is_ok_and(|ip| net.contains(&ip))),
-        Matcher::Num(op, n) => any_scalar(v, &mut |s| as_number(s).is_some_and(|x| op.holds(x, *n))),
-        Matcher::TimePart { part, op, value } => any_scalar(v, &mut |s| time_part(s, *part).is_some_and(|x| op.holds(x, *value))),
+        Matcher::Cidr(net) => any_scalar(v, &mut |s| {
+            s.trim()
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| net.contains(&ip))
+        }),
+        Matcher::Num(op, n) => {
+            any_scalar(v, &mut |s| as_number(s).is_some_and(|x| op.holds(x, *n)))
+        }
+        Matcher::TimePart { part, op, value } => any_scalar(v, &mut |s| {
+            time_part(s, *part).is_some_and(|x| op.holds(x, *value))
+        }),
         _ => false,
     }
 }
@@ -192,12 +210,17 @@ pub fn collect_leaves<'e>(v: &'e Value, out: &mut Vec<Cow<'e, str>>) {
 /// Resolves pre-split path segments; `*` matches any key, and keys that themselves contain dots
 /// (flattened JSON such as `"process.name"`) are found too.
 pub fn resolve<'e>(v: &'e Value, segs: &[String]) -> Option<&'e Value> {
-    let Some((first, rest)) = segs.split_first() else { return Some(v) };
+    let Some((first, rest)) = segs.split_first() else {
+        return Some(v);
+    };
     let map = v.as_object()?;
     if first == "*" {
         return map.values().find_map(|child| resolve(child, rest));
     }
-    if let Some(found) = map.get(first.as_str()).and_then(|child| resolve(child, rest)) {
+    if let Some(found) = map
+        .get(first.as_str())
+        .and_then(|child| resolve(child, rest))
+    {
         return Some(found);
     }
     if !rest.is_empty() {
@@ -205,7 +228,10 @@ pub fn resolve<'e>(v: &'e Value, segs: &[String]) -> Option<&'e Value> {
         for (i, seg) in rest.iter().enumerate() {
             key.push('.');
             key.push_str(seg);
-            if let Some(found) = map.get(key.as_str()).and_then(|child| resolve(child, &rest[i + 1..])) {
+            if let Some(found) = map
+                .get(key.as_str())
+                .and_then(|child| resolve(child, &rest[i + 1..]))
+            {
                 return Some(found);
             }
         }

@@ -35,9 +35,16 @@ pub enum Matcher {
     /// Sigma `null`: the field is missing or null.
     Null,
     /// Equal to the value of another field.
-    FieldRef { other: Slot, cased: bool },
+    FieldRef {
+        other: Slot,
+        cased: bool,
+    },
     /// A component of the field's timestamp compared with a number.
-    TimePart { part: Modifier, op: CmpOp, value: f64 },
+    TimePart {
+        part: Modifier,
+        op: CmpOp,
+        value: f64,
+    },
 }
 
 impl Expr {
@@ -70,10 +77,21 @@ impl Expr {
                 }
                 Some(all)
             }
-            Expr::And(items) => items
-                .iter()
-                .filter_map(Expr::required_literals)
-                .max_by_key(|lits| (lits.iter().map(String::len).min().unwrap_or(usize::MAX).min(64), usize::MAX - lits.len())),
+            Expr::And(items) => {
+                items
+                    .iter()
+                    .filter_map(Expr::required_literals)
+                    .max_by_key(|lits| {
+                        (
+                            lits.iter()
+                                .map(String::len)
+                                .min()
+                                .unwrap_or(usize::MAX)
+                                .min(64),
+                            usize::MAX - lits.len(),
+                        )
+                    })
+            }
         }
     }
 }
@@ -83,7 +101,10 @@ impl Matcher {
         match self {
             Matcher::Str(pats) | Matcher::StrCased(pats) => pats
                 .iter()
-                .map(|p| p.required_literal().map(|l| crate::pattern::fold(l).into_owned()))
+                .map(|p| {
+                    p.required_literal()
+                        .map(|l| crate::pattern::fold(l).into_owned())
+                })
                 .collect(),
             _ => None,
         }

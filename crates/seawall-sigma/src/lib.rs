@@ -1,18 +1,18 @@
 //! The Sigma engine: parse rules (detection, correlation, filters), map log sources and fields
 //! onto events, compile everything into one matching plan and evaluate events against it.
 
-pub mod yaml;
-pub mod loader;
-pub mod rule;
-pub mod pattern;
-pub mod modifier;
-pub mod condition;
-pub mod mapping;
 pub mod compile;
-pub mod expr;
-pub mod eval;
+pub mod condition;
 pub mod correlation;
 pub mod engine;
+pub mod eval;
+pub mod expr;
+pub mod loader;
+pub mod mapping;
+pub mod modifier;
+pub mod pattern;
+pub mod rule;
+pub mod yaml;
 
 pub use engine::{Engine, RuleInfo, Scratch, Unsupported};
 pub use loader::{load_rule_paths, LoadedRules, RuleError};

@@ -1,0 +1,115 @@
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use seawall_core::Level;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "seawall",
+    version,
+    about = "Find intruders in carrier evidence: Sigma over logs, findings you can defend"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Hunt through evidence files and directories with Sigma rules.
+    Hunt(HuntArgs),
+    /// Work with rule sets.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RulesCommand {
+    /// Parse and validate rules; list failures with file, line and reason.
+    Check(CheckArgs),
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputFormat {
+    Table,
+    Jsonl,
+    Csv,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CheckFormat {
+    Text,
+    Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatsFormat {
+    Json,
+}
+
+fn parse_level(s: &str) -> Result<Level, String> {
+    s.parse::<Level>().map_err(|e| e.to_string())
+}
+
+#[derive(Args, Debug)]
+pub struct HuntArgs {
+    /// Evidence files or directories (searched recursively; gzip/zstd are read transparently).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Sigma rule files or directories (repeatable).
+    #[arg(long = "rules", short = 'r')]
+    pub rules: Vec<PathBuf>,
+    /// Field and log-source mapping file (default: the built-in one; see docs/SIGMA.md).
+    #[arg(long)]
+    pub mapping: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: OutputFormat,
+    /// Only report findings at or above this level.
+    #[arg(long, value_parser = parse_level, default_value = "informational")]
+    pub min_level: Level,
+    /// Exit with 1 when a finding at or above this level is reported.
+    #[arg(long, value_parser = parse_level, default_value = "high")]
+    pub fail_level: Level,
+    /// Ignore events before this time (RFC 3339 or YYYY-MM-DD, UTC).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Ignore events after this time (RFC 3339 or YYYY-MM-DD, UTC).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// List at most N evidence places per finding (default: all).
+    #[arg(long)]
+    pub max_evidence: Option<usize>,
+    /// Write the run's tally as one JSON object, the last line on stderr.
+    #[arg(long, value_enum)]
+    pub stats: Option<StatsFormat>,
+    /// Largest decompressed size accepted per compressed file, in MiB.
+    #[arg(long, default_value_t = 8192)]
+    pub max_decompressed_mib: u64,
+    /// Write output here instead of stdout.
+    #[arg(long, short = 'o')]
+    pub output: Option<PathBuf>,
+    /// More detail on stderr: skipped files, every rejected record, rule problems.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+    /// No progress bar or summary on stderr (errors are still printed).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Rule files or directories.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Field and log-source mapping file.
+    #[arg(long)]
+    pub mapping: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: CheckFormat,
+}

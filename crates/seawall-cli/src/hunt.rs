@@ -1,0 +1,290 @@
+//! `seawall hunt`: readers -> Sigma engine -> findings -> output, in one pass over the evidence.
+
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use rayon::prelude::*;
+use seawall_core::{Event, RejectedRecord, Tally};
+use seawall_readers::{read_file, walk_paths, ReadOptions};
+use seawall_sigma::correlation::{run_correlations, CorrInput};
+use seawall_sigma::{load_rule_paths, Engine, Scratch};
+
+use crate::cli::{HuntArgs, StatsFormat};
+use crate::findings::{self, Partial};
+use crate::output;
+use crate::rules_cmd::load_mapping;
+
+/// Rejected records printed without `--verbose`.
+const SHOWN_REJECTS: usize = 20;
+
+pub fn run(args: HuntArgs) -> anyhow::Result<i32> {
+    let started = Instant::now();
+    if args.rules.is_empty() {
+        bail!("no rules given: pass --rules FILE|DIR (the built-in telecom rule pack is not shipped yet)");
+    }
+    let from = args
+        .from
+        .as_deref()
+        .map(parse_bound)
+        .transpose()
+        .context("--from")?;
+    let to = args
+        .to
+        .as_deref()
+        .map(parse_bound)
+        .transpose()
+        .context("--to")?;
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = args.threads {
+        pool = pool.num_threads(n.max(1));
+    }
+    let pool = pool.build().context("starting worker threads")?;
+    pool.install(|| hunt(args, from, to, started))
+}
+
+fn parse_bound(s: &str) -> anyhow::Result<jiff::Timestamp> {
+    seawall_readers::parse_timestamp(s)
+        .ok_or_else(|| anyhow::anyhow!("'{s}' is not a time (use RFC 3339 or YYYY-MM-DD)"))
+}
+
+struct Shared {
+    hits: Mutex<HashMap<u32, Partial>>,
+    corr_inputs: Mutex<Vec<CorrInput>>,
+    out_of_range: AtomicU64,
+}
+
+fn hunt(
+    args: HuntArgs,
+    from: Option<jiff::Timestamp>,
+    to: Option<jiff::Timestamp>,
+    started: Instant,
+) -> anyhow::Result<i32> {
+    let mapping = load_mapping(args.mapping.as_deref())?;
+    let loaded = load_rule_paths(&args.rules);
+    let parse_failed = loaded.errors.len();
+    let mut rule_errors = loaded.errors;
+    let engine = Engine::build(loaded.documents, &mapping);
+    rule_errors.extend(engine.errors.iter().cloned());
+    let rules_loaded = engine.rules.len() + engine.correlations.len();
+    let rules_failed = parse_failed + engine.errors.len();
+    if !rule_errors.is_empty() {
+        let shown = if args.verbose {
+            rule_errors.len()
+        } else {
+            rule_errors.len().min(10)
+        };
+        for e in &rule_errors[..shown] {
+            eprintln!("seawall: rule error: {}:{}: {}", e.file, e.line, e.error);
+        }
+        if shown < rule_errors.len() {
+            eprintln!(
+                "seawall: … and {} more rule errors (use --verbose, or `seawall rules check`)",
+                rule_errors.len() - shown
+            );
+        }
+    }
+    if args.verbose {
+        for u in &engine.unsupported {
+            eprintln!(
+                "seawall: unsupported: {}:{}: {} ({})",
+                u.file, u.line, u.reason, u.rule
+            );
+        }
+    }
+    if rules_loaded == 0 {
+        bail!("no usable rules loaded from {} path(s)", args.rules.len());
+    }
+
+    let (files, problems) = walk_paths(&args.paths);
+    for p in &problems {
+        eprintln!("seawall: {p}");
+    }
+    if files.is_empty() {
+        bail!("no evidence files found");
+    }
+    let total_bytes: u64 = files
+        .iter()
+        .filter_map(|f| std::fs::metadata(f).ok())
+        .map(|m| m.len())
+        .sum();
+    let bar = progress(&args, total_bytes);
+
+    let cap = args.max_evidence.unwrap_or(usize::MAX);
+    let opts = ReadOptions {
+        max_decompressed: args.max_decompressed_mib.saturating_mul(1 << 20),
+        ..ReadOptions::default()
+    };
+    let shared = Shared {
+        hits: Mutex::new(HashMap::new()),
+        corr_inputs: Mutex::new(Vec::new()),
+        out_of_range: AtomicU64::new(0),
+    };
+
+    let sink = |events: Vec<Event>| {
+        let mut scratch = Scratch::default();
+        let mut matched = Vec::new();
+        let mut local: HashMap<u32, Partial> = HashMap::new();
+        let mut corr = Vec::new();
+        for ev in &events {
+            if from.is_some() || to.is_some() {
+                let inside = ev
+                    .timestamp
+                    .is_some_and(|t| from.is_none_or(|f| t >= f) && to.is_none_or(|l| t <= l));
+                if !inside {
+                    shared.out_of_range.fetch_add(1, Ordering::Relaxed);
+                    continue;
+                }
+            }
+            matched.clear();
+            engine.evaluate(&ev.fields, &mut scratch, &mut matched);
+            for &r in &matched {
+                local.entry(r).or_default().add(ev, cap);
+                if engine.feeds_correlation(r) {
+                    corr.extend(engine.correlation_inputs(r, ev));
+                }
+            }
+        }
+        if !local.is_empty() {
+            let mut hits = shared.hits.lock().unwrap_or_else(|p| p.into_inner());
+            for (r, p) in local {
+                hits.entry(r).or_default().merge(p, cap);
+            }
+        }
+        if !corr.is_empty() {
+            shared
+                .corr_inputs
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .extend(corr);
+        }
+    };
+
+    let reports: Vec<_> = files
+        .par_iter()
+        .map(|f| {
+            let r = read_file(f, &opts, &sink);
+            if let Some(b) = &bar {
+                b.inc(std::fs::metadata(f).map(|m| m.len()).unwrap_or(0));
+            }
+            (f, r)
+        })
+        .collect();
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+
+    let mut tally = Tally::default();
+    let mut rejected: Vec<RejectedRecord> = Vec::new();
+    let mut errors = 0usize;
+    for (f, r) in &reports {
+        tally.merge(&r.tally);
+        if r.format.is_none() && r.error.is_none() {
+            tally.files_skipped += 1;
+            if args.verbose {
+                eprintln!("seawall: skipped (no known format): {}", f.display());
+            }
+        }
+        if let Some(e) = &r.error {
+            errors += 1;
+            eprintln!("seawall: file error: {e}");
+        }
+        rejected.extend(r.rejected.iter().cloned());
+    }
+    let shown = if args.verbose {
+        rejected.len()
+    } else {
+        rejected.len().min(SHOWN_REJECTS)
+    };
+    for r in &rejected[..shown] {
+        eprintln!("seawall: rejected {}: {}", r.source, r.reason);
+    }
+    if (shown as u64) < tally.rejected {
+        eprintln!(
+            "seawall: … {} rejected records in all (use --verbose to list the kept ones)",
+            tally.rejected
+        );
+    }
+
+    let hits = shared.hits.into_inner().unwrap_or_else(|p| p.into_inner());
+    let mut all = findings::rule_findings(&engine, hits, cap);
+    if !engine.correlations.is_empty() {
+        let inputs = shared
+            .corr_inputs
+            .into_inner()
+            .unwrap_or_else(|p| p.into_inner());
+        let matches = run_correlations(&engine.correlations, inputs, cap.min(10_000));
+        all.extend(findings::correlation_findings(&engine, matches, cap));
+    }
+    all.retain(|f| f.level >= args.min_level);
+    findings::sort(&mut all);
+
+    let mut out: Box<dyn std::io::Write> = match &args.output {
+        Some(p) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let color = args.output.is_none() && std::io::stdout().is_terminal();
+    output::write(&mut out, args.format, &all, color)?;
+    out.flush()?;
+    drop(out);
+
+    let elapsed = started.elapsed().as_secs_f64();
+    let out_of_range = shared.out_of_range.load(Ordering::Relaxed);
+    if !args.quiet {
+        eprintln!(
+            "seawall: {} files ({} skipped, {} unreadable), {} records read = {} parsed + {} rejected{}; rules {} loaded + {} failed; {} findings in {:.2}s",
+            tally.files,
+            tally.files_skipped,
+            errors,
+            tally.records_read,
+            tally.parsed,
+            tally.rejected,
+            if out_of_range > 0 { format!(" ({out_of_range} outside --from/--to)") } else { String::new() },
+            rules_loaded,
+            rules_failed,
+            all.len(),
+            elapsed
+        );
+    }
+    if args.stats == Some(StatsFormat::Json) {
+        let s = serde_json::json!({
+            "files": tally.files,
+            "files_skipped": tally.files_skipped,
+            "records_read": tally.records_read,
+            "parsed": tally.parsed,
+            "rejected": tally.rejected,
+            "rules_loaded": rules_loaded,
+            "rules_failed": rules_failed,
+            "findings": all.len(),
+            "elapsed_s": (elapsed * 1000.0).round() / 1000.0,
+        });
+        eprintln!("{s}");
+    }
+    let fail = all.iter().any(|f| f.level >= args.fail_level);
+    Ok(if fail {
+        crate::EXIT_FINDINGS
+    } else {
+        crate::EXIT_CLEAN
+    })
+}
+
+fn progress(args: &HuntArgs, total: u64) -> Option<indicatif::ProgressBar> {
+    if args.quiet || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(total),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{spinner} {bytes}/{total_bytes} {bytes_per_sec} {wide_bar} {eta}",
+    ) {
+        bar.set_style(style);
+    }
+    Some(bar)
+}
