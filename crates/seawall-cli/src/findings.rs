@@ -11,13 +11,8 @@ use seawall_sigma::Engine;
 /// Entities kept per finding and kind.
 const MAX_ENTITIES: usize = 50;
 
-const HOST_PATHS: &[&[&str]] = &[
-    &["Event", "System", "Computer"],
-    &["winlog", "computer_name"],
-    &["host", "name"],
-    &["Computer"],
-    &["hostname"],
-];
+const HOST_PATHS: &[&[&str]] =
+    &[&["Event", "System", "Computer"], &["winlog", "computer_name"], &["host", "name"], &["Computer"], &["hostname"]];
 const USER_PATHS: &[&[&str]] = &[
     &["Event", "EventData", "User"],
     &["Event", "EventData", "TargetUserName"],
@@ -54,11 +49,7 @@ impl Partial {
             self.first = Some(self.first.map_or(t, |f| f.min(t)));
             self.last = Some(self.last.map_or(t, |l| l.max(t)));
         }
-        push_capped(
-            &mut self.evidence,
-            (event.source.file.to_string(), event.source.place),
-            cap,
-        );
+        push_capped(&mut self.evidence, (event.source.file.to_string(), event.source.place), cap);
         collect(&event.fields, HOST_PATHS, &mut self.hosts);
         collect(&event.fields, USER_PATHS, &mut self.users);
         collect(&event.fields, IP_PATHS, &mut self.ips);
@@ -77,11 +68,9 @@ impl Partial {
         for e in other.evidence {
             push_capped(&mut self.evidence, e, cap);
         }
-        for (mine, theirs) in [
-            (&mut self.hosts, other.hosts),
-            (&mut self.users, other.users),
-            (&mut self.ips, other.ips),
-        ] {
+        for (mine, theirs) in
+            [(&mut self.hosts, other.hosts), (&mut self.users, other.users), (&mut self.ips, other.ips)]
+        {
             for v in theirs {
                 push_capped(mine, v, MAX_ENTITIES);
             }
@@ -126,16 +115,8 @@ fn collect(fields: &Value, paths: &[&[&str]], out: &mut BTreeSet<String>) {
 fn evidence_refs(set: BTreeSet<(String, Place)>) -> Vec<EvidenceRef> {
     set.into_iter()
         .map(|(file, place)| match place {
-            Place::Line(n) => EvidenceRef {
-                file,
-                line: Some(n),
-                record: None,
-            },
-            Place::Record(n) => EvidenceRef {
-                file,
-                line: None,
-                record: Some(n),
-            },
+            Place::Line(n) => EvidenceRef { file, line: Some(n), record: None },
+            Place::Record(n) => EvidenceRef { file, line: None, record: Some(n) },
         })
         .collect()
 }
@@ -163,12 +144,7 @@ pub fn rule_findings(engine: &Engine, hits: HashMap<u32, Partial>, cap: usize) -
             first_seen: p.first,
             last_seen: p.last,
             count: p.count,
-            entities: Entities {
-                hosts: p.hosts,
-                users: p.users,
-                ips: p.ips,
-                subscribers: BTreeSet::new(),
-            },
+            entities: Entities { hosts: p.hosts, users: p.users, ips: p.ips, subscribers: BTreeSet::new() },
             summary: summary(meta.description.as_deref(), p.count),
             evidence: evidence_refs(p.evidence),
             evidence_truncated: truncated && cap != usize::MAX,
@@ -178,11 +154,7 @@ pub fn rule_findings(engine: &Engine, hits: HashMap<u32, Partial>, cap: usize) -
 }
 
 fn summary(desc: Option<&str>, count: u64) -> String {
-    let d = desc
-        .unwrap_or("")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let d = desc.unwrap_or("").split_whitespace().collect::<Vec<_>>().join(" ");
     format!("{count} matching event(s). {d}").trim().to_string()
 }
 
@@ -192,11 +164,7 @@ type Group = Vec<(String, Option<String>)>;
 type CorrAgg = (u64, Timestamp, Timestamp, BTreeSet<(String, Place)>, f64);
 
 /// Findings for correlations that fired, one per correlation and group.
-pub fn correlation_findings(
-    engine: &Engine,
-    matches: Vec<CorrelationMatch>,
-    cap: usize,
-) -> Vec<Finding> {
+pub fn correlation_findings(engine: &Engine, matches: Vec<CorrelationMatch>, cap: usize) -> Vec<Finding> {
     let mut grouped: HashMap<(usize, Group), CorrAgg> = HashMap::new();
     for m in matches {
         let c = &engine.correlations[m.corr];
@@ -204,13 +172,7 @@ pub fn correlation_findings(
             // Feeds another correlation; reported through it.
             continue;
         }
-        let e = grouped.entry((m.corr, m.group.clone())).or_insert((
-            0,
-            m.first,
-            m.last,
-            BTreeSet::new(),
-            0.0,
-        ));
+        let e = grouped.entry((m.corr, m.group.clone())).or_insert((0, m.first, m.last, BTreeSet::new(), 0.0));
         e.0 += 1;
         e.1 = e.1.min(m.first);
         e.2 = e.2.max(m.last);
@@ -223,10 +185,8 @@ pub fn correlation_findings(
     for ((ci, group), (count, first, last, ev, measured)) in grouped {
         let c = &engine.correlations[ci];
         let meta = &c.meta;
-        let group_text: Vec<String> = group
-            .iter()
-            .map(|(k, v)| format!("{k}={}", v.as_deref().unwrap_or("-")))
-            .collect();
+        let group_text: Vec<String> =
+            group.iter().map(|(k, v)| format!("{k}={}", v.as_deref().unwrap_or("-"))).collect();
         let title = if group_text.is_empty() {
             meta.title.clone()
         } else {
@@ -257,16 +217,8 @@ pub fn correlation_findings(
             first_seen: Some(first),
             last_seen: Some(last),
             count,
-            entities: Entities {
-                hosts,
-                users,
-                ips: BTreeSet::new(),
-                subscribers: BTreeSet::new(),
-            },
-            summary: format!(
-                "correlation {:?} fired {count} time(s); largest measured value {measured}",
-                c.kind
-            ),
+            entities: Entities { hosts, users, ips: BTreeSet::new(), subscribers: BTreeSet::new() },
+            summary: format!("correlation {:?} fired {count} time(s); largest measured value {measured}", c.kind),
             evidence: evidence_refs(ev),
             evidence_truncated: false,
         });

@@ -26,18 +26,8 @@ pub fn run(args: HuntArgs) -> anyhow::Result<i32> {
     if args.rules.is_empty() {
         bail!("no rules given: pass --rules FILE|DIR (the built-in telecom rule pack is not shipped yet)");
     }
-    let from = args
-        .from
-        .as_deref()
-        .map(parse_bound)
-        .transpose()
-        .context("--from")?;
-    let to = args
-        .to
-        .as_deref()
-        .map(parse_bound)
-        .transpose()
-        .context("--to")?;
+    let from = args.from.as_deref().map(parse_bound).transpose().context("--from")?;
+    let to = args.to.as_deref().map(parse_bound).transpose().context("--to")?;
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(n) = args.threads {
         pool = pool.num_threads(n.max(1));
@@ -72,11 +62,7 @@ fn hunt(
     let rules_loaded = engine.rules.len() + engine.correlations.len();
     let rules_failed = parse_failed + engine.errors.len();
     if !rule_errors.is_empty() {
-        let shown = if args.verbose {
-            rule_errors.len()
-        } else {
-            rule_errors.len().min(10)
-        };
+        let shown = if args.verbose { rule_errors.len() } else { rule_errors.len().min(10) };
         for e in &rule_errors[..shown] {
             eprintln!("seawall: rule error: {}:{}: {}", e.file, e.line, e.error);
         }
@@ -89,10 +75,7 @@ fn hunt(
     }
     if args.verbose {
         for u in &engine.unsupported {
-            eprintln!(
-                "seawall: unsupported: {}:{}: {} ({})",
-                u.file, u.line, u.reason, u.rule
-            );
+            eprintln!("seawall: unsupported: {}:{}: {} ({})", u.file, u.line, u.reason, u.rule);
         }
     }
     if rules_loaded == 0 {
@@ -106,18 +89,12 @@ fn hunt(
     if files.is_empty() {
         bail!("no evidence files found");
     }
-    let total_bytes: u64 = files
-        .iter()
-        .filter_map(|f| std::fs::metadata(f).ok())
-        .map(|m| m.len())
-        .sum();
+    let total_bytes: u64 = files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
     let bar = progress(&args, total_bytes);
 
     let cap = args.max_evidence.unwrap_or(usize::MAX);
-    let opts = ReadOptions {
-        max_decompressed: args.max_decompressed_mib.saturating_mul(1 << 20),
-        ..ReadOptions::default()
-    };
+    let opts =
+        ReadOptions { max_decompressed: args.max_decompressed_mib.saturating_mul(1 << 20), ..ReadOptions::default() };
     let shared = Shared {
         hits: Mutex::new(HashMap::new()),
         corr_inputs: Mutex::new(Vec::new()),
@@ -131,9 +108,7 @@ fn hunt(
         let mut corr = Vec::new();
         for ev in &events {
             if from.is_some() || to.is_some() {
-                let inside = ev
-                    .timestamp
-                    .is_some_and(|t| from.is_none_or(|f| t >= f) && to.is_none_or(|l| t <= l));
+                let inside = ev.timestamp.is_some_and(|t| from.is_none_or(|f| t >= f) && to.is_none_or(|l| t <= l));
                 if !inside {
                     shared.out_of_range.fetch_add(1, Ordering::Relaxed);
                     continue;
@@ -155,11 +130,7 @@ fn hunt(
             }
         }
         if !corr.is_empty() {
-            shared
-                .corr_inputs
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .extend(corr);
+            shared.corr_inputs.lock().unwrap_or_else(|p| p.into_inner()).extend(corr);
         }
     };
 
@@ -194,28 +165,18 @@ fn hunt(
         }
         rejected.extend(r.rejected.iter().cloned());
     }
-    let shown = if args.verbose {
-        rejected.len()
-    } else {
-        rejected.len().min(SHOWN_REJECTS)
-    };
+    let shown = if args.verbose { rejected.len() } else { rejected.len().min(SHOWN_REJECTS) };
     for r in &rejected[..shown] {
         eprintln!("seawall: rejected {}: {}", r.source, r.reason);
     }
     if (shown as u64) < tally.rejected {
-        eprintln!(
-            "seawall: … {} rejected records in all (use --verbose to list the kept ones)",
-            tally.rejected
-        );
+        eprintln!("seawall: … {} rejected records in all (use --verbose to list the kept ones)", tally.rejected);
     }
 
     let hits = shared.hits.into_inner().unwrap_or_else(|p| p.into_inner());
     let mut all = findings::rule_findings(&engine, hits, cap);
     if !engine.correlations.is_empty() {
-        let inputs = shared
-            .corr_inputs
-            .into_inner()
-            .unwrap_or_else(|p| p.into_inner());
+        let inputs = shared.corr_inputs.into_inner().unwrap_or_else(|p| p.into_inner());
         let matches = run_correlations(&engine.correlations, inputs, cap.min(10_000));
         all.extend(findings::correlation_findings(&engine, matches, cap));
     }
@@ -266,24 +227,17 @@ fn hunt(
         eprintln!("{s}");
     }
     let fail = all.iter().any(|f| f.level >= args.fail_level);
-    Ok(if fail {
-        crate::EXIT_FINDINGS
-    } else {
-        crate::EXIT_CLEAN
-    })
+    Ok(if fail { crate::EXIT_FINDINGS } else { crate::EXIT_CLEAN })
 }
 
 fn progress(args: &HuntArgs, total: u64) -> Option<indicatif::ProgressBar> {
     if args.quiet || !std::io::stderr().is_terminal() {
         return None;
     }
-    let bar = indicatif::ProgressBar::with_draw_target(
-        Some(total),
-        indicatif::ProgressDrawTarget::stderr(),
-    );
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{spinner} {bytes}/{total_bytes} {bytes_per_sec} {wide_bar} {eta}",
-    ) {
+    let bar = indicatif::ProgressBar::with_draw_target(Some(total), indicatif::ProgressDrawTarget::stderr());
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{spinner} {bytes}/{total_bytes} {bytes_per_sec} {wide_bar} {eta}")
+    {
         bar.set_style(style);
     }
     Some(bar)

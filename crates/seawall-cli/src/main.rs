@@ -28,8 +28,6 @@ fn main() {
 fn run(args: cli::Cli) -> anyhow::Result<i32> {
     match args.command {
         cli::Command::Hunt(h) => hunt::run(h),
-        cli::Command::Rules {
-            command: cli::RulesCommand::Check(c),
-        } => rules_cmd::check(c),
+        cli::Command::Rules { command: cli::RulesCommand::Check(c) } => rules_cmd::check(c),
     }
 }

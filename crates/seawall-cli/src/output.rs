@@ -6,12 +6,7 @@ use seawall_core::{Finding, Level};
 
 use crate::cli::OutputFormat;
 
-pub fn write(
-    out: &mut dyn Write,
-    format: OutputFormat,
-    findings: &[Finding],
-    color: bool,
-) -> std::io::Result<()> {
+pub fn write(out: &mut dyn Write, format: OutputFormat, findings: &[Finding], color: bool) -> std::io::Result<()> {
     match format {
         OutputFormat::Jsonl => {
             for f in findings {
@@ -46,26 +41,13 @@ fn evidence_text(f: &Finding, max: usize) -> String {
     parts.join("; ")
 }
 
-const CSV_HEADER: [&str; 11] = [
-    "level",
-    "rule_id",
-    "title",
-    "count",
-    "first_seen",
-    "last_seen",
-    "attack",
-    "author",
-    "hosts",
-    "users",
-    "evidence",
-];
+const CSV_HEADER: [&str; 11] =
+    ["level", "rule_id", "title", "count", "first_seen", "last_seen", "attack", "author", "hosts", "users", "evidence"];
 
 fn write_csv(out: &mut dyn Write, findings: &[Finding]) -> std::io::Result<()> {
     writeln!(out, "{}", CSV_HEADER.join(","))?;
     for f in findings {
-        let join = |s: &std::collections::BTreeSet<String>| {
-            s.iter().cloned().collect::<Vec<_>>().join(";")
-        };
+        let join = |s: &std::collections::BTreeSet<String>| s.iter().cloned().collect::<Vec<_>>().join(";");
         let row = [
             f.level.to_string(),
             f.rule_id.clone(),
@@ -88,11 +70,7 @@ fn write_csv(out: &mut dyn Write, findings: &[Finding]) -> std::io::Result<()> {
 /// Quotes a CSV cell and defuses spreadsheet formulas: cells starting with `= + - @` (or tab
 /// and carriage return, which some spreadsheets also treat as formula starts) get a leading `'`.
 pub fn csv_cell(s: &str) -> String {
-    let defused = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
+    let defused = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_string() };
     if defused.contains([',', '"', '\n', '\r']) || defused != s {
         format!("\"{}\"", defused.replace('"', "\"\""))
     } else {
@@ -118,29 +96,14 @@ fn write_table(out: &mut dyn Write, findings: &[Finding], color: bool) -> std::i
     if findings.is_empty() {
         return writeln!(out, "No findings.");
     }
-    writeln!(
-        out,
-        "{:<13} {:>7}  {:<20} {:<20} {:<14} TITLE",
-        "LEVEL", "COUNT", "FIRST SEEN", "LAST SEEN", "ATT&CK"
-    )?;
+    writeln!(out, "{:<13} {:>7}  {:<20} {:<20} {:<14} TITLE", "LEVEL", "COUNT", "FIRST SEEN", "LAST SEEN", "ATT&CK")?;
     for f in findings {
         let first: String = ts(&f.first_seen).chars().take(19).collect();
         let last: String = ts(&f.last_seen).chars().take(19).collect();
-        let attack = f.attack.first().cloned().unwrap_or_default()
-            + if f.attack.len() > 1 { "+" } else { "" };
+        let attack = f.attack.first().cloned().unwrap_or_default() + if f.attack.len() > 1 { "+" } else { "" };
         let level = paint(f.level, &format!("{:<13}", f.level.as_str()), color);
-        writeln!(
-            out,
-            "{level} {:>7}  {:<20} {:<20} {:<14} {}",
-            f.count, first, last, attack, f.title
-        )?;
-        writeln!(
-            out,
-            "{:>23}rule {} by {}",
-            "",
-            f.rule_id,
-            f.author.as_deref().unwrap_or("unknown author")
-        )?;
+        writeln!(out, "{level} {:>7}  {:<20} {:<20} {:<14} {}", f.count, first, last, attack, f.title)?;
+        writeln!(out, "{:>23}rule {} by {}", "", f.rule_id, f.author.as_deref().unwrap_or("unknown author"))?;
         writeln!(out, "{:>23}{}", "", evidence_text(f, 3))?;
     }
     writeln!(out, "{} findings", findings.len())

@@ -7,8 +7,7 @@ pub fn load_mapping(path: Option<&std::path::Path>) -> anyhow::Result<Mapping> {
     match path {
         None => Ok(Mapping::default_mapping()),
         Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .with_context(|| format!("reading mapping {}", p.display()))?;
+            let text = std::fs::read_to_string(p).with_context(|| format!("reading mapping {}", p.display()))?;
             Mapping::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))
         }
     }
@@ -44,16 +43,9 @@ pub fn check(args: CheckArgs) -> anyhow::Result<i32> {
                 println!("{}:{}: error: {}", e.file, e.line, e.error);
             }
             for u in &engine.unsupported {
-                println!(
-                    "{}:{}: unsupported: {} ({})",
-                    u.file, u.line, u.reason, u.rule
-                );
+                println!("{}:{}: unsupported: {} ({})", u.file, u.line, u.reason, u.rule);
             }
-            let pct = if rules == 0 {
-                100.0
-            } else {
-                ok as f64 * 100.0 / rules as f64
-            };
+            let pct = if rules == 0 { 100.0 } else { ok as f64 * 100.0 / rules as f64 };
             println!(
                 "{files} files, {rules} rules: {ok} ok ({pct:.2}%), {} failed, {} with unsupported features, {} on unmapped log sources, {} correlations",
                 errors.len(),
@@ -63,9 +55,5 @@ pub fn check(args: CheckArgs) -> anyhow::Result<i32> {
             );
         }
     }
-    Ok(if errors.is_empty() {
-        crate::EXIT_CLEAN
-    } else {
-        crate::EXIT_FINDINGS
-    })
+    Ok(if errors.is_empty() { crate::EXIT_CLEAN } else { crate::EXIT_FINDINGS })
 }

@@ -70,12 +70,7 @@ pub fn lookup_dotted<'a>(root: &'a Value, path: &str) -> Option<&'a Value> {
     if let Some(v) = map.get(path) {
         return Some(v);
     }
-    for (pos, _) in path
-        .match_indices('.')
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-    {
+    for (pos, _) in path.match_indices('.').collect::<Vec<_>>().into_iter().rev() {
         if let Some(v) = map.get(&path[..pos]) {
             if let Some(found) = lookup_dotted(v, &path[pos + 1..]) {
                 return Some(found);
@@ -94,10 +89,7 @@ mod tests {
     fn dotted_lookup_handles_nested_and_flattened_keys() {
         let v = json!({"Event": {"System": {"EventID": 4688}}, "process.name": "a.exe",
                         "winlog": {"event_data.x": 1}});
-        assert_eq!(
-            lookup_dotted(&v, "Event.System.EventID"),
-            Some(&json!(4688))
-        );
+        assert_eq!(lookup_dotted(&v, "Event.System.EventID"), Some(&json!(4688)));
         assert_eq!(lookup_dotted(&v, "process.name"), Some(&json!("a.exe")));
         assert_eq!(lookup_dotted(&v, "winlog.event_data.x"), Some(&json!(1)));
         assert_eq!(lookup_dotted(&v, "Event.System.Nope"), None);

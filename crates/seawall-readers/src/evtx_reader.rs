@@ -11,6 +11,9 @@ use seawall_core::{Event, EventKind, Place, RejectedRecord, SourceRef, Value};
 use crate::input::map_limit;
 use crate::{Decoded, FileReport, ReadError, ReadOptions};
 
+const FILE_HEADER: u64 = 4096;
+const CHUNK: u64 = 65536;
+
 /// Chunks (64 KiB each) parsed per parallel round.
 const CHUNKS_PER_ROUND: usize = 32;
 
@@ -25,39 +28,27 @@ where
     F: Fn(Vec<Event>) + Sync,
 {
     let path = input.path.clone();
-    let parser = if input.compressed {
+    let (parser, len) = if input.compressed {
         // EVTX needs seeking: hold the decompressed file in memory (bounded by the limit).
         let mut data = Vec::new();
-        input
-            .reader
-            .read_to_end(&mut data)
-            .map_err(|e| map_limit(&path, e, input.limit))?;
-        EvtxParser::from_read_seek(Box::new(Cursor::new(data)) as Box<dyn ReadSeek>)
+        input.reader.read_to_end(&mut data).map_err(|e| map_limit(&path, e, input.limit))?;
+        let len = data.len() as u64;
+        (EvtxParser::from_read_seek(Box::new(Cursor::new(data)) as Box<dyn ReadSeek>), len)
     } else {
-        let file = std::fs::File::open(&path).map_err(|source| ReadError::Io {
-            path: path.clone(),
-            source,
-        })?;
-        EvtxParser::from_read_seek(Box::new(file) as Box<dyn ReadSeek>)
+        let file = std::fs::File::open(&path).map_err(|source| ReadError::Io { path: path.clone(), source })?;
+        let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+        (EvtxParser::from_read_seek(Box::new(file) as Box<dyn ReadSeek>), len)
     };
-    let mut parser = parser.map_err(|e| ReadError::Format {
-        path: path.clone(),
-        message: format!("not a readable EVTX file: {e}"),
-    })?;
-    let settings = Arc::new(
-        ParserSettings::default()
-            .num_threads(1)
-            .separate_json_attributes(false),
-    );
+    let mut parser = parser
+        .map_err(|e| ReadError::Format { path: path.clone(), message: format!("not a readable EVTX file: {e}") })?;
+    let settings = Arc::new(ParserSettings::default().num_threads(1).separate_json_attributes(false));
     parser = parser.with_configuration((*settings).clone());
 
     let mut round: Vec<(u64, EvtxChunkData)> = Vec::with_capacity(CHUNKS_PER_ROUND);
     let mut chunk_no = 0u64;
     let run_round = |round: &mut Vec<(u64, EvtxChunkData)>, report: &mut FileReport| {
-        let outcomes: Vec<ChunkOutcome> = round
-            .par_iter_mut()
-            .map(|(no, data)| parse_chunk(*no, data, &settings, name, sink))
-            .collect();
+        let outcomes: Vec<ChunkOutcome> =
+            round.par_iter_mut().map(|(no, data)| parse_chunk(*no, data, &settings, name, sink)).collect();
         round.clear();
         for o in outcomes {
             report.tally.records_read += o.parsed;
@@ -80,10 +71,7 @@ where
                 report.reject(
                     opts.max_reported_rejects,
                     RejectedRecord {
-                        source: SourceRef {
-                            file: name.clone(),
-                            place: Place::Record(0),
-                        },
+                        source: SourceRef { file: name.clone(), place: Place::Record(0) },
                         reason: format!("EVTX chunk {chunk_no} unreadable: {}", error_chain(&e)),
                     },
                 );
@@ -91,6 +79,20 @@ where
         }
     }
     run_round(&mut round, report);
+    // The evtx crate stops quietly at a cut-off last chunk; its records are lost, so say so.
+    let tail = len.saturating_sub(FILE_HEADER) % CHUNK;
+    if len > FILE_HEADER && tail != 0 {
+        report.reject(
+            opts.max_reported_rejects,
+            RejectedRecord {
+                source: SourceRef { file: name.clone(), place: Place::Record(0) },
+                reason: format!(
+                    "EVTX file truncated: chunk {} has {tail} of {CHUNK} bytes; its records cannot be read",
+                    (len - FILE_HEADER) / CHUNK + 1
+                ),
+            },
+        );
+    }
     Ok(())
 }
 
@@ -112,19 +114,13 @@ fn parse_chunk<F>(
 where
     F: Fn(Vec<Event>) + Sync,
 {
-    let mut out = ChunkOutcome {
-        parsed: 0,
-        rejected: Vec::new(),
-    };
+    let mut out = ChunkOutcome { parsed: 0, rejected: Vec::new() };
     let first = data.header.first_event_record_id;
     let mut chunk = match data.parse(settings.clone()) {
         Ok(c) => c,
         Err(e) => {
             out.rejected.push(RejectedRecord {
-                source: SourceRef {
-                    file: name.clone(),
-                    place: Place::Record(first),
-                },
+                source: SourceRef { file: name.clone(), place: Place::Record(first) },
                 reason: format!("EVTX chunk {no} corrupt: {}", error_chain(&e)),
             });
             return out;
@@ -136,10 +132,7 @@ where
             Ok(r) => r,
             Err(e) => {
                 out.rejected.push(RejectedRecord {
-                    source: SourceRef {
-                        file: name.clone(),
-                        place: Place::Record(first),
-                    },
+                    source: SourceRef { file: name.clone(), place: Place::Record(first) },
                     reason: format!("EVTX record in chunk {no} corrupt: {}", error_chain(&e)),
                 });
                 continue;
@@ -152,19 +145,13 @@ where
                 let fields: Value = ser.data;
                 events.push(Event {
                     timestamp: crate::event_timestamp(&fields).or(Some(ts)),
-                    source: SourceRef {
-                        file: name.clone(),
-                        place: Place::Record(id),
-                    },
+                    source: SourceRef { file: name.clone(), place: Place::Record(id) },
                     kind: EventKind::Evtx,
                     fields,
                 });
             }
             Err(e) => out.rejected.push(RejectedRecord {
-                source: SourceRef {
-                    file: name.clone(),
-                    place: Place::Record(id),
-                },
+                source: SourceRef { file: name.clone(), place: Place::Record(id) },
                 reason: format!("EVTX record {id} corrupt: {}", error_chain(&e)),
             }),
         }

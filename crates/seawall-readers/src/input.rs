@@ -20,23 +20,15 @@ const HEAD: usize = 64;
 /// name). Reading past `max_decompressed` bytes of a compressed file fails with an error of kind
 /// `Other` whose message names the limit.
 pub fn open_evidence(path: &Path, max_decompressed: u64) -> Result<Decoded, ReadError> {
-    let io_err = |source| ReadError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
+    let io_err = |source| ReadError::Io { path: path.to_path_buf(), source };
     let mut file = BufReader::with_capacity(256 * 1024, File::open(path).map_err(io_err)?);
     let magic = peek(&mut file, 4).map_err(io_err)?;
     let (reader, compressed): (Box<dyn Read + Send>, bool) = if magic.starts_with(&[0x1f, 0x8b]) {
         let gz = flate2::bufread::MultiGzDecoder::new(Prefixed::new(magic, file));
         (Box::new(Limited::new(gz, max_decompressed)), true)
     } else if magic.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-        let zs =
-            ruzstd::decoding::StreamingDecoder::new(Prefixed::new(magic, file)).map_err(|e| {
-                ReadError::Format {
-                    path: path.to_path_buf(),
-                    message: format!("zstd: {e}"),
-                }
-            })?;
+        let zs = ruzstd::decoding::StreamingDecoder::new(Prefixed::new(magic, file))
+            .map_err(|e| ReadError::Format { path: path.to_path_buf(), message: format!("zstd: {e}") })?;
         (Box::new(Limited::new(zs, max_decompressed)), true)
     } else {
         (Box::new(Prefixed::new(magic, file)), false)
@@ -55,15 +47,9 @@ pub fn open_evidence(path: &Path, max_decompressed: u64) -> Result<Decoded, Read
 /// Turns the limit error of [`Limited`] into [`ReadError::TooLarge`], others into I/O errors.
 pub(crate) fn map_limit(path: &Path, e: io::Error, limit: u64) -> ReadError {
     if e.get_ref().is_some_and(|inner| inner.is::<LimitExceeded>()) {
-        ReadError::TooLarge {
-            path: path.to_path_buf(),
-            limit,
-        }
+        ReadError::TooLarge { path: path.to_path_buf(), limit }
     } else {
-        ReadError::Io {
-            path: path.to_path_buf(),
-            source: e,
-        }
+        ReadError::Io { path: path.to_path_buf(), source: e }
     }
 }
 
@@ -91,11 +77,7 @@ struct Prefixed<R> {
 
 impl<R> Prefixed<R> {
     fn new(prefix: Vec<u8>, inner: R) -> Self {
-        Prefixed {
-            prefix,
-            pos: 0,
-            inner,
-        }
+        Prefixed { prefix, pos: 0, inner }
     }
 }
 
@@ -146,11 +128,7 @@ struct Limited<R> {
 
 impl<R> Limited<R> {
     fn new(inner: R, limit: u64) -> Self {
-        Limited {
-            inner,
-            left: limit,
-            limit,
-        }
+        Limited { inner, left: limit, limit }
     }
 }
 
@@ -191,10 +169,7 @@ mod tests {
             Ok(r) => r.read_to_end(&mut Vec::new()).unwrap_err(),
             Err(_) => return, // the limit already tripped while sniffing: also correct
         };
-        assert!(matches!(
-            map_limit(&p, err, 1000),
-            ReadError::TooLarge { .. }
-        ));
+        assert!(matches!(map_limit(&p, err, 1000), ReadError::TooLarge { .. }));
         std::fs::remove_dir_all(&dir).ok();
     }
 }

@@ -33,8 +33,7 @@ where
 
     loop {
         if !eof && buf.len() < BLOCK {
-            eof =
-                fill(&mut input.reader, &mut buf, BLOCK).map_err(|e| map_limit(&path, e, limit))?;
+            eof = fill(&mut input.reader, &mut buf, BLOCK).map_err(|e| map_limit(&path, e, limit))?;
         }
         if buf.is_empty() {
             break;
@@ -50,8 +49,7 @@ where
                         None if buf.len() > MAX_VALUE => buf.len(),
                         None => {
                             let want = buf.len() + BLOCK;
-                            eof = fill(&mut input.reader, &mut buf, want)
-                                .map_err(|e| map_limit(&path, e, limit))?;
+                            eof = fill(&mut input.reader, &mut buf, want).map_err(|e| map_limit(&path, e, limit))?;
                             continue;
                         }
                     }
@@ -67,20 +65,13 @@ where
                 if need_more && !eof {
                     if buf.len() > MAX_VALUE {
                         let cut = resync(&buf, 1).unwrap_or(buf.len());
-                        reject(
-                            report,
-                            opts,
-                            name,
-                            line_no,
-                            "JSON value too large or unterminated",
-                        );
+                        reject(report, opts, name, line_no, "JSON value too large or unterminated");
                         line_no += count_lines(&buf[..cut]);
                         buf.drain(..cut);
                         continue;
                     }
                     let want = buf.len() + BLOCK;
-                    eof = fill(&mut input.reader, &mut buf, want)
-                        .map_err(|e| map_limit(&path, e, limit))?;
+                    eof = fill(&mut input.reader, &mut buf, want).map_err(|e| map_limit(&path, e, limit))?;
                 }
             }
         }
@@ -104,9 +95,7 @@ fn detect_mode(buf: &[u8], eof: bool) -> Mode {
     let start = skip_ws(buf, 0);
     match value_end(buf, start) {
         Some(end) => {
-            let line_end = memchr::memchr(b'\n', &buf[start..])
-                .map(|p| start + p)
-                .unwrap_or(buf.len());
+            let line_end = memchr::memchr(b'\n', &buf[start..]).map(|p| start + p).unwrap_or(buf.len());
             if end <= line_end && buf.get(start) == Some(&b'{') {
                 Mode::Lines
             } else {
@@ -197,10 +186,7 @@ fn reject(report: &mut FileReport, opts: &ReadOptions, name: &Arc<str>, line: u6
     report.reject(
         opts.max_reported_rejects,
         RejectedRecord {
-            source: SourceRef {
-                file: name.clone(),
-                place: Place::Line(line),
-            },
+            source: SourceRef { file: name.clone(), place: Place::Line(line) },
             reason: reason.to_string(),
         },
     );
@@ -222,10 +208,7 @@ fn parse_value(bytes: &[u8], name: &Arc<str>, line: u64) -> Parsed {
             let mut out = Vec::with_capacity(items.len());
             for (i, item) in items.into_iter().enumerate() {
                 if !item.is_object() {
-                    return Parsed::Rejected(format!(
-                        "array element {} is not a JSON object",
-                        i + 1
-                    ));
+                    return Parsed::Rejected(format!("array element {} is not a JSON object", i + 1));
                 }
                 out.push(make_event(item, name, Place::Line(line)));
             }
@@ -237,8 +220,8 @@ fn parse_value(bytes: &[u8], name: &Arc<str>, line: u64) -> Parsed {
 }
 
 fn describe(e: &serde_json::Error, bytes: &[u8]) -> String {
-    if std::str::from_utf8(bytes).is_err() && e.to_string().contains("UTF-8") {
-        return "invalid UTF-8".to_string();
+    if let Err(u) = std::str::from_utf8(bytes) {
+        return format!("invalid UTF-8 at byte {} of the record", u.valid_up_to() + 1);
     }
     format!("malformed JSON: {e}")
 }
@@ -246,24 +229,15 @@ fn describe(e: &serde_json::Error, bytes: &[u8]) -> String {
 fn make_event(fields: Value, name: &Arc<str>, place: Place) -> Event {
     Event {
         timestamp: event_timestamp(&fields),
-        source: SourceRef {
-            file: name.clone(),
-            place,
-        },
+        source: SourceRef { file: name.clone(), place },
         kind: EventKind::Json,
         fields,
     }
 }
 
 /// Parses a block of complete lines, in parallel.
-fn parse_lines<F>(
-    block: &[u8],
-    first_line: u64,
-    name: &Arc<str>,
-    opts: &ReadOptions,
-    sink: &F,
-    report: &mut FileReport,
-) where
+fn parse_lines<F>(block: &[u8], first_line: u64, name: &Arc<str>, opts: &ReadOptions, sink: &F, report: &mut FileReport)
+where
     F: Fn(Vec<Event>) + Sync,
 {
     let mut lines: Vec<(u64, &[u8])> = Vec::with_capacity(block.len() / 256 + 1);
@@ -366,13 +340,7 @@ where
                 }
             }
             None if eof => {
-                reject(
-                    report,
-                    opts,
-                    name,
-                    line,
-                    "truncated JSON value at end of file",
-                );
+                reject(report, opts, name, line, "truncated JSON value at end of file");
                 match resync(buf, start) {
                     Some(next) => {
                         line += count_lines(&buf[start..next]);
@@ -402,18 +370,12 @@ mod tests {
     use std::sync::Mutex;
 
     fn run(text: &[u8]) -> (Vec<Event>, FileReport) {
-        let dir = std::env::temp_dir().join(format!(
-            "seawall-json-{}-{}",
-            std::process::id(),
-            text.len()
-        ));
+        let dir = std::env::temp_dir().join(format!("seawall-json-{}-{}", std::process::id(), text.len()));
         std::fs::create_dir_all(&dir).unwrap();
         let p = dir.join("x.json");
         std::fs::write(&p, text).unwrap();
         let got = Mutex::new(Vec::new());
-        let rep = crate::read_file(&p, &ReadOptions::default(), &|evs| {
-            got.lock().unwrap().extend(evs)
-        });
+        let rep = crate::read_file(&p, &ReadOptions::default(), &|evs| got.lock().unwrap().extend(evs));
         std::fs::remove_dir_all(&dir).ok();
         let mut evs = got.into_inner().unwrap();
         evs.sort_by_key(|e| e.source.place);

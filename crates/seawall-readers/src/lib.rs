@@ -46,11 +46,7 @@ pub struct ReadOptions {
 
 impl Default for ReadOptions {
     fn default() -> Self {
-        ReadOptions {
-            max_decompressed: 8 << 30,
-            batch_size: 512,
-            max_reported_rejects: 100,
-        }
+        ReadOptions { max_decompressed: 8 << 30, batch_size: 512, max_reported_rejects: 100 }
     }
 }
 

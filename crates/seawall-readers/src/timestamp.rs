@@ -4,13 +4,7 @@ use seawall_core::Value;
 
 /// Field paths that commonly carry an event's time, most specific first.
 const TIME_PATHS: &[&[&str]] = &[
-    &[
-        "Event",
-        "System",
-        "TimeCreated",
-        "#attributes",
-        "SystemTime",
-    ],
+    &["Event", "System", "TimeCreated", "#attributes", "SystemTime"],
     &["Event", "System", "TimeCreated_attributes", "SystemTime"],
     &["@timestamp"],
     &["timestamp"],
@@ -78,16 +72,10 @@ pub fn parse_timestamp(s: &str) -> Option<Timestamp> {
         return Some(ts);
     }
     if let Ok(dt) = civil.parse::<DateTime>() {
-        return dt
-            .to_zoned(jiff::tz::TimeZone::UTC)
-            .ok()
-            .map(|z| z.timestamp());
+        return dt.to_zoned(jiff::tz::TimeZone::UTC).ok().map(|z| z.timestamp());
     }
     if let Ok(d) = s.parse::<jiff::civil::Date>() {
-        return d
-            .to_zoned(jiff::tz::TimeZone::UTC)
-            .ok()
-            .map(|z| z.timestamp());
+        return d.to_zoned(jiff::tz::TimeZone::UTC).ok().map(|z| z.timestamp());
     }
     None
 }

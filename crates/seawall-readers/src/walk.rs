@@ -14,10 +14,7 @@ pub fn walk_paths(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<String>) {
             problems.push(format!("{}: no such file or directory", root.display()));
             continue;
         }
-        for entry in walkdir::WalkDir::new(root)
-            .follow_links(true)
-            .sort_by_file_name()
-        {
+        for entry in walkdir::WalkDir::new(root).follow_links(true).sort_by_file_name() {
             match entry {
                 Ok(e) if e.file_type().is_file() => files.push(e.into_path()),
                 Ok(_) => {}

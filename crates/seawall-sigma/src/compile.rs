@@ -23,12 +23,7 @@ impl FieldTable {
             return s;
         }
         let slot = self.paths.len() as Slot;
-        self.paths.push(
-            paths
-                .iter()
-                .map(|p| p.split('.').map(str::to_string).collect())
-                .collect(),
-        );
+        self.paths.push(paths.iter().map(|p| p.split('.').map(str::to_string).collect()).collect());
         self.index.insert(paths, slot);
         slot
     }
@@ -51,11 +46,7 @@ pub struct Compiler<'a> {
 
 impl Compiler<'_> {
     fn slot(&mut self, variant: &SourceVariant, field: &str) -> Slot {
-        let name = variant
-            .rename
-            .get(field)
-            .map(String::as_str)
-            .unwrap_or(field);
+        let name = variant.rename.get(field).map(String::as_str).unwrap_or(field);
         let paths = self.mapping.paths_for(name);
         self.fields.intern(paths)
     }
@@ -65,9 +56,7 @@ impl Compiler<'_> {
     pub fn compile(&mut self, det: &Detection, variant: &SourceVariant) -> Result<Expr, String> {
         let mut searches: Vec<(&str, Expr)> = Vec::with_capacity(det.searches.len());
         for (name, body) in &det.searches {
-            let e = self
-                .search(body, variant)
-                .map_err(|e| format!("search '{name}': {e}"))?;
+            let e = self.search(body, variant).map_err(|e| format!("search '{name}': {e}"))?;
             searches.push((name.as_str(), e));
         }
         let mut conds = Vec::new();
@@ -80,9 +69,7 @@ impl Compiler<'_> {
             let slot = self.slot(variant, field);
             let mut pats = Vec::new();
             for v in values {
-                let text = v
-                    .scalar_text()
-                    .ok_or("mapping condition values must be scalars")?;
+                let text = v.scalar_text().ok_or("mapping condition values must be scalars")?;
                 pats.push(StrPattern::compile(&SigmaString::literal(&text), false));
             }
             all.insert(0, Expr::Field(slot, Matcher::Str(pats)));
@@ -100,9 +87,7 @@ impl Compiler<'_> {
                 for i in items {
                     match i {
                         Yaml::Map(m) => alts.push(self.map_search(m, variant)?),
-                        Yaml::Seq(_) => {
-                            return Err("nested lists are not allowed in a search".into())
-                        }
+                        Yaml::Seq(_) => return Err("nested lists are not allowed in a search".into()),
                         scalar => keywords.push(scalar.clone()),
                     }
                 }
@@ -119,11 +104,7 @@ impl Compiler<'_> {
         }
     }
 
-    fn map_search(
-        &mut self,
-        items: &[(String, Yaml)],
-        variant: &SourceVariant,
-    ) -> Result<Expr, String> {
+    fn map_search(&mut self, items: &[(String, Yaml)], variant: &SourceVariant) -> Result<Expr, String> {
         if items.is_empty() {
             return Err("empty search map".into());
         }
@@ -140,10 +121,7 @@ impl Compiler<'_> {
                 continue;
             }
             let slot = self.slot(variant, &field);
-            parts.push(
-                self.field_condition(slot, &mods, &values, variant)
-                    .map_err(|e| format!("'{spec}': {e}"))?,
-            );
+            parts.push(self.field_condition(slot, &mods, &values, variant).map_err(|e| format!("'{spec}': {e}"))?);
         }
         Ok(Expr::and(parts))
     }
@@ -152,11 +130,7 @@ impl Compiler<'_> {
         let ms = self.value_matchers(mods, values, None)?;
         let all = mods.contains(&Modifier::All);
         let exprs: Vec<Expr> = ms.into_iter().map(Expr::Keyword).collect();
-        Ok(if all {
-            Expr::and(exprs)
-        } else {
-            Expr::or(exprs)
-        })
+        Ok(if all { Expr::and(exprs) } else { Expr::or(exprs) })
     }
 
     fn field_condition(
@@ -178,16 +152,8 @@ impl Compiler<'_> {
         let all = mods.contains(&Modifier::All);
         let matchers = self.value_matchers(mods, values, Some(variant))?;
         let exprs: Vec<Expr> = matchers.into_iter().map(|m| Expr::Field(slot, m)).collect();
-        let combined = if all && exprs.len() > 1 {
-            Expr::And(exprs)
-        } else {
-            Expr::or(exprs)
-        };
-        Ok(if mods.contains(&Modifier::Neq) {
-            Expr::Not(Box::new(combined))
-        } else {
-            combined
-        })
+        let combined = if all && exprs.len() > 1 { Expr::And(exprs) } else { Expr::or(exprs) };
+        Ok(if mods.contains(&Modifier::Neq) { Expr::Not(Box::new(combined)) } else { combined })
     }
 
     /// One matcher per value, except that plain string alternatives are merged into one.
@@ -225,11 +191,7 @@ impl Compiler<'_> {
             }
             if let Some(part) = time_part {
                 let n = number(v).ok_or("time modifiers need a number")?;
-                out.push(Matcher::TimePart {
-                    part,
-                    op: num_op.unwrap_or(CmpOp::Eq),
-                    value: n,
-                });
+                out.push(Matcher::TimePart { part, op: num_op.unwrap_or(CmpOp::Eq), value: n });
                 continue;
             }
             if let Some(op) = num_op {
@@ -239,8 +201,7 @@ impl Compiler<'_> {
             }
             if has(Modifier::Cidr) {
                 let text = v.scalar_text().ok_or("cidr needs a network")?;
-                let net =
-                    parse_cidr(&text).ok_or_else(|| format!("'{text}' is not a CIDR network"))?;
+                let net = parse_cidr(&text).ok_or_else(|| format!("'{text}' is not a CIDR network"))?;
                 out.push(Matcher::Cidr(net));
                 continue;
             }
@@ -256,27 +217,15 @@ impl Compiler<'_> {
                 if has(Modifier::ReS) {
                     flags.push('s');
                 }
-                let src = if flags.is_empty() {
-                    text.to_string()
-                } else {
-                    format!("(?{flags}){text}")
-                };
+                let src = if flags.is_empty() { text.to_string() } else { format!("(?{flags}){text}") };
                 let re = regex::RegexBuilder::new(&src)
                     .size_limit(64 << 20)
                     .build()
-                    .map_err(|e| {
-                        format!(
-                            "bad regular expression: {}",
-                            e.to_string().lines().last().unwrap_or("")
-                        )
-                    })?;
+                    .map_err(|e| format!("bad regular expression: {}", e.to_string().lines().last().unwrap_or("")))?;
                 out.push(Matcher::Regex(re));
                 continue;
             }
-            if [Modifier::ReI, Modifier::ReM, Modifier::ReS]
-                .iter()
-                .any(|m| has(*m))
-            {
+            if [Modifier::ReI, Modifier::ReM, Modifier::ReS].iter().any(|m| has(*m)) {
                 return Err("the i, m and s modifiers need 're'".into());
             }
             // String matching, with value transformations applied in the order written.
@@ -295,26 +244,16 @@ impl Compiler<'_> {
             for m in mods {
                 working = transform(working, *m)?;
             }
-            let pats: Vec<StrPattern> = working
-                .into_iter()
-                .map(|w| StrPattern::compile(&w.into_sigma(), cased))
-                .collect();
+            let pats: Vec<StrPattern> =
+                working.into_iter().map(|w| StrPattern::compile(&w.into_sigma(), cased)).collect();
             if all {
-                out.push(if cased {
-                    Matcher::StrCased(pats)
-                } else {
-                    Matcher::Str(pats)
-                });
+                out.push(if cased { Matcher::StrCased(pats) } else { Matcher::Str(pats) });
             } else {
                 merged.extend(pats);
             }
         }
         if !merged.is_empty() {
-            out.push(if cased {
-                Matcher::StrCased(merged)
-            } else {
-                Matcher::Str(merged)
-            });
+            out.push(if cased { Matcher::StrCased(merged) } else { Matcher::Str(merged) });
         }
         Ok(out)
     }
@@ -328,22 +267,14 @@ impl Compiler<'_> {
             };
             let name = &rest[start + 1..start + 1 + len];
             let Some(values) = self.mapping.placeholders.get(name) else {
-                self.unsupported.push(format!(
-                    "placeholder '%{name}%' has no values in the mapping (expand modifier)"
-                ));
+                self.unsupported.push(format!("placeholder '%{name}%' has no values in the mapping (expand modifier)"));
                 return Ok(vec![]);
             };
             let prefix = &rest[..start];
-            results = results
-                .into_iter()
-                .flat_map(|r| values.iter().map(move |v| format!("{r}{prefix}{v}")))
-                .collect();
+            results = results.into_iter().flat_map(|r| values.iter().map(move |v| format!("{r}{prefix}{v}"))).collect();
             rest = &rest[start + len + 2..];
         }
-        Ok(results
-            .into_iter()
-            .map(|r| SigmaString::parse(&format!("{r}{rest}")))
-            .collect())
+        Ok(results.into_iter().map(|r| SigmaString::parse(&format!("{r}{rest}"))).collect())
     }
 }
 
@@ -368,36 +299,19 @@ pub fn parse_cidr(s: &str) -> Option<ipnet::IpNet> {
 /// Replaces identifiers in a condition with the compiled searches.
 fn resolve(c: &Cond, searches: &[(&str, Expr)]) -> Result<Expr, String> {
     Ok(match c {
-        Cond::And(items) => Expr::And(
-            items
-                .iter()
-                .map(|i| resolve(i, searches))
-                .collect::<Result<_, _>>()?,
-        ),
-        Cond::Or(items) => Expr::Or(
-            items
-                .iter()
-                .map(|i| resolve(i, searches))
-                .collect::<Result<_, _>>()?,
-        ),
+        Cond::And(items) => Expr::And(items.iter().map(|i| resolve(i, searches)).collect::<Result<_, _>>()?),
+        Cond::Or(items) => Expr::Or(items.iter().map(|i| resolve(i, searches)).collect::<Result<_, _>>()?),
         Cond::Not(inner) => Expr::Not(Box::new(resolve(inner, searches)?)),
         Cond::Ident(name) => searches
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, e)| e.clone())
-            .ok_or_else(|| {
-                format!("condition refers to '{name}', which is not defined in detection")
-            })?,
+            .ok_or_else(|| format!("condition refers to '{name}', which is not defined in detection"))?,
         Cond::OneOf(pat) | Cond::AllOf(pat) => {
-            let hits: Vec<Expr> = searches
-                .iter()
-                .filter(|(n, _)| ident_matches(pat, n))
-                .map(|(_, e)| e.clone())
-                .collect();
+            let hits: Vec<Expr> =
+                searches.iter().filter(|(n, _)| ident_matches(pat, n)).map(|(_, e)| e.clone()).collect();
             if hits.is_empty() {
-                return Err(format!(
-                    "'{pat}' in the condition matches no search identifier"
-                ));
+                return Err(format!("'{pat}' in the condition matches no search identifier"));
             }
             if matches!(c, Cond::OneOf(_)) {
                 Expr::or(hits)

@@ -62,9 +62,7 @@ fn tokenize(s: &str) -> Result<Vec<Token>, String> {
             "and" => Token::And,
             "or" => Token::Or,
             "not" => Token::Not,
-            "1" | "any" | "all"
-                if words.get(i + 1).map(|n| n.eq_ignore_ascii_case("of")) == Some(true) =>
-            {
+            "1" | "any" | "all" if words.get(i + 1).map(|n| n.eq_ignore_ascii_case("of")) == Some(true) => {
                 i += 1;
                 if lower == "all" {
                     Token::AllOf
@@ -126,11 +124,7 @@ impl Parser {
             self.pos += 1;
             items.push(self.and()?);
         }
-        Ok(if items.len() == 1 {
-            items.remove(0)
-        } else {
-            Cond::Or(items)
-        })
+        Ok(if items.len() == 1 { items.remove(0) } else { Cond::Or(items) })
     }
     fn and(&mut self) -> Result<Cond, String> {
         let mut items = vec![self.not()?];
@@ -138,11 +132,7 @@ impl Parser {
             self.pos += 1;
             items.push(self.not()?);
         }
-        Ok(if items.len() == 1 {
-            items.remove(0)
-        } else {
-            Cond::And(items)
-        })
+        Ok(if items.len() == 1 { items.remove(0) } else { Cond::And(items) })
     }
     fn not(&mut self) -> Result<Cond, String> {
         if self.toks.get(self.pos) == Some(&Token::Not) {
@@ -158,10 +148,7 @@ impl Parser {
             Some(Token::LParen) => {
                 let c = self.or()?;
                 if self.toks.get(self.pos) != Some(&Token::RParen) {
-                    return Err(format!(
-                        "expected ')' but found '{}'",
-                        self.describe(self.pos)
-                    ));
+                    return Err(format!("expected ')' but found '{}'", self.describe(self.pos)));
                 }
                 self.pos += 1;
                 Ok(c)
@@ -177,17 +164,10 @@ impl Parser {
                     }
                 };
                 self.pos += 1;
-                Ok(if t == Some(Token::OneOf) {
-                    Cond::OneOf(target)
-                } else {
-                    Cond::AllOf(target)
-                })
+                Ok(if t == Some(Token::OneOf) { Cond::OneOf(target) } else { Cond::AllOf(target) })
             }
             Some(Token::Word(w)) => Ok(Cond::Ident(w)),
-            _ => Err(format!(
-                "unexpected '{}' in condition",
-                self.describe(self.pos - 1)
-            )),
+            _ => Err(format!("unexpected '{}' in condition", self.describe(self.pos - 1))),
         }
     }
 }
@@ -231,18 +211,9 @@ mod tests {
     #[test]
     fn precedence_not_and_or() {
         let c = parse_condition("a or b and not c").unwrap();
-        assert_eq!(
-            c,
-            Cond::Or(vec![
-                id("a"),
-                Cond::And(vec![id("b"), Cond::Not(Box::new(id("c")))])
-            ])
-        );
+        assert_eq!(c, Cond::Or(vec![id("a"), Cond::And(vec![id("b"), Cond::Not(Box::new(id("c")))])]));
         let c = parse_condition("(a or b) and c").unwrap();
-        assert_eq!(
-            c,
-            Cond::And(vec![Cond::Or(vec![id("a"), id("b")]), id("c")])
-        );
+        assert_eq!(c, Cond::And(vec![Cond::Or(vec![id("a"), id("b")]), id("c")]));
     }
 
     #[test]
@@ -250,15 +221,9 @@ mod tests {
         let c = parse_condition("1 of selection_* and not all of filter*").unwrap();
         assert_eq!(
             c,
-            Cond::And(vec![
-                Cond::OneOf("selection_*".into()),
-                Cond::Not(Box::new(Cond::AllOf("filter*".into())))
-            ])
+            Cond::And(vec![Cond::OneOf("selection_*".into()), Cond::Not(Box::new(Cond::AllOf("filter*".into())))])
         );
-        assert_eq!(
-            parse_condition("all of them").unwrap(),
-            Cond::AllOf("them".into())
-        );
+        assert_eq!(parse_condition("all of them").unwrap(), Cond::AllOf("them".into()));
         assert!(ident_matches("sel*", "selection"));
         assert!(ident_matches("*_img", "sel_img"));
         assert!(!ident_matches("sel*", "filter"));
@@ -267,9 +232,7 @@ mod tests {
 
     #[test]
     fn errors() {
-        assert!(parse_condition("selection | count() > 5")
-            .unwrap_err()
-            .contains("v1 aggregation"));
+        assert!(parse_condition("selection | count() > 5").unwrap_err().contains("v1 aggregation"));
         assert!(parse_condition("(a or b").is_err());
         assert!(parse_condition("a and").is_err());
         assert!(parse_condition("a b").is_err());

@@ -70,10 +70,8 @@ pub fn compile_all(
     fields: &mut FieldTable,
 ) -> (Vec<CompiledCorrelation>, Vec<RuleError>) {
     let mut errors = Vec::new();
-    let names: Vec<(Option<String>, Option<String>)> = rules
-        .iter()
-        .map(|r| (r.meta.id.clone(), r.meta.name.clone()))
-        .collect();
+    let names: Vec<(Option<String>, Option<String>)> =
+        rules.iter().map(|r| (r.meta.id.clone(), r.meta.name.clone())).collect();
     let mut out: Vec<CompiledCorrelation> = Vec::new();
     let mut ok_index: Vec<Option<usize>> = Vec::new();
     // First pass: resolve references (correlations may refer to each other).
@@ -83,14 +81,14 @@ pub fn compile_all(
         let mut ref_names = Vec::new();
         let mut bad = None;
         for name in &r.rules {
-            if let Some(d) = detections.iter().position(|d| {
-                d.meta.id.as_deref() == Some(name) || d.meta.name.as_deref() == Some(name)
-            }) {
+            if let Some(d) = detections
+                .iter()
+                .position(|d| d.meta.id.as_deref() == Some(name) || d.meta.name.as_deref() == Some(name))
+            {
                 refs.push(RuleRef::Detection(d as u32));
                 ref_names.push(detections[d].meta.name.clone());
-            } else if let Some(c) = names
-                .iter()
-                .position(|(id, n)| id.as_deref() == Some(name) || n.as_deref() == Some(name))
+            } else if let Some(c) =
+                names.iter().position(|(id, n)| id.as_deref() == Some(name) || n.as_deref() == Some(name))
             {
                 if c == i {
                     bad = Some("correlation refers to itself".to_string());
@@ -99,18 +97,12 @@ pub fn compile_all(
                 refs.push(RuleRef::Correlation(c));
                 ref_names.push(names[c].1.clone());
             } else {
-                bad = Some(format!(
-                    "correlation refers to rule '{name}', which is not loaded"
-                ));
+                bad = Some(format!("correlation refers to rule '{name}', which is not loaded"));
                 break;
             }
         }
         if let Some(e) = bad {
-            errors.push(RuleError {
-                file: r.meta.file.to_string(),
-                line: r.meta.line,
-                error: e,
-            });
+            errors.push(RuleError { file: r.meta.file.to_string(), line: r.meta.line, error: e });
             ok_index.push(None);
             continue;
         }
@@ -121,19 +113,16 @@ pub fn compile_all(
         let refs: Vec<RuleRef> = refs
             .into_iter()
             .map(|x| match x {
-                RuleRef::Correlation(c) => ok_index[c]
-                    .map(RuleRef::Correlation)
-                    .unwrap_or(RuleRef::Correlation(usize::MAX)),
+                RuleRef::Correlation(c) => {
+                    ok_index[c].map(RuleRef::Correlation).unwrap_or(RuleRef::Correlation(usize::MAX))
+                }
                 d => d,
             })
             .collect();
         let field_for = |name: &str, ref_name: &Option<String>| -> String {
             for (alias, per_rule) in &r.aliases {
                 if alias == name {
-                    if let Some((_, f)) = per_rule
-                        .iter()
-                        .find(|(rn, _)| Some(rn) == ref_name.as_ref())
-                    {
+                    if let Some((_, f)) = per_rule.iter().find(|(rn, _)| Some(rn) == ref_name.as_ref()) {
                         return f.clone();
                     }
                 }
@@ -142,20 +131,11 @@ pub fn compile_all(
         };
         let group_slots = ref_names
             .iter()
-            .map(|rn| {
-                r.group_by
-                    .iter()
-                    .map(|g| fields.intern(mapping.paths_for(&field_for(g, rn))))
-                    .collect()
-            })
+            .map(|rn| r.group_by.iter().map(|g| fields.intern(mapping.paths_for(&field_for(g, rn)))).collect())
             .collect();
         let value_slots = ref_names
             .iter()
-            .map(|rn| {
-                r.field
-                    .as_ref()
-                    .map(|f| fields.intern(mapping.paths_for(&field_for(f, rn))))
-            })
+            .map(|rn| r.field.as_ref().map(|f| fields.intern(mapping.paths_for(&field_for(f, rn)))))
             .collect();
         out.push(CompiledCorrelation {
             meta: r.meta,
@@ -172,15 +152,7 @@ pub fn compile_all(
     }
     let chained: Vec<usize> = out
         .iter()
-        .flat_map(|c| {
-            c.refs.iter().filter_map(|r| {
-                if let RuleRef::Correlation(i) = r {
-                    Some(*i)
-                } else {
-                    None
-                }
-            })
-        })
+        .flat_map(|c| c.refs.iter().filter_map(|r| if let RuleRef::Correlation(i) = r { Some(*i) } else { None }))
         .collect();
     for i in chained {
         if let Some(c) = out.get_mut(i) {
@@ -230,11 +202,8 @@ impl<'a> CorrelationRunner<'a> {
         let cutoff = input.ts.checked_sub(span).unwrap_or(input.ts);
         // Conditions that can only be judged once a window is complete (fewer than N, exactly N)
         // are judged when the window closes; monotone ones (at least N) fire as soon as they hold.
-        let closes_late = !monotone(&c.condition)
-            && !matches!(
-                c.kind,
-                CorrelationType::Temporal | CorrelationType::TemporalOrdered
-            );
+        let closes_late =
+            !monotone(&c.condition) && !matches!(c.kind, CorrelationType::Temporal | CorrelationType::TemporalOrdered);
         if closes_late {
             if let Some(front) = st.window.front() {
                 if front.0 < cutoff {
@@ -249,12 +218,7 @@ impl<'a> CorrelationRunner<'a> {
                 st.window.pop_front();
             }
         }
-        st.window.push_back((
-            input.ts,
-            input.pos,
-            input.value.clone(),
-            input.source.clone(),
-        ));
+        st.window.push_back((input.ts, input.pos, input.value.clone(), input.source.clone()));
         if closes_late {
             return;
         }
@@ -271,14 +235,8 @@ impl<'a> CorrelationRunner<'a> {
                         st.chain[p] = Some(st.chain[p].map_or(start, |s| s.max(start)));
                     }
                 }
-                let reached = st
-                    .chain
-                    .iter()
-                    .take_while(|s| s.is_some_and(|s| s >= cutoff))
-                    .count();
-                c.condition
-                    .iter()
-                    .all(|(op, n)| op.holds(reached as f64, *n))
+                let reached = st.chain.iter().take_while(|s| s.is_some_and(|s| s >= cutoff)).count();
+                c.condition.iter().all(|(op, n)| op.holds(reached as f64, *n))
             }
             _ => match measure(c, &st.window) {
                 Some(v) => c.condition.iter().all(|(op, n)| op.holds(v, *n)),
@@ -299,10 +257,7 @@ impl<'a> CorrelationRunner<'a> {
         for (ci, groups) in std::mem::take(&mut self.state).into_iter().enumerate() {
             let c = &self.corrs[ci];
             let closes_late = !monotone(&c.condition)
-                && !matches!(
-                    c.kind,
-                    CorrelationType::Temporal | CorrelationType::TemporalOrdered
-                );
+                && !matches!(c.kind, CorrelationType::Temporal | CorrelationType::TemporalOrdered);
             if !closes_late {
                 continue;
             }
@@ -319,8 +274,7 @@ impl<'a> CorrelationRunner<'a> {
 }
 
 fn monotone(cond: &[(CmpOp, f64)]) -> bool {
-    cond.iter()
-        .all(|(op, _)| matches!(op, CmpOp::Gt | CmpOp::Gte))
+    cond.iter().all(|(op, _)| matches!(op, CmpOp::Gt | CmpOp::Gte))
 }
 
 type Window = VecDeque<(Timestamp, usize, Option<String>, SourceRef)>;
@@ -342,10 +296,7 @@ fn judge(
 
 /// The number the condition is compared with.
 fn measure(c: &CompiledCorrelation, w: &Window) -> Option<f64> {
-    let nums = || {
-        w.iter()
-            .filter_map(|(_, _, v, _)| v.as_deref().and_then(|s| s.trim().parse::<f64>().ok()))
-    };
+    let nums = || w.iter().filter_map(|(_, _, v, _)| v.as_deref().and_then(|s| s.trim().parse::<f64>().ok()));
     Some(match c.kind {
         CorrelationType::EventCount => w.len() as f64,
         CorrelationType::ValueCount => {
@@ -376,11 +327,7 @@ fn measure(c: &CompiledCorrelation, w: &Window) -> Option<f64> {
                 return None;
             }
             v.sort_by(f64::total_cmp);
-            let p = if c.kind == CorrelationType::ValueMedian {
-                50.0
-            } else {
-                c.percentile
-            };
+            let p = if c.kind == CorrelationType::ValueMedian { 50.0 } else { c.percentile };
             let rank = ((p / 100.0) * (v.len() - 1) as f64).round() as usize;
             v[rank.min(v.len() - 1)]
         }
@@ -398,20 +345,11 @@ fn build_match(
     let last = w.back()?.0;
     Some(CorrelationMatch {
         corr: ci,
-        group: c
-            .group_by
-            .iter()
-            .cloned()
-            .zip(key.iter().cloned())
-            .collect(),
+        group: c.group_by.iter().cloned().zip(key.iter().cloned()).collect(),
         first,
         last,
         measured: measure(c, w).unwrap_or(0.0),
-        events: w
-            .iter()
-            .take(max_ev)
-            .map(|(_, _, _, s)| s.clone())
-            .collect(),
+        events: w.iter().take(max_ev).map(|(_, _, _, s)| s.clone()).collect(),
     })
 }
 
@@ -456,10 +394,7 @@ mod tests {
             ts: Timestamp::from_second(secs).unwrap(),
             group: vec![Some(user.into())],
             value: value.map(Into::into),
-            source: SourceRef {
-                file: Arc::from("f"),
-                place: seawall_core::Place::Line(secs as u64),
-            },
+            source: SourceRef { file: Arc::from("f"), place: seawall_core::Place::Line(secs as u64) },
         }
     }
 
@@ -470,10 +405,7 @@ mod tests {
         for s in [0, 30, 100, 110] {
             r.feed(input(0, s, "bob", None));
         }
-        assert!(
-            r.matches.is_empty(),
-            "0 and 30 fall out of the window before 100/110"
-        );
+        assert!(r.matches.is_empty(), "0 and 30 fall out of the window before 100/110");
         r.feed(input(0, 120, "bob", None));
         r.feed(input(0, 121, "eve", None));
         let m = r.finish();
@@ -524,11 +456,7 @@ mod tests {
         r.feed(input(0, 100, "b", None));
         let m = r.finish();
         let groups: Vec<_> = m.iter().map(|m| m.group[0].1.clone().unwrap()).collect();
-        assert_eq!(
-            groups,
-            ["a", "b"],
-            "a had 1 (<2); b's first window had 2; b's second had 1"
-        );
+        assert_eq!(groups, ["a", "b"], "a had 1 (<2); b's first window had 2; b's second had 1");
     }
 
     #[test]
@@ -575,24 +503,12 @@ pub fn run_correlations(
                         let group = c
                             .group_by
                             .iter()
-                            .map(|g| {
-                                m.group
-                                    .iter()
-                                    .find(|(n, _)| n == g)
-                                    .and_then(|(_, v)| v.clone())
-                            })
+                            .map(|g| m.group.iter().find(|(n, _)| n == g).and_then(|(_, v)| v.clone()))
                             .collect();
                         let Some(source) = m.events.last().cloned() else {
                             continue;
                         };
-                        queue.push_back(CorrInput {
-                            corr: ci,
-                            pos,
-                            ts: m.last,
-                            group,
-                            value: None,
-                            source,
-                        });
+                        queue.push_back(CorrInput { corr: ci, pos, ts: m.last, group, value: None, source });
                     }
                 }
             }

@@ -107,19 +107,12 @@ impl Engine {
             }
         }
         // Rules referenced by correlations that do not `generate` stay silent on their own.
-        let silent: Vec<&str> = correlations
-            .iter()
-            .filter(|c| !c.generate)
-            .flat_map(|c| c.rules.iter().map(String::as_str))
-            .collect();
+        let silent: Vec<&str> =
+            correlations.iter().filter(|c| !c.generate).flat_map(|c| c.rules.iter().map(String::as_str)).collect();
         let mut compiled: Vec<(DetectionRule, Vec<CompiledVariant>)> = Vec::new();
         for rule in detections {
             let variants = mapping.variants_for(&rule.logsource);
-            let mut comp = Compiler {
-                mapping,
-                fields: &mut fields,
-                unsupported: Vec::new(),
-            };
+            let mut comp = Compiler { mapping, fields: &mut fields, unsupported: Vec::new() };
             let mut out = Vec::new();
             let mut failed = None;
             for v in &variants {
@@ -133,22 +126,16 @@ impl Engine {
                 for f in filters.iter().filter(|f| filter_applies(f, &rule)) {
                     match comp.compile(&f.detection, v) {
                         Ok(fe) => expr = Expr::And(vec![expr, Expr::Not(Box::new(fe))]),
-                        Err(e) => eng.errors.push(RuleError {
-                            file: f.meta.file.to_string(),
-                            line: f.meta.line,
-                            error: e,
-                        }),
+                        Err(e) => {
+                            eng.errors.push(RuleError { file: f.meta.file.to_string(), line: f.meta.line, error: e })
+                        }
                     }
                 }
                 out.push((v.scope, v.channels.clone(), expr));
             }
             let unsupported = std::mem::take(&mut comp.unsupported);
             if let Some(e) = failed {
-                eng.errors.push(RuleError {
-                    file: rule.meta.file.to_string(),
-                    line: locate(&rule.meta, &e),
-                    error: e,
-                });
+                eng.errors.push(RuleError { file: rule.meta.file.to_string(), line: locate(&rule.meta, &e), error: e });
                 continue;
             }
             for reason in unsupported {
@@ -167,21 +154,19 @@ impl Engine {
                     file: rule.meta.file.to_string(),
                     line: rule.meta.line,
                     rule: rule.meta.key().into(),
-                    reason: format!("log source '{}' is not in the mapping: matched on the rule's fields over all Windows records", rule.logsource),
+                    reason: format!(
+                        "log source '{}' is not in the mapping: matched on the rule's fields over all Windows records",
+                        rule.logsource
+                    ),
                 });
             }
             compiled.push((rule, out));
         }
         for (rule, variants) in compiled {
             let idx = eng.rules.len() as u32;
-            let standalone = !silent.iter().any(|s| {
-                Some(*s) == rule.meta.id.as_deref() || Some(*s) == rule.meta.name.as_deref()
-            });
-            eng.rules.push(RuleInfo {
-                meta: rule.meta,
-                logsource: rule.logsource,
-                standalone,
-            });
+            let standalone =
+                !silent.iter().any(|s| Some(*s) == rule.meta.id.as_deref() || Some(*s) == rule.meta.name.as_deref());
+            eng.rules.push(RuleInfo { meta: rule.meta, logsource: rule.logsource, standalone });
             for (scope, channels, expr) in variants {
                 let v = eng.variants.len() as u32;
                 eng.variants.push(Variant { rule: idx, expr });
@@ -202,8 +187,7 @@ impl Engine {
         }
         eng.fields = fields;
         eng.build_prefilter();
-        let (comp, errs) =
-            crate::correlation::compile_all(correlations, &eng.rules, mapping, &mut eng.fields);
+        let (comp, errs) = crate::correlation::compile_all(correlations, &eng.rules, mapping, &mut eng.fields);
         eng.correlations = comp;
         eng.errors.extend(errs);
         eng.corr_refs = vec![Vec::new(); eng.rules.len()];
@@ -219,42 +203,21 @@ impl Engine {
 
     /// Whether hits of this rule feed a correlation.
     pub fn feeds_correlation(&self, rule: u32) -> bool {
-        self.corr_refs
-            .get(rule as usize)
-            .is_some_and(|v| !v.is_empty())
+        self.corr_refs.get(rule as usize).is_some_and(|v| !v.is_empty())
     }
 
     /// Correlation inputs for an event that matched `rule` (empty if no correlation uses it or
     /// the event has no time).
-    pub fn correlation_inputs(
-        &self,
-        rule: u32,
-        event: &seawall_core::Event,
-    ) -> Vec<crate::correlation::CorrInput> {
+    pub fn correlation_inputs(&self, rule: u32, event: &seawall_core::Event) -> Vec<crate::correlation::CorrInput> {
         let Some(ts) = event.timestamp else {
             return Vec::new();
         };
         let mut out = Vec::new();
-        for &(ci, pos) in self
-            .corr_refs
-            .get(rule as usize)
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
-        {
+        for &(ci, pos) in self.corr_refs.get(rule as usize).map(Vec::as_slice).unwrap_or(&[]) {
             let c = &self.correlations[ci];
-            let group = c.group_slots[pos]
-                .iter()
-                .map(|&s| self.field_text(&event.fields, s))
-                .collect();
+            let group = c.group_slots[pos].iter().map(|&s| self.field_text(&event.fields, s)).collect();
             let value = c.value_slots[pos].and_then(|s| self.field_text(&event.fields, s));
-            out.push(crate::correlation::CorrInput {
-                corr: ci,
-                pos,
-                ts,
-                group,
-                value,
-                source: event.source.clone(),
-            });
+            out.push(crate::correlation::CorrInput { corr: ci, pos, ts, group, value, source: event.source.clone() });
         }
         out
     }
@@ -301,13 +264,7 @@ impl Engine {
             _ => None,
         };
         let (routed, general): (&[u32], &[u32]) = match &channel {
-            Some(c) => (
-                self.by_channel
-                    .get(c.as_ref())
-                    .map(Vec::as_slice)
-                    .unwrap_or(&[]),
-                &self.windows,
-            ),
+            Some(c) => (self.by_channel.get(c.as_ref()).map(Vec::as_slice).unwrap_or(&[]), &self.windows),
             None => (&[], &self.other),
         };
         if routed.is_empty() && general.is_empty() {
@@ -346,11 +303,8 @@ impl Engine {
         let mut leaves: Vec<Cow<str>> = Vec::new();
         collect_leaves(fields, &mut leaves);
         for leaf in &leaves {
-            let text: Cow<str> = if leaf.is_ascii() {
-                Cow::Borrowed(leaf.as_ref())
-            } else {
-                Cow::Owned(leaf.to_lowercase())
-            };
+            let text: Cow<str> =
+                if leaf.is_ascii() { Cow::Borrowed(leaf.as_ref()) } else { Cow::Owned(leaf.to_lowercase()) };
             for m in pf.ac.find_overlapping_iter(text.as_bytes()) {
                 let id = m.pattern().as_usize();
                 if scratch.seen[id / 64] & (1 << (id % 64)) != 0 {
@@ -381,10 +335,9 @@ impl Engine {
 
 fn filter_applies(f: &crate::rule::FilterRule, rule: &DetectionRule) -> bool {
     match &f.rules {
-        Some(list) => list.iter().any(|r| {
-            Some(r.as_str()) == rule.meta.id.as_deref()
-                || Some(r.as_str()) == rule.meta.name.as_deref()
-        }),
+        Some(list) => list
+            .iter()
+            .any(|r| Some(r.as_str()) == rule.meta.id.as_deref() || Some(r.as_str()) == rule.meta.name.as_deref()),
         None => {
             let fits = |a: &Option<String>, b: &Option<String>| a.is_none() || a == b;
             fits(&f.logsource.product, &rule.logsource.product)

@@ -22,12 +22,7 @@ pub struct EventCtx<'e, 't> {
 
 impl<'e, 't> EventCtx<'e, 't> {
     pub fn new(root: &'e Value, table: &'t FieldTable) -> Self {
-        EventCtx {
-            root,
-            table,
-            cache: Vec::with_capacity(16),
-            leaves: None,
-        }
+        EventCtx { root, table, cache: Vec::with_capacity(16), leaves: None }
     }
 
     fn position(&mut self, slot: Slot) -> usize {
@@ -124,17 +119,13 @@ fn match_value(v: &Value, m: &Matcher) -> bool {
     match m {
         Matcher::StrCased(pats) => any_scalar(v, &mut |s| pats.iter().any(|p| p.matches(s))),
         Matcher::Regex(re) => any_scalar(v, &mut |s| re.is_match(s)),
-        Matcher::Cidr(net) => any_scalar(v, &mut |s| {
-            s.trim()
-                .parse::<std::net::IpAddr>()
-                .is_ok_and(|ip| net.contains(&ip))
-        }),
-        Matcher::Num(op, n) => {
-            any_scalar(v, &mut |s| as_number(s).is_some_and(|x| op.holds(x, *n)))
+        Matcher::Cidr(net) => {
+            any_scalar(v, &mut |s| s.trim().parse::<std::net::IpAddr>().is_ok_and(|ip| net.contains(&ip)))
         }
-        Matcher::TimePart { part, op, value } => any_scalar(v, &mut |s| {
-            time_part(s, *part).is_some_and(|x| op.holds(x, *value))
-        }),
+        Matcher::Num(op, n) => any_scalar(v, &mut |s| as_number(s).is_some_and(|x| op.holds(x, *n))),
+        Matcher::TimePart { part, op, value } => {
+            any_scalar(v, &mut |s| time_part(s, *part).is_some_and(|x| op.holds(x, *value)))
+        }
         _ => false,
     }
 }
@@ -217,10 +208,7 @@ pub fn resolve<'e>(v: &'e Value, segs: &[String]) -> Option<&'e Value> {
     if first == "*" {
         return map.values().find_map(|child| resolve(child, rest));
     }
-    if let Some(found) = map
-        .get(first.as_str())
-        .and_then(|child| resolve(child, rest))
-    {
+    if let Some(found) = map.get(first.as_str()).and_then(|child| resolve(child, rest)) {
         return Some(found);
     }
     if !rest.is_empty() {
@@ -228,10 +216,7 @@ pub fn resolve<'e>(v: &'e Value, segs: &[String]) -> Option<&'e Value> {
         for (i, seg) in rest.iter().enumerate() {
             key.push('.');
             key.push_str(seg);
-            if let Some(found) = map
-                .get(key.as_str())
-                .and_then(|child| resolve(child, &rest[i + 1..]))
-            {
+            if let Some(found) = map.get(key.as_str()).and_then(|child| resolve(child, &rest[i + 1..])) {
                 return Some(found);
             }
         }

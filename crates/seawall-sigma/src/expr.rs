@@ -77,21 +77,9 @@ impl Expr {
                 }
                 Some(all)
             }
-            Expr::And(items) => {
-                items
-                    .iter()
-                    .filter_map(Expr::required_literals)
-                    .max_by_key(|lits| {
-                        (
-                            lits.iter()
-                                .map(String::len)
-                                .min()
-                                .unwrap_or(usize::MAX)
-                                .min(64),
-                            usize::MAX - lits.len(),
-                        )
-                    })
-            }
+            Expr::And(items) => items.iter().filter_map(Expr::required_literals).max_by_key(|lits| {
+                (lits.iter().map(String::len).min().unwrap_or(usize::MAX).min(64), usize::MAX - lits.len())
+            }),
         }
     }
 }
@@ -99,13 +87,9 @@ impl Expr {
 impl Matcher {
     fn required_literals(&self) -> Option<Vec<String>> {
         match self {
-            Matcher::Str(pats) | Matcher::StrCased(pats) => pats
-                .iter()
-                .map(|p| {
-                    p.required_literal()
-                        .map(|l| crate::pattern::fold(l).into_owned())
-                })
-                .collect(),
+            Matcher::Str(pats) | Matcher::StrCased(pats) => {
+                pats.iter().map(|p| p.required_literal().map(|l| crate::pattern::fold(l).into_owned())).collect()
+            }
             _ => None,
         }
     }

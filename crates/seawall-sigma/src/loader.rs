@@ -32,20 +32,11 @@ pub fn load_rule_paths(paths: &[PathBuf]) -> LoadedRules {
         if p.is_file() {
             files.push(p.clone());
         } else if p.is_dir() {
-            for e in walkdir::WalkDir::new(p)
-                .follow_links(true)
-                .sort_by_file_name()
-            {
+            for e in walkdir::WalkDir::new(p).follow_links(true).sort_by_file_name() {
                 match e {
-                    Ok(e) if e.file_type().is_file() && is_yaml(e.path()) => {
-                        files.push(e.into_path())
-                    }
+                    Ok(e) if e.file_type().is_file() && is_yaml(e.path()) => files.push(e.into_path()),
                     Ok(_) => {}
-                    Err(e) => errors.push(RuleError {
-                        file: p.display().to_string(),
-                        line: 0,
-                        error: e.to_string(),
-                    }),
+                    Err(e) => errors.push(RuleError { file: p.display().to_string(), line: 0, error: e.to_string() }),
                 }
             }
         } else {
@@ -66,11 +57,7 @@ pub fn load_rule_paths(paths: &[PathBuf]) -> LoadedRules {
             Err(e) => (vec![], vec![err(f, 0, e.to_string())]),
         })
         .collect();
-    let mut out = LoadedRules {
-        files: files.len(),
-        documents: Vec::new(),
-        errors,
-    };
+    let mut out = LoadedRules { files: files.len(), documents: Vec::new(), errors };
     for (docs, errs) in per_file {
         out.documents.extend(docs);
         out.errors.extend(errs);
@@ -79,18 +66,11 @@ pub fn load_rule_paths(paths: &[PathBuf]) -> LoadedRules {
 }
 
 fn is_yaml(p: &Path) -> bool {
-    matches!(
-        p.extension().and_then(|e| e.to_str()),
-        Some("yml") | Some("yaml")
-    )
+    matches!(p.extension().and_then(|e| e.to_str()), Some("yml") | Some("yaml"))
 }
 
 fn err(f: &Path, line: usize, error: String) -> RuleError {
-    RuleError {
-        file: f.display().to_string(),
-        line,
-        error,
-    }
+    RuleError { file: f.display().to_string(), line, error }
 }
 
 /// Parses the text of one rule file.
@@ -122,20 +102,12 @@ pub fn load_rule_text(text: &str, file: &Path) -> (Vec<SigmaDocument>, Vec<RuleE
             Some("repeat") => match &previous {
                 Some(prev) => merge(prev.clone(), without_action(y)),
                 None => {
-                    errors.push(err(
-                        file,
-                        doc.line,
-                        "action: repeat without a previous rule".into(),
-                    ));
+                    errors.push(err(file, doc.line, "action: repeat without a previous rule".into()));
                     continue;
                 }
             },
             Some(other) => {
-                errors.push(err(
-                    file,
-                    doc.line,
-                    format!("unknown collection action '{other}'"),
-                ));
+                errors.push(err(file, doc.line, format!("unknown collection action '{other}'")));
                 continue;
             }
             None => match &global {

@@ -63,20 +63,13 @@ impl Mapping {
         let y = doc.value.map_err(|(line, e)| format!("line {line}: {e}"))?;
         let field_paths = y
             .get("field_paths")
-            .map(|v| {
-                v.string_list()
-                    .ok_or("field_paths must be a list of strings")
-            })
+            .map(|v| v.string_list().ok_or("field_paths must be a list of strings"))
             .transpose()?
             .unwrap_or_else(|| vec!["{field}".to_string()]);
         let mut fields = HashMap::new();
         if let Some(f) = y.get("fields") {
             for (k, v) in f.as_map().ok_or("fields must be a mapping")? {
-                fields.insert(
-                    k.clone(),
-                    v.string_list()
-                        .ok_or_else(|| format!("fields.{k} must be a list of paths"))?,
-                );
+                fields.insert(k.clone(), v.string_list().ok_or_else(|| format!("fields.{k} must be a list of paths"))?);
             }
         }
         let mut entries = Vec::new();
@@ -91,19 +84,11 @@ impl Mapping {
         let mut placeholders = HashMap::new();
         if let Some(Yaml::Map(p)) = y.get("placeholders") {
             for (k, v) in p {
-                placeholders.insert(
-                    k.clone(),
-                    v.string_list()
-                        .ok_or_else(|| format!("placeholders.{k} must be a list"))?,
-                );
+                placeholders
+                    .insert(k.clone(), v.string_list().ok_or_else(|| format!("placeholders.{k} must be a list"))?);
             }
         }
-        Ok(Mapping {
-            field_paths,
-            fields,
-            entries,
-            placeholders,
-        })
+        Ok(Mapping { field_paths, fields, entries, placeholders })
     }
 
     /// The variants a rule's log source expands to: all entries of the highest specificity
@@ -114,27 +99,17 @@ impl Mapping {
             .entries
             .iter()
             .filter(|e| {
-                fits(&e.product, &ls.product)
-                    && fits(&e.category, &ls.category)
-                    && fits(&e.service, &ls.service)
+                fits(&e.product, &ls.product) && fits(&e.category, &ls.category) && fits(&e.service, &ls.service)
             })
             .collect();
         let best = matching.iter().map(|e| e.variant.specificity).max();
         match best {
-            Some(b) => matching
-                .into_iter()
-                .filter(|e| e.variant.specificity == b)
-                .map(|e| e.variant.clone())
-                .collect(),
+            Some(b) => matching.into_iter().filter(|e| e.variant.specificity == b).map(|e| e.variant.clone()).collect(),
             None => vec![SourceVariant {
                 conditions: vec![],
                 channels: None,
                 rename: HashMap::new(),
-                scope: if ls.product.as_deref() == Some("windows") {
-                    Scope::Windows
-                } else {
-                    Scope::Other
-                },
+                scope: if ls.product.as_deref() == Some("windows") { Scope::Windows } else { Scope::Other },
                 specificity: 0,
             }],
         }
@@ -145,25 +120,15 @@ impl Mapping {
         if let Some(p) = self.fields.get(field) {
             return p.clone();
         }
-        self.field_paths
-            .iter()
-            .map(|p| p.replace("{field}", field))
-            .collect()
+        self.field_paths.iter().map(|p| p.replace("{field}", field)).collect()
     }
 }
 
 fn parse_entry(item: &Yaml) -> Result<Entry, String> {
     let m = item.get("match").ok_or("missing 'match'")?;
-    let key = |k: &str| {
-        m.get(k)
-            .and_then(Yaml::scalar_text)
-            .map(|s| s.to_lowercase())
-    };
+    let key = |k: &str| m.get(k).and_then(Yaml::scalar_text).map(|s| s.to_lowercase());
     let (product, category, service) = (key("product"), key("category"), key("service"));
-    let specificity = [&product, &category, &service]
-        .iter()
-        .filter(|v| v.is_some())
-        .count();
+    let specificity = [&product, &category, &service].iter().filter(|v| v.is_some()).count();
     let mut conditions = Vec::new();
     let mut channels = None;
     if let Some(c) = item.get("conditions") {
@@ -173,13 +138,7 @@ fn parse_entry(item: &Yaml) -> Result<Entry, String> {
                 other => vec![other.clone()],
             };
             if field == "Channel" {
-                channels = Some(
-                    values
-                        .iter()
-                        .filter_map(Yaml::scalar_text)
-                        .map(|s| s.to_lowercase())
-                        .collect(),
-                );
+                channels = Some(values.iter().filter_map(Yaml::scalar_text).map(|s| s.to_lowercase()).collect());
             }
             conditions.push((field.clone(), values));
         }
@@ -187,10 +146,7 @@ fn parse_entry(item: &Yaml) -> Result<Entry, String> {
     let mut rename = HashMap::new();
     if let Some(r) = item.get("rename") {
         for (from, to) in r.as_map().ok_or("rename must be a mapping")? {
-            rename.insert(
-                from.clone(),
-                to.scalar_text().ok_or("rename targets must be strings")?,
-            );
+            rename.insert(from.clone(), to.scalar_text().ok_or("rename targets must be strings")?);
         }
     }
     let scope = match item.get("scope").and_then(Yaml::as_str) {
@@ -205,13 +161,7 @@ fn parse_entry(item: &Yaml) -> Result<Entry, String> {
         product,
         category,
         service,
-        variant: SourceVariant {
-            conditions,
-            channels,
-            rename,
-            scope,
-            specificity,
-        },
+        variant: SourceVariant { conditions, channels, rename, scope, specificity },
     })
 }
 
@@ -220,11 +170,7 @@ mod tests {
     use super::*;
 
     fn ls(p: Option<&str>, c: Option<&str>, s: Option<&str>) -> LogSource {
-        LogSource {
-            product: p.map(Into::into),
-            category: c.map(Into::into),
-            service: s.map(Into::into),
-        }
+        LogSource { product: p.map(Into::into), category: c.map(Into::into), service: s.map(Into::into) }
     }
 
     #[test]
@@ -232,24 +178,13 @@ mod tests {
         let m = Mapping::default_mapping();
         let v = m.variants_for(&ls(Some("windows"), Some("process_creation"), None));
         assert_eq!(v.len(), 2);
-        assert_eq!(
-            v[0].channels.as_deref(),
-            Some(&["microsoft-windows-sysmon/operational".to_string()][..])
-        );
-        assert_eq!(
-            v[1].rename.get("Image").map(String::as_str),
-            Some("NewProcessName")
-        );
+        assert_eq!(v[0].channels.as_deref(), Some(&["microsoft-windows-sysmon/operational".to_string()][..]));
+        assert_eq!(v[1].rename.get("Image").map(String::as_str), Some("NewProcessName"));
         let v = m.variants_for(&ls(Some("windows"), Some("no_such_category"), None));
-        assert_eq!(
-            (v.len(), v[0].scope, v[0].specificity),
-            (1, Scope::Windows, 1)
-        );
+        assert_eq!((v.len(), v[0].scope, v[0].specificity), (1, Scope::Windows, 1));
         let v = m.variants_for(&ls(Some("linux"), Some("process_creation"), None));
         assert_eq!(v[0].scope, Scope::Other);
-        assert!(m
-            .paths_for("Image")
-            .contains(&"Event.EventData.Image".to_string()));
+        assert!(m.paths_for("Image").contains(&"Event.EventData.Image".to_string()));
         assert_eq!(m.paths_for("EventID")[0], "Event.System.EventID");
     }
 }

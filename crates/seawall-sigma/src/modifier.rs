@@ -82,19 +82,11 @@ impl Modifier {
     pub fn is_time_part(self) -> bool {
         matches!(
             self,
-            Modifier::Minute
-                | Modifier::Hour
-                | Modifier::Day
-                | Modifier::Week
-                | Modifier::Month
-                | Modifier::Year
+            Modifier::Minute | Modifier::Hour | Modifier::Day | Modifier::Week | Modifier::Month | Modifier::Year
         )
     }
     pub fn is_numeric(self) -> bool {
-        matches!(
-            self,
-            Modifier::Lt | Modifier::Lte | Modifier::Gt | Modifier::Gte
-        )
+        matches!(self, Modifier::Lt | Modifier::Lte | Modifier::Gt | Modifier::Gte)
     }
 }
 
@@ -129,12 +121,8 @@ impl Working {
     }
     fn text(&self, what: &str) -> Result<String, String> {
         match self {
-            Working::Text(s) => s
-                .as_plain()
-                .ok_or_else(|| format!("'{what}' cannot encode a value with wildcards")),
-            Working::Bytes(b) => {
-                String::from_utf8(b.clone()).map_err(|_| format!("'{what}' needs text input"))
-            }
+            Working::Text(s) => s.as_plain().ok_or_else(|| format!("'{what}' cannot encode a value with wildcards")),
+            Working::Bytes(b) => String::from_utf8(b.clone()).map_err(|_| format!("'{what}' needs text input")),
         }
     }
     /// Back to Sigma text: encoded bytes become literal text (base64 output is ASCII; raw UTF-16
@@ -176,11 +164,7 @@ pub fn transform(values: Vec<Working>, m: Modifier) -> Result<Vec<Working>, Stri
             }
             Modifier::Base64 => {
                 let b = v.bytes("base64")?;
-                out.push(Working::Bytes(
-                    base64::engine::general_purpose::STANDARD
-                        .encode(b)
-                        .into_bytes(),
-                ));
+                out.push(Working::Bytes(base64::engine::general_purpose::STANDARD.encode(b).into_bytes()));
             }
             Modifier::Base64Offset => {
                 let b = v.bytes("base64offset")?;
@@ -190,15 +174,11 @@ pub fn transform(values: Vec<Working>, m: Modifier) -> Result<Vec<Working>, Stri
             }
             Modifier::Utf16Le | Modifier::Wide => {
                 let t = v.text("utf16le")?;
-                out.push(Working::Bytes(
-                    t.encode_utf16().flat_map(|u| u.to_le_bytes()).collect(),
-                ));
+                out.push(Working::Bytes(t.encode_utf16().flat_map(|u| u.to_le_bytes()).collect()));
             }
             Modifier::Utf16Be => {
                 let t = v.text("utf16be")?;
-                out.push(Working::Bytes(
-                    t.encode_utf16().flat_map(|u| u.to_be_bytes()).collect(),
-                ));
+                out.push(Working::Bytes(t.encode_utf16().flat_map(|u| u.to_be_bytes()).collect()));
             }
             Modifier::Utf16 => {
                 let t = v.text("utf16")?;
@@ -255,10 +235,7 @@ pub fn windash_variants(s: &SigmaString) -> Result<Vec<SigmaString>, String> {
                 let mut cur = String::new();
                 let chars: Vec<char> = l.chars().collect();
                 for (i, &c) in chars.iter().enumerate() {
-                    let next_word = chars
-                        .get(i + 1)
-                        .map(|n| n.is_alphanumeric() || *n == '_')
-                        .unwrap_or(false);
+                    let next_word = chars.get(i + 1).map(|n| n.is_alphanumeric() || *n == '_').unwrap_or(false);
                     let flag_start = DASHES.contains(&c) && prev_word != Some(true) && next_word;
                     if flag_start {
                         pieces.push(vec![std::mem::take(&mut cur)]);
@@ -335,29 +312,17 @@ mod tests {
 
     #[test]
     fn utf16_encodings() {
-        let v = transform(
-            vec![Working::Text(SigmaString::parse("cmd"))],
-            Modifier::Utf16Le,
-        )
-        .unwrap();
+        let v = transform(vec![Working::Text(SigmaString::parse("cmd"))], Modifier::Utf16Le).unwrap();
         match &v[0] {
             Working::Bytes(b) => assert_eq!(b, &[0x63, 0, 0x6d, 0, 0x64, 0]),
             _ => panic!(),
         }
-        let v = transform(
-            vec![Working::Text(SigmaString::parse("cmd"))],
-            Modifier::Utf16Be,
-        )
-        .unwrap();
+        let v = transform(vec![Working::Text(SigmaString::parse("cmd"))], Modifier::Utf16Be).unwrap();
         match &v[0] {
             Working::Bytes(b) => assert_eq!(b, &[0, 0x63, 0, 0x6d, 0, 0x64]),
             _ => panic!(),
         }
-        let v = transform(
-            vec![Working::Text(SigmaString::parse("cmd"))],
-            Modifier::Utf16,
-        )
-        .unwrap();
+        let v = transform(vec![Working::Text(SigmaString::parse("cmd"))], Modifier::Utf16).unwrap();
         match &v[0] {
             Working::Bytes(b) => assert_eq!(&b[..4], &[0xFF, 0xFE, 0x63, 0]),
             _ => panic!(),

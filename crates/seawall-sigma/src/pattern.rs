@@ -138,11 +138,7 @@ pub enum GlobTok {
 
 impl StrPattern {
     pub fn compile(s: &SigmaString, cased: bool) -> StrPattern {
-        let s = if cased {
-            s.clone()
-        } else {
-            s.map_literals(|l| fold(l).into_owned())
-        };
+        let s = if cased { s.clone() } else { s.map_literals(|l| fold(l).into_owned()) };
         // Merge runs of stars.
         let mut toks: Vec<Tok> = Vec::with_capacity(s.0.len());
         for t in s.0 {
@@ -180,11 +176,7 @@ impl StrPattern {
                         _ => None,
                     })
                     .collect();
-                StrPattern::Pieces {
-                    parts,
-                    anchored_start,
-                    anchored_end,
-                }
+                StrPattern::Pieces { parts, anchored_start, anchored_end }
             }
         }
     }
@@ -197,11 +189,9 @@ impl StrPattern {
             StrPattern::Suffix(s) => hay.ends_with(s.as_str()),
             StrPattern::Contains(s) => memchr::memmem::find(hay.as_bytes(), s.as_bytes()).is_some(),
             StrPattern::Any => true,
-            StrPattern::Pieces {
-                parts,
-                anchored_start,
-                anchored_end,
-            } => pieces_match(parts, *anchored_start, *anchored_end, hay),
+            StrPattern::Pieces { parts, anchored_start, anchored_end } => {
+                pieces_match(parts, *anchored_start, *anchored_end, hay)
+            }
             StrPattern::Glob(g) => glob_match(g, hay),
         }
     }
@@ -209,10 +199,9 @@ impl StrPattern {
     /// The longest piece of literal text every match must contain, for prefiltering.
     pub fn required_literal(&self) -> Option<&str> {
         let s = match self {
-            StrPattern::Exact(s)
-            | StrPattern::Prefix(s)
-            | StrPattern::Suffix(s)
-            | StrPattern::Contains(s) => s.as_str(),
+            StrPattern::Exact(s) | StrPattern::Prefix(s) | StrPattern::Suffix(s) | StrPattern::Contains(s) => {
+                s.as_str()
+            }
             StrPattern::Pieces { parts, .. } => parts.iter().max_by_key(|p| p.len())?.as_str(),
             StrPattern::Glob(_) | StrPattern::Any => return None,
         };

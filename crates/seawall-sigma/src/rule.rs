@@ -17,29 +17,17 @@ pub struct LogSource {
 
 impl LogSource {
     pub fn from_yaml(y: Option<&Yaml>) -> LogSource {
-        let get = |k: &str| {
-            y.and_then(|m| m.get(k))
-                .and_then(|v| v.scalar_text())
-                .map(|s| s.to_lowercase())
-        };
-        LogSource {
-            product: get("product"),
-            category: get("category"),
-            service: get("service"),
-        }
+        let get = |k: &str| y.and_then(|m| m.get(k)).and_then(|v| v.scalar_text()).map(|s| s.to_lowercase());
+        LogSource { product: get("product"), category: get("category"), service: get("service") }
     }
 }
 
 impl std::fmt::Display for LogSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let parts: Vec<String> = [
-            ("product", &self.product),
-            ("category", &self.category),
-            ("service", &self.service),
-        ]
-        .iter()
-        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={v}")))
-        .collect();
+        let parts: Vec<String> = [("product", &self.product), ("category", &self.category), ("service", &self.service)]
+            .iter()
+            .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={v}")))
+            .collect();
         f.write_str(&parts.join(","))
     }
 }
@@ -69,9 +57,7 @@ impl RuleMeta {
             .iter()
             .filter_map(|t| t.strip_prefix("attack.").map(str::to_string))
             .filter(|t| {
-                t.len() > 1
-                    && (t.starts_with('t') || t.starts_with('T'))
-                    && t[1..2].chars().all(|c| c.is_ascii_digit())
+                t.len() > 1 && (t.starts_with('t') || t.starts_with('T')) && t[1..2].chars().all(|c| c.is_ascii_digit())
             })
             .map(|t| t.to_uppercase())
             .collect();
@@ -80,10 +66,7 @@ impl RuleMeta {
     }
     /// The id when present, else the name, else the title: what findings call the rule.
     pub fn key(&self) -> &str {
-        self.id
-            .as_deref()
-            .or(self.name.as_deref())
-            .unwrap_or(&self.title)
+        self.id.as_deref().or(self.name.as_deref()).unwrap_or(&self.title)
     }
 }
 
@@ -132,10 +115,7 @@ impl CorrelationType {
         })
     }
     pub fn needs_field(self) -> bool {
-        !matches!(
-            self,
-            Self::EventCount | Self::Temporal | Self::TemporalOrdered
-        )
+        !matches!(self, Self::EventCount | Self::Temporal | Self::TemporalOrdered)
     }
 }
 
@@ -240,10 +220,7 @@ pub fn parse_timespan(s: &str) -> Option<u64> {
 /// Builds a typed document from a YAML map. Errors name the property at fault.
 pub fn parse_document(y: &Yaml, file: &Arc<str>, line: usize) -> Result<SigmaDocument, String> {
     if y.as_map().is_none() {
-        return Err(format!(
-            "a rule must be a YAML mapping, found a {}",
-            y.kind()
-        ));
+        return Err(format!("a rule must be a YAML mapping, found a {}", y.kind()));
     }
     let meta = parse_meta(y, file, line)?;
     if let Some(c) = y.get("correlation") {
@@ -254,18 +231,10 @@ pub fn parse_document(y: &Yaml, file: &Arc<str>, line: usize) -> Result<SigmaDoc
         let rules = match f.get("rules") {
             None => return Err("filter: missing 'rules'".into()),
             Some(Yaml::Str(s)) if s == "any" => None,
-            Some(r) => Some(
-                r.string_list()
-                    .ok_or("filter.rules must be a list of rule ids or names")?,
-            ),
+            Some(r) => Some(r.string_list().ok_or("filter.rules must be a list of rule ids or names")?),
         };
         let detection = parse_detection(f)?;
-        return Ok(SigmaDocument::Filter(FilterRule {
-            meta,
-            logsource,
-            rules,
-            detection,
-        }));
+        return Ok(SigmaDocument::Filter(FilterRule { meta, logsource, rules, detection }));
     }
     let det = y.get("detection").ok_or("missing 'detection' section")?;
     let detection = parse_detection(det)?;
@@ -273,11 +242,7 @@ pub fn parse_document(y: &Yaml, file: &Arc<str>, line: usize) -> Result<SigmaDoc
     if y.get("logsource").is_none() {
         return Err("missing 'logsource' section".into());
     }
-    Ok(SigmaDocument::Detection(DetectionRule {
-        meta,
-        logsource,
-        detection,
-    }))
+    Ok(SigmaDocument::Detection(DetectionRule { meta, logsource, detection }))
 }
 
 fn parse_meta(y: &Yaml, file: &Arc<str>, line: usize) -> Result<RuleMeta, String> {
@@ -317,19 +282,10 @@ fn parse_detection(det: &Yaml) -> Result<Detection, String> {
                 Yaml::Str(s) => conditions.push(s.clone()),
                 Yaml::Seq(items) => {
                     for i in items {
-                        conditions.push(
-                            i.as_str()
-                                .ok_or("condition list items must be strings")?
-                                .to_string(),
-                        );
+                        conditions.push(i.as_str().ok_or("condition list items must be strings")?.to_string());
                     }
                 }
-                other => {
-                    return Err(format!(
-                        "condition must be a string, found a {}",
-                        other.kind()
-                    ))
-                }
+                other => return Err(format!("condition must be a string, found a {}", other.kind())),
             },
             "timeframe" => {}
             _ => searches.push((k.clone(), v.clone())),
@@ -338,39 +294,26 @@ fn parse_detection(det: &Yaml) -> Result<Detection, String> {
     if conditions.is_empty() {
         return Err("detection has no 'condition'".into());
     }
-    Ok(Detection {
-        searches,
-        conditions,
-    })
+    Ok(Detection { searches, conditions })
 }
 
 fn parse_correlation(meta: RuleMeta, c: &Yaml) -> Result<CorrelationRule, String> {
-    let ty = c
-        .get("type")
-        .and_then(Yaml::as_str)
-        .ok_or("correlation: missing 'type'")?;
-    let kind =
-        CorrelationType::parse(ty).ok_or_else(|| format!("correlation: unknown type '{ty}'"))?;
-    let rules = c
-        .get("rules")
-        .and_then(Yaml::string_list)
-        .ok_or("correlation: missing 'rules'")?;
+    let ty = c.get("type").and_then(Yaml::as_str).ok_or("correlation: missing 'type'")?;
+    let kind = CorrelationType::parse(ty).ok_or_else(|| format!("correlation: unknown type '{ty}'"))?;
+    let rules = c.get("rules").and_then(Yaml::string_list).ok_or("correlation: missing 'rules'")?;
     if rules.is_empty() {
         return Err("correlation: 'rules' is empty".into());
     }
     let group_by = match c.get("group-by") {
         None | Some(Yaml::Null) => Vec::new(),
-        Some(g) => g
-            .string_list()
-            .ok_or("correlation: 'group-by' must be a list of field names")?,
+        Some(g) => g.string_list().ok_or("correlation: 'group-by' must be a list of field names")?,
     };
     let span = c
         .get("timespan")
         .or_else(|| c.get("timeframe"))
         .and_then(Yaml::scalar_text)
         .ok_or("correlation: missing 'timespan'")?;
-    let timespan_secs =
-        parse_timespan(&span).ok_or_else(|| format!("correlation: bad timespan '{span}'"))?;
+    let timespan_secs = parse_timespan(&span).ok_or_else(|| format!("correlation: bad timespan '{span}'"))?;
     let mut condition = Vec::new();
     let mut field = None;
     let mut percentile = None;
@@ -381,28 +324,19 @@ fn parse_correlation(meta: RuleMeta, c: &Yaml) -> Result<CorrelationRule, String
                     "field" => field = v.scalar_text(),
                     "percentile" => percentile = num(v),
                     op => {
-                        let op = CmpOp::parse(op).ok_or_else(|| {
-                            format!("correlation: unknown condition operator '{op}'")
-                        })?;
-                        let n = num(v).ok_or_else(|| {
-                            format!("correlation: condition value for {k} must be a number")
-                        })?;
+                        let op = CmpOp::parse(op)
+                            .ok_or_else(|| format!("correlation: unknown condition operator '{op}'"))?;
+                        let n =
+                            num(v).ok_or_else(|| format!("correlation: condition value for {k} must be a number"))?;
                         condition.push((op, n));
                     }
                 }
             }
         }
-        None if matches!(
-            kind,
-            CorrelationType::Temporal | CorrelationType::TemporalOrdered
-        ) => {}
+        None if matches!(kind, CorrelationType::Temporal | CorrelationType::TemporalOrdered) => {}
         _ => return Err("correlation: 'condition' must be a mapping such as {gte: 10}".into()),
     }
-    if matches!(
-        kind,
-        CorrelationType::Temporal | CorrelationType::TemporalOrdered
-    ) && condition.is_empty()
-    {
+    if matches!(kind, CorrelationType::Temporal | CorrelationType::TemporalOrdered) && condition.is_empty() {
         // Default: every referenced rule must have fired.
         condition.push((CmpOp::Gte, rules.len() as f64));
     }
@@ -410,42 +344,22 @@ fn parse_correlation(meta: RuleMeta, c: &Yaml) -> Result<CorrelationRule, String
         return Err("correlation: condition has no comparison".into());
     }
     if kind.needs_field() && field.is_none() {
-        return Err(format!(
-            "correlation: type {ty} needs 'field' in its condition"
-        ));
+        return Err(format!("correlation: type {ty} needs 'field' in its condition"));
     }
     let mut aliases = Vec::new();
     if let Some(a) = c.get("aliases") {
-        for (alias, m) in a
-            .as_map()
-            .ok_or("correlation: 'aliases' must be a mapping")?
-        {
+        for (alias, m) in a.as_map().ok_or("correlation: 'aliases' must be a mapping")? {
             let per_rule = m
                 .as_map()
                 .ok_or("correlation: each alias must map rule names to fields")?
                 .iter()
-                .map(|(r, f)| {
-                    f.scalar_text()
-                        .map(|f| (r.clone(), f))
-                        .ok_or("alias field must be a string")
-                })
+                .map(|(r, f)| f.scalar_text().map(|f| (r.clone(), f)).ok_or("alias field must be a string"))
                 .collect::<Result<Vec<_>, _>>()?;
             aliases.push((alias.clone(), per_rule));
         }
     }
     let generate = matches!(c.get("generate"), Some(Yaml::Bool(true)));
-    Ok(CorrelationRule {
-        meta,
-        kind,
-        rules,
-        group_by,
-        timespan_secs,
-        condition,
-        field,
-        percentile,
-        aliases,
-        generate,
-    })
+    Ok(CorrelationRule { meta, kind, rules, group_by, timespan_secs, condition, field, percentile, aliases, generate })
 }
 
 fn num(v: &Yaml) -> Option<f64> {

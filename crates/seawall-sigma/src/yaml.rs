@@ -92,9 +92,7 @@ impl<'de> Visitor<'de> for YamlVisitor {
         Ok(Yaml::Int(v))
     }
     fn visit_u64<E>(self, v: u64) -> Result<Yaml, E> {
-        Ok(i64::try_from(v)
-            .map(Yaml::Int)
-            .unwrap_or(Yaml::Float(v as f64)))
+        Ok(i64::try_from(v).map(Yaml::Int).unwrap_or(Yaml::Float(v as f64)))
     }
     fn visit_f64<E>(self, v: f64) -> Result<Yaml, E> {
         Ok(Yaml::Float(v))
@@ -117,9 +115,9 @@ impl<'de> Visitor<'de> for YamlVisitor {
         while let Some(k) = map.next_key::<Yaml>()? {
             let key = match k {
                 Yaml::Null => "null".to_string(),
-                other => other.scalar_text().ok_or_else(|| {
-                    de::Error::custom(format!("a {} cannot be a mapping key", other.kind()))
-                })?,
+                other => other
+                    .scalar_text()
+                    .ok_or_else(|| de::Error::custom(format!("a {} cannot be a mapping key", other.kind())))?,
             };
             let v = map.next_value::<Yaml>()?;
             if out.iter().any(|(k2, _)| *k2 == key) {
@@ -150,11 +148,10 @@ pub fn parse_documents(text: &str) -> Vec<Document> {
         }) {
             return;
         }
-        let value =
-            serde_saphyr::from_str_with_options::<Yaml>(body, yaml_options()).map_err(|e| {
-                let line = e.location().map(|l| l.line() as usize).unwrap_or(1);
-                (start + line.saturating_sub(1), first_line(&e.to_string()))
-            });
+        let value = serde_saphyr::from_str_with_options::<Yaml>(body, yaml_options()).map_err(|e| {
+            let line = e.location().map(|l| l.line() as usize).unwrap_or(1);
+            (start + line.saturating_sub(1), first_line(&e.to_string()))
+        });
         docs.push(Document { line: start, value });
     };
     for (i, line) in text.lines().enumerate() {
@@ -185,11 +182,7 @@ fn yaml_options() -> serde_saphyr::Options {
 }
 
 fn first_line(s: &str) -> String {
-    s.lines()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or(s)
-        .trim()
-        .to_string()
+    s.lines().find(|l| !l.trim().is_empty()).unwrap_or(s).trim().to_string()
 }
 
 #[cfg(test)]
@@ -204,12 +197,7 @@ mod tests {
         assert_eq!(a.get("a"), Some(&Yaml::Int(1)));
         assert_eq!(
             a.get("b"),
-            Some(&Yaml::Seq(vec![
-                Yaml::Str("x".into()),
-                Yaml::Float(2.5),
-                Yaml::Bool(true),
-                Yaml::Null
-            ]))
+            Some(&Yaml::Seq(vec![Yaml::Str("x".into()), Yaml::Float(2.5), Yaml::Bool(true), Yaml::Null]))
         );
         assert_eq!(docs[1].line, 4);
         let keys: Vec<_> = docs[1]
