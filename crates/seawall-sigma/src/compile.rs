@@ -126,7 +126,15 @@ impl Compiler<'_> {
         Ok(Expr::and(parts))
     }
 
+    /// Keyword searches are full-text: a keyword may occur anywhere in any value, so unless a
+    /// modifier says where, it is matched as `contains`.
     fn keyword(&mut self, values: &[Yaml], mods: &[Modifier]) -> Result<Expr, String> {
+        let positional = [Modifier::Contains, Modifier::StartsWith, Modifier::EndsWith, Modifier::Re, Modifier::Cidr];
+        let mut mods = mods.to_vec();
+        if !mods.iter().any(|m| positional.contains(m) || m.is_numeric()) {
+            mods.push(Modifier::Contains);
+        }
+        let mods = &mods[..];
         let ms = self.value_matchers(mods, values, None)?;
         let all = mods.contains(&Modifier::All);
         let exprs: Vec<Expr> = ms.into_iter().map(Expr::Keyword).collect();

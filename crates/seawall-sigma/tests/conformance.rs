@@ -1,0 +1,505 @@
+//! Sigma specification conformance: every modifier, wildcard and escape rule, condition form and
+//! correlation type, each with events that must and must not match. Values follow the examples
+//! of the specification's own text where it gives one.
+
+use std::path::Path;
+
+use seawall_sigma::correlation::run_correlations;
+use seawall_sigma::loader::load_rule_text;
+use seawall_sigma::{Engine, Mapping, Scratch};
+use serde_json::{json, Value};
+
+fn engine_with(yaml: &str, mapping: &Mapping) -> Engine {
+    let (docs, errs) = load_rule_text(yaml, Path::new("test.yml"));
+    assert!(errs.is_empty(), "rule did not parse: {errs:?}");
+    let e = Engine::build(docs, mapping);
+    assert!(e.errors.is_empty(), "rule did not compile: {:?}", e.errors);
+    e
+}
+
+fn rule(detection: &str) -> String {
+    format!("title: t\nid: r1\nlogsource: {{product: test}}\ndetection:\n{detection}\n")
+}
+
+fn matches(e: &Engine, ev: &Value) -> bool {
+    let mut out = Vec::new();
+    e.evaluate(ev, &mut Scratch::default(), &mut out);
+    !out.is_empty()
+}
+
+/// Asserts that `detection` matches each of `yes` and none of `no`.
+fn check(detection: &str, yes: &[Value], no: &[Value]) {
+    let e = engine_with(&rule(detection), &Mapping::default_mapping());
+    for ev in yes {
+        assert!(matches(&e, ev), "should match {ev}\n{detection}");
+    }
+    for ev in no {
+        assert!(!matches(&e, ev), "should not match {ev}\n{detection}");
+    }
+}
+
+fn compile_error(detection: &str) -> String {
+    let (docs, errs) = load_rule_text(&rule(detection), Path::new("test.yml"));
+    if let Some(e) = errs.first() {
+        return e.error.clone();
+    }
+    let e = Engine::build(docs, &Mapping::default_mapping());
+    e.errors.first().map(|e| e.error.clone()).unwrap_or_default()
+}
+
+#[test]
+fn plain_values_are_case_insensitive_and_exact() {
+    let d = "  sel:\n    Image: 'C:\\Windows\\cmd.exe'\n  condition: sel";
+    check(
+        d,
+        &[json!({"Image": "c:\\windows\\CMD.EXE"})],
+        &[json!({"Image": "C:\\Windows\\cmd.exe.bak"}), json!({"Other": 1})],
+    );
+}
+
+#[test]
+fn wildcards_and_escapes() {
+    check(
+        "  sel:\n    F: 'ab*cd?'\n  condition: sel",
+        &[json!({"F": "abXXcdY"}), json!({"F": "abcdZ"})],
+        &[json!({"F": "abcd"}), json!({"F": "xabcdY"})],
+    );
+    // \* is a literal star, \\ a literal backslash before a wildcard.
+    check("  sel:\n    F: 'a\\*b'\n  condition: sel", &[json!({"F": "a*b"})], &[json!({"F": "aXb"})]);
+    check("  sel:\n    F: 'a\\?'\n  condition: sel", &[json!({"F": "a?"})], &[json!({"F": "ab"})]);
+    check("  sel:\n    F: 'C:\\\\*'\n  condition: sel", &[json!({"F": "C:\\x"})], &[json!({"F": "C:x"})]);
+}
+
+#[test]
+fn lists_or_maps_and_list_of_maps() {
+    check("  sel:\n    F: [a, b]\n  condition: sel", &[json!({"F": "a"}), json!({"F": "B"})], &[json!({"F": "c"})]);
+    check(
+        "  sel:\n    F: a\n    G: b\n  condition: sel",
+        &[json!({"F": "a", "G": "b"})],
+        &[json!({"F": "a", "G": "x"})],
+    );
+    check(
+        "  sel:\n    - F: a\n    - G: b\n  condition: sel",
+        &[json!({"F": "a"}), json!({"G": "b"})],
+        &[json!({"F": "b", "G": "a"})],
+    );
+}
+
+#[test]
+fn numbers_booleans_and_null() {
+    check(
+        "  sel:\n    EventID: 4688\n  condition: sel",
+        &[json!({"EventID": 4688}), json!({"EventID": "4688"})],
+        &[json!({"EventID": 46880})],
+    );
+    check("  sel:\n    F: true\n  condition: sel", &[json!({"F": true}), json!({"F": "true"})], &[json!({"F": false})]);
+    check(
+        "  sel:\n    F: null\n  condition: sel",
+        &[json!({"G": 1}), json!({"F": null})],
+        &[json!({"F": "x"}), json!({"F": ""})],
+    );
+    check("  sel:\n    F: ''\n  condition: sel", &[json!({"F": ""})], &[json!({"F": "x"}), json!({"G": 1})]);
+}
+
+#[test]
+fn keywords() {
+    check(
+        "  keywords:\n    - 'mimikatz'\n    - 'sekurlsa::*'\n  condition: keywords",
+        &[json!({"msg": "running MIMIKATZ now"}), json!({"a": {"b": "sekurlsa::logonpasswords"}})],
+        &[json!({"msg": "nothing"})],
+    );
+    // Keywords are full-text searches: each one may occur anywhere in any value.
+    check(
+        "  keywords:\n    '|all':\n      - foo\n      - bar\n  condition: keywords",
+        &[json!({"a": "foo", "b": "bar"})],
+        &[json!({"a": "foo"})],
+    );
+}
+
+#[test]
+fn contains_startswith_endswith() {
+    check(
+        "  sel:\n    F|contains: 'ell.ex'\n  condition: sel",
+        &[json!({"F": "powershell.exe"})],
+        &[json!({"F": "cmd.exe"})],
+    );
+    check(
+        "  sel:\n    F|startswith: 'adm'\n  condition: sel",
+        &[json!({"F": "Administrator"})],
+        &[json!({"F": "sysadm"})],
+    );
+    check(
+        "  sel:\n    F|endswith: '\\cmd.exe'\n  condition: sel",
+        &[json!({"F": "C:\\x\\CMD.exe"})],
+        &[json!({"F": "cmd.exe"})],
+    );
+}
+
+#[test]
+fn all_modifier_ands_the_list() {
+    let d = "  sel:\n    CommandLine|contains|all:\n      - ' -e '\n      - 'bypass'\n  condition: sel";
+    check(d, &[json!({"CommandLine": "ps -e x -ExecutionPolicy Bypass"})], &[json!({"CommandLine": "ps -e x"})]);
+}
+
+#[test]
+fn exists_modifier() {
+    check("  sel:\n    F|exists: true\n  condition: sel", &[json!({"F": ""}), json!({"F": null})], &[json!({"G": 1})]);
+    check("  sel:\n    F|exists: false\n  condition: sel", &[json!({"G": 1})], &[json!({"F": "x"})]);
+}
+
+#[test]
+fn cased_modifier() {
+    check("  sel:\n    F|cased: 'AbC'\n  condition: sel", &[json!({"F": "AbC"})], &[json!({"F": "abc"})]);
+    check(
+        "  sel:\n    F|contains|cased: 'Shell'\n  condition: sel",
+        &[json!({"F": "PowerShell"})],
+        &[json!({"F": "powershell"})],
+    );
+}
+
+#[test]
+fn neq_modifier_on_strings_and_numbers() {
+    check(
+        "  sel:\n    F: x\n    G|neq: admin\n  condition: sel",
+        &[json!({"F": "x", "G": "bob"})],
+        &[json!({"F": "x", "G": "ADMIN"})],
+    );
+    check("  sel:\n    F|neq: 3\n  condition: sel", &[json!({"F": 4})], &[json!({"F": 3})]);
+    check("  sel:\n    F|neq: [a, b]\n  condition: sel", &[json!({"F": "c"})], &[json!({"F": "a"}), json!({"F": "b"})]);
+}
+
+#[test]
+fn windash_modifier() {
+    let d = "  sel:\n    CommandLine|windash|contains: ' -exec '\n  condition: sel";
+    check(
+        d,
+        &[
+            json!({"CommandLine": "x -exec y"}),
+            json!({"CommandLine": "x /exec y"}),
+            json!({"CommandLine": "x \u{2013}exec y"}),
+            json!({"CommandLine": "x \u{2014}exec y"}),
+            json!({"CommandLine": "x \u{2015}exec y"}),
+        ],
+        &[json!({"CommandLine": "x exec y"}), json!({"CommandLine": "x +exec y"})],
+    );
+}
+
+#[test]
+fn re_modifier_and_flags() {
+    check(
+        "  sel:\n    F|re: 'ab+c'\n  condition: sel",
+        &[json!({"F": "xabbbc"})],
+        &[json!({"F": "ABC"}), json!({"F": "ac"})],
+    );
+    check("  sel:\n    F|re|i: '^abc$'\n  condition: sel", &[json!({"F": "ABC"})], &[json!({"F": "ABCD"})]);
+    check("  sel:\n    F|re|m: '^b$'\n  condition: sel", &[json!({"F": "a\nb\nc"})], &[json!({"F": "a b c"})]);
+    check("  sel:\n    F|re|s: 'a.b'\n  condition: sel", &[json!({"F": "a\nb"})], &[json!({"F": "a\n\nb"})]);
+    check("  sel:\n    F|re: 'a.b'\n  condition: sel", &[json!({"F": "axb"})], &[json!({"F": "a\nb"})]);
+    assert!(compile_error("  sel:\n    F|re: '(a'\n  condition: sel").contains("regular expression"));
+    assert!(compile_error("  sel:\n    F|i: 'a'\n  condition: sel").contains("need 're'"));
+}
+
+#[test]
+fn base64_and_base64offset() {
+    check(
+        "  sel:\n    F|base64: '/bin/bash'\n  condition: sel",
+        &[json!({"F": "L2Jpbi9iYXNo"})],
+        &[json!({"F": "x L2Jpbi9iYXNo"})],
+    );
+    let d = "  sel:\n    F|base64offset|contains: '/bin/bash'\n  condition: sel";
+    // echo -n 'x/bin/bash' | base64 -> eC9iaW4vYmFzaA== ; 'xx/bin/bash' -> eHgvYmluL2Jhc2g=
+    check(
+        d,
+        &[json!({"F": "L2Jpbi9iYXNo"}), json!({"F": "eC9iaW4vYmFzaA=="}), json!({"F": "eHgvYmluL2Jhc2g="})],
+        &[json!({"F": "L2Jpbi9iYXN"})],
+    );
+}
+
+#[test]
+fn utf16_encodings_with_base64() {
+    // 'cmd' as UTF-16LE then base64: YwBtAGQA ; UTF-16BE: AGMAbQBk ; with BOM: //5jAG0AZAA=
+    check(
+        "  sel:\n    F|utf16le|base64: 'cmd'\n  condition: sel",
+        &[json!({"F": "YwBtAGQA"})],
+        &[json!({"F": "Y21k"})],
+    );
+    check(
+        "  sel:\n    F|wide|base64: 'cmd'\n  condition: sel",
+        &[json!({"F": "YwBtAGQA"})],
+        &[json!({"F": "AGMAbQBk"})],
+    );
+    check(
+        "  sel:\n    F|utf16be|base64: 'cmd'\n  condition: sel",
+        &[json!({"F": "AGMAbQBk"})],
+        &[json!({"F": "YwBtAGQA"})],
+    );
+    check(
+        "  sel:\n    F|utf16|base64: 'cmd'\n  condition: sel",
+        &[json!({"F": "//5jAG0AZAA="})],
+        &[json!({"F": "YwBtAGQA"})],
+    );
+    check(
+        "  sel:\n    F|wide|base64offset|contains: 'cmd'\n  condition: sel",
+        &[json!({"F": "xxYwBtAGQAyy"})],
+        &[json!({"F": "Y21k"})],
+    );
+}
+
+#[test]
+fn numeric_comparisons() {
+    check(
+        "  sel:\n    F|lt: 10\n  condition: sel",
+        &[json!({"F": 9}), json!({"F": "9.5"})],
+        &[json!({"F": 10}), json!({"F": "x"})],
+    );
+    check("  sel:\n    F|lte: 10\n  condition: sel", &[json!({"F": 10})], &[json!({"F": 11})]);
+    check("  sel:\n    F|gt: 10\n  condition: sel", &[json!({"F": 11})], &[json!({"F": 10})]);
+    check("  sel:\n    F|gte: 10\n  condition: sel", &[json!({"F": 10}), json!({"F": "0x10"})], &[json!({"F": 9})]);
+}
+
+#[test]
+fn time_modifiers() {
+    let t = json!({"T": "2026-02-03T22:45:10Z"});
+    check(
+        "  sel:\n    T|minute: 45\n  condition: sel",
+        std::slice::from_ref(&t),
+        &[json!({"T": "2026-02-03T22:44:10Z"})],
+    );
+    check(
+        "  sel:\n    T|hour: 22\n  condition: sel",
+        std::slice::from_ref(&t),
+        &[json!({"T": "2026-02-03T21:45:10Z"})],
+    );
+    check("  sel:\n    T|day: 3\n  condition: sel", std::slice::from_ref(&t), &[json!({"T": "2026-02-04T22:45:10Z"})]);
+    check("  sel:\n    T|week: 6\n  condition: sel", std::slice::from_ref(&t), &[json!({"T": "2026-03-03T22:45:10Z"})]);
+    check(
+        "  sel:\n    T|month: 2\n  condition: sel",
+        std::slice::from_ref(&t),
+        &[json!({"T": "2026-03-03T22:45:10Z"})],
+    );
+    check(
+        "  sel:\n    T|year: 2026\n  condition: sel",
+        std::slice::from_ref(&t),
+        &[json!({"T": "2025-02-03T22:45:10Z"})],
+    );
+    check("  sel:\n    T|hour|gte: 20\n  condition: sel", &[t], &[json!({"T": "2026-02-03 08:00:00"})]);
+}
+
+#[test]
+fn cidr_modifier() {
+    check(
+        "  sel:\n    DestinationIp|cidr: 10.0.0.0/8\n  condition: sel",
+        &[json!({"DestinationIp": "10.1.2.3"})],
+        &[json!({"DestinationIp": "11.0.0.1"}), json!({"DestinationIp": "not an ip"})],
+    );
+    check(
+        "  sel:\n    DestinationIp|cidr:\n      - 'fe80::/10'\n      - '192.168.0.0/16'\n  condition: sel",
+        &[json!({"DestinationIp": "fe80::1"}), json!({"DestinationIp": "192.168.4.4"})],
+        &[json!({"DestinationIp": "2001:db8::1"})],
+    );
+}
+
+#[test]
+fn expand_modifier_uses_mapping_placeholders() {
+    let mut text =
+        seawall_sigma::mapping::DEFAULT_MAPPING.replace("placeholders: {}", "placeholders:\n  admins: [alice, bob]\n");
+    text.push('\n');
+    let mapping = Mapping::parse(&text).unwrap();
+    let e = engine_with(&rule("  sel:\n    User|expand: '%admins%'\n  condition: sel"), &mapping);
+    assert!(matches(&e, &json!({"User": "Bob"})));
+    assert!(!matches(&e, &json!({"User": "eve"})));
+    // Without values the rule loads, the placeholder is listed as unsupported and never matches.
+    let e = engine_with(&rule("  sel:\n    User|expand: '%admins%'\n  condition: sel"), &Mapping::default_mapping());
+    assert_eq!(e.unsupported.len(), 1);
+    assert!(!matches(&e, &json!({"User": "%admins%"})));
+}
+
+#[test]
+fn fieldref_modifier() {
+    check(
+        "  sel:\n    A|fieldref: B\n  condition: sel",
+        &[json!({"A": "x", "B": "X"})],
+        &[json!({"A": "x", "B": "y"}), json!({"A": "x"})],
+    );
+    check(
+        "  sel:\n    A|fieldref|neq: B\n  condition: sel",
+        &[json!({"A": "x", "B": "y"})],
+        &[json!({"A": "x", "B": "x"})],
+    );
+}
+
+#[test]
+fn unknown_modifier_is_an_error() {
+    assert!(compile_error("  sel:\n    F|startwith: a\n  condition: sel").contains("unknown modifier 'startwith'"));
+}
+
+#[test]
+fn conditions_and_or_not_parentheses() {
+    let base = "  a:\n    F: 1\n  b:\n    G: 1\n  c:\n    H: 1\n";
+    check(&format!("{base}  condition: a and not b"), &[json!({"F": 1})], &[json!({"F": 1, "G": 1})]);
+    check(&format!("{base}  condition: a or b and c"), &[json!({"F": 1}), json!({"G": 1, "H": 1})], &[json!({"G": 1})]);
+    check(&format!("{base}  condition: (a or b) and c"), &[json!({"G": 1, "H": 1})], &[json!({"F": 1})]);
+    check(&format!("{base}  condition: not (a or b)"), &[json!({"H": 1})], &[json!({"G": 1})]);
+}
+
+#[test]
+fn quantified_conditions() {
+    let base = "  sel_a:\n    F: 1\n  sel_b:\n    G: 1\n  _hidden:\n    H: 1\n";
+    check(&format!("{base}  condition: 1 of sel_*"), &[json!({"F": 1}), json!({"G": 1})], &[json!({"H": 1})]);
+    check(&format!("{base}  condition: all of sel_*"), &[json!({"F": 1, "G": 1})], &[json!({"F": 1})]);
+    check(&format!("{base}  condition: 1 of them"), &[json!({"G": 1})], &[json!({"H": 1})]);
+    check(&format!("{base}  condition: all of them"), &[json!({"F": 1, "G": 1})], &[json!({"F": 1, "H": 1})]);
+    assert!(compile_error(&format!("{base}  condition: 1 of nope*")).contains("matches no search"));
+}
+
+#[test]
+fn several_conditions_are_alternatives() {
+    check(
+        "  a:\n    F: 1\n  b:\n    G: 1\n  condition:\n    - a\n    - b",
+        &[json!({"F": 1}), json!({"G": 1})],
+        &[json!({"H": 1})],
+    );
+}
+
+#[test]
+fn nested_and_flattened_field_names() {
+    check(
+        "  sel:\n    process.name: x.exe\n  condition: sel",
+        &[json!({"process": {"name": "x.exe"}}), json!({"process.name": "x.exe"})],
+        &[json!({"process": {"name": "y"}})],
+    );
+    check("  sel:\n    Some-Field: v\n  condition: sel", &[json!({"Some-Field": "v"})], &[json!({"SomeField": "v"})]);
+}
+
+#[test]
+fn lists_in_events_match_any_element() {
+    check(
+        "  sel:\n    Tags|contains: evil\n  condition: sel",
+        &[json!({"Tags": ["good", "EVIL-1"]})],
+        &[json!({"Tags": ["good"]})],
+    );
+}
+
+#[test]
+fn logsource_routing_keeps_windows_rules_on_their_channel() {
+    let r = "title: t\nid: w\nlogsource: {product: windows, category: process_creation}\ndetection:\n  sel:\n    Image|endswith: '\\x.exe'\n  condition: sel\n";
+    let e = engine_with(r, &Mapping::default_mapping());
+    let sysmon = json!({"Event": {"System": {"Channel": "Microsoft-Windows-Sysmon/Operational", "EventID": 1}, "EventData": {"Image": "C:\\x.exe"}}});
+    let security = json!({"Event": {"System": {"Channel": "Security", "EventID": 4688}, "EventData": {"NewProcessName": "C:\\x.exe"}}});
+    let wrong_id = json!({"Event": {"System": {"Channel": "Microsoft-Windows-Sysmon/Operational", "EventID": 11}, "EventData": {"Image": "C:\\x.exe"}}});
+    let qualifiers = json!({"Event": {"System": {"Channel": "Security", "EventID": {"#attributes": {"Qualifiers": 0}, "#text": 4688}}, "EventData": {"NewProcessName": "C:\\x.exe"}}});
+    let plain = json!({"Image": "C:\\x.exe"});
+    assert!(matches(&e, &sysmon));
+    assert!(matches(&e, &security), "Security 4688 with its own field names");
+    assert!(matches(&e, &qualifiers), "EventID with attributes");
+    assert!(!matches(&e, &wrong_id));
+    assert!(!matches(&e, &plain), "a Windows rule does not run on non-Windows records");
+}
+
+#[test]
+fn v1_aggregations_are_rejected_with_a_reason() {
+    assert!(compile_error("  sel:\n    F: 1\n  condition: sel | count() > 5").contains("aggregation"));
+}
+
+#[test]
+fn filters_exclude_from_named_rules() {
+    let text = format!(
+        "{}---\ntitle: f\nlogsource: {{product: test}}\nfilter:\n  rules: [r1]\n  selection:\n    User: svc\n  condition: selection\n",
+        rule("  sel:\n    F: 1\n  condition: sel")
+    );
+    let e = engine_with(&text, &Mapping::default_mapping());
+    assert!(matches(&e, &json!({"F": 1, "User": "bob"})));
+    assert!(!matches(&e, &json!({"F": 1, "User": "svc"})));
+}
+
+fn correlate(yaml: &str, events: &[Value]) -> Vec<seawall_sigma::correlation::CorrelationMatch> {
+    let e = engine_with(yaml, &Mapping::default_mapping());
+    let mut inputs = Vec::new();
+    for (i, ev) in events.iter().enumerate() {
+        let event = seawall_core::Event {
+            timestamp: seawall_readers_ts(ev),
+            source: seawall_core::SourceRef { file: "e".into(), place: seawall_core::Place::Line(i as u64 + 1) },
+            kind: seawall_core::EventKind::Json,
+            fields: ev.clone(),
+        };
+        let mut out = Vec::new();
+        e.evaluate(ev, &mut Scratch::default(), &mut out);
+        for r in out {
+            inputs.extend(e.correlation_inputs(r, &event));
+        }
+    }
+    run_correlations(&e.correlations, inputs, 100)
+}
+
+fn seawall_readers_ts(v: &Value) -> Option<jiff::Timestamp> {
+    v["time"].as_str().and_then(|s| s.parse().ok())
+}
+
+const BASES: &str = "title: fail\nname: fail\nlogsource: {product: test}\ndetection:\n  s:\n    action: fail\n  condition: s\n---\ntitle: ok\nname: ok\nlogsource: {product: test}\ndetection:\n  s:\n    action: ok\n  condition: s\n---\n";
+
+fn ev(t: &str, action: &str, user: &str, src: &str) -> Value {
+    json!({"time": t, "action": action, "user": user, "src": src})
+}
+
+#[test]
+fn correlation_event_count() {
+    let y = format!("{BASES}title: c\ncorrelation:\n  type: event_count\n  rules: [fail]\n  group-by: [user]\n  timespan: 1m\n  condition: {{gte: 3}}\n");
+    let evs = [
+        ev("2026-01-01T00:00:00Z", "fail", "a", "1"),
+        ev("2026-01-01T00:00:20Z", "fail", "a", "1"),
+        ev("2026-01-01T00:00:40Z", "fail", "a", "1"),
+        ev("2026-01-01T00:00:41Z", "fail", "b", "1"),
+    ];
+    let m = correlate(&y, &evs);
+    assert_eq!(m.len(), 1);
+    assert_eq!(m[0].group[0].1.as_deref(), Some("a"));
+    assert!(correlate(&y, &evs[1..]).is_empty());
+}
+
+#[test]
+fn correlation_value_count() {
+    let y = format!("{BASES}title: c\ncorrelation:\n  type: value_count\n  rules: [fail]\n  group-by: [src]\n  timespan: 1h\n  condition: {{field: user, gte: 2}}\n");
+    let yes = [ev("2026-01-01T00:00:00Z", "fail", "a", "1"), ev("2026-01-01T00:10:00Z", "fail", "b", "1")];
+    let no = [
+        ev("2026-01-01T00:00:00Z", "fail", "a", "1"),
+        ev("2026-01-01T00:10:00Z", "fail", "a", "1"),
+        ev("2026-01-01T00:10:00Z", "fail", "b", "2"),
+    ];
+    assert_eq!(correlate(&y, &yes).len(), 1);
+    assert!(correlate(&y, &no).is_empty());
+}
+
+#[test]
+fn correlation_temporal_and_ordered() {
+    let t = format!(
+        "{BASES}title: c\ncorrelation:\n  type: temporal\n  rules: [fail, ok]\n  group-by: [user]\n  timespan: 5m\n"
+    );
+    let o = t.replace("type: temporal", "type: temporal_ordered");
+    let in_order = [ev("2026-01-01T00:00:00Z", "fail", "a", "1"), ev("2026-01-01T00:01:00Z", "ok", "a", "1")];
+    let reversed = [ev("2026-01-01T00:00:00Z", "ok", "a", "1"), ev("2026-01-01T00:01:00Z", "fail", "a", "1")];
+    let too_far = [ev("2026-01-01T00:00:00Z", "fail", "a", "1"), ev("2026-01-01T00:10:00Z", "ok", "a", "1")];
+    let other_user = [ev("2026-01-01T00:00:00Z", "fail", "a", "1"), ev("2026-01-01T00:01:00Z", "ok", "b", "1")];
+    assert_eq!(correlate(&t, &in_order).len(), 1);
+    assert_eq!(correlate(&t, &reversed).len(), 1);
+    assert!(correlate(&t, &too_far).is_empty());
+    assert!(correlate(&t, &other_user).is_empty());
+    assert_eq!(correlate(&o, &in_order).len(), 1);
+    assert!(correlate(&o, &reversed).is_empty());
+}
+
+#[test]
+fn correlation_aliases_and_chaining() {
+    let y = format!(
+        "{BASES}title: c\nname: many\ncorrelation:\n  type: event_count\n  rules: [fail]\n  group-by: [who]\n  timespan: 10m\n  condition: {{gte: 2}}\n  aliases:\n    who:\n      fail: user\n      ok: user\n---\ntitle: then ok\ncorrelation:\n  type: temporal_ordered\n  rules: [many, ok]\n  group-by: [who]\n  timespan: 10m\n  aliases:\n    who:\n      ok: user\n"
+    );
+    let evs = [
+        ev("2026-01-01T00:00:00Z", "fail", "a", "1"),
+        ev("2026-01-01T00:01:00Z", "fail", "a", "1"),
+        ev("2026-01-01T00:02:00Z", "ok", "a", "1"),
+    ];
+    let m = correlate(&y, &evs);
+    let e = engine_with(&y, &Mapping::default_mapping());
+    let fired: Vec<&str> = m.iter().map(|m| e.correlations[m.corr].meta.title.as_str()).collect();
+    assert!(fired.contains(&"then ok"), "{fired:?}");
+    assert!(correlate(&y, &evs[1..]).iter().all(|m| e.correlations[m.corr].meta.title != "then ok"));
+}
