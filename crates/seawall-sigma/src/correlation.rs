@@ -353,6 +353,53 @@ fn build_match(
     })
 }
 
+/// Runs all correlations over inputs (sorted here by time, then place), feeding the matches of
+/// chained correlations to the correlations that refer to them.
+pub fn run_correlations(
+    corrs: &[CompiledCorrelation],
+    mut inputs: Vec<CorrInput>,
+    max_evidence: usize,
+) -> Vec<CorrelationMatch> {
+    inputs.sort_by(|a, b| {
+        (a.ts, &a.source.file, a.source.place, a.corr, a.pos).cmp(&(
+            b.ts,
+            &b.source.file,
+            b.source.place,
+            b.corr,
+            b.pos,
+        ))
+    });
+    let mut runner = CorrelationRunner::new(corrs, max_evidence);
+    let mut queue: VecDeque<CorrInput> = VecDeque::new();
+    for input in inputs {
+        queue.push_back(input);
+        while let Some(next) = queue.pop_front() {
+            let before = runner.matches.len();
+            runner.feed(next);
+            let fresh: Vec<CorrelationMatch> = runner.matches[before..].to_vec();
+            for m in fresh {
+                for (ci, c) in corrs.iter().enumerate() {
+                    for (pos, r) in c.refs.iter().enumerate() {
+                        if *r != RuleRef::Correlation(m.corr) {
+                            continue;
+                        }
+                        let group = c
+                            .group_by
+                            .iter()
+                            .map(|g| m.group.iter().find(|(n, _)| n == g).and_then(|(_, v)| v.clone()))
+                            .collect();
+                        let Some(source) = m.events.last().cloned() else {
+                            continue;
+                        };
+                        queue.push_back(CorrInput { corr: ci, pos, ts: m.last, group, value: None, source });
+                    }
+                }
+            }
+        }
+    }
+    runner.finish()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -468,51 +515,4 @@ mod tests {
         assert_eq!(r.matches.len(), 1);
         assert_eq!(r.matches[0].measured, 110.0);
     }
-}
-
-/// Runs all correlations over inputs (sorted here by time, then place), feeding the matches of
-/// chained correlations to the correlations that refer to them.
-pub fn run_correlations(
-    corrs: &[CompiledCorrelation],
-    mut inputs: Vec<CorrInput>,
-    max_evidence: usize,
-) -> Vec<CorrelationMatch> {
-    inputs.sort_by(|a, b| {
-        (a.ts, &a.source.file, a.source.place, a.corr, a.pos).cmp(&(
-            b.ts,
-            &b.source.file,
-            b.source.place,
-            b.corr,
-            b.pos,
-        ))
-    });
-    let mut runner = CorrelationRunner::new(corrs, max_evidence);
-    let mut queue: VecDeque<CorrInput> = VecDeque::new();
-    for input in inputs {
-        queue.push_back(input);
-        while let Some(next) = queue.pop_front() {
-            let before = runner.matches.len();
-            runner.feed(next);
-            let fresh: Vec<CorrelationMatch> = runner.matches[before..].to_vec();
-            for m in fresh {
-                for (ci, c) in corrs.iter().enumerate() {
-                    for (pos, r) in c.refs.iter().enumerate() {
-                        if *r != RuleRef::Correlation(m.corr) {
-                            continue;
-                        }
-                        let group = c
-                            .group_by
-                            .iter()
-                            .map(|g| m.group.iter().find(|(n, _)| n == g).and_then(|(_, v)| v.clone()))
-                            .collect();
-                        let Some(source) = m.events.last().cloned() else {
-                            continue;
-                        };
-                        queue.push_back(CorrInput { corr: ci, pos, ts: m.last, group, value: None, source });
-                    }
-                }
-            }
-        }
-    }
-    runner.finish()
 }
