@@ -45,6 +45,7 @@ struct Shared {
     hits: Mutex<HashMap<u32, Partial>>,
     corr_inputs: Mutex<Vec<CorrInput>>,
     out_of_range: AtomicU64,
+    evaluated: AtomicU64,
 }
 
 fn hunt(
@@ -99,6 +100,7 @@ fn hunt(
         hits: Mutex::new(HashMap::new()),
         corr_inputs: Mutex::new(Vec::new()),
         out_of_range: AtomicU64::new(0),
+        evaluated: AtomicU64::new(0),
     };
 
     let sink = |events: Vec<Event>| {
@@ -123,6 +125,7 @@ fn hunt(
                 }
             }
         }
+        shared.evaluated.fetch_add(scratch.evaluated, Ordering::Relaxed);
         if !local.is_empty() {
             let mut hits = shared.hits.lock().unwrap_or_else(|p| p.into_inner());
             for (r, p) in local {
@@ -210,6 +213,13 @@ fn hunt(
             rules_failed,
             all.len(),
             elapsed
+        );
+    }
+    if args.verbose && tally.parsed > 0 {
+        let per = shared.evaluated.load(Ordering::Relaxed) as f64 / tally.parsed as f64;
+        eprintln!(
+            "seawall: {} rule variants compiled; {per:.1} evaluated per record after routing and prefilter",
+            engine.variant_count()
         );
     }
     if args.stats == Some(StatsFormat::Json) {

@@ -52,8 +52,18 @@ impl Compiler<'_> {
     }
 
     /// Compiles a detection under one variant: the detection's condition(s) AND the variant's
-    /// own conditions.
+    /// own conditions (the guard, first: cheap checks such as the EventID).
     pub fn compile(&mut self, det: &Detection, variant: &SourceVariant) -> Result<Expr, String> {
+        let (guard, body) = self.compile_parts(det, variant)?;
+        Ok(match guard {
+            Some(g) => Expr::And(vec![g, body]),
+            None => body,
+        })
+    }
+
+    /// The variant's log-source conditions and the detection, separately: the prefilter looks
+    /// for literals of the detection only, as every routed event carries the guard's.
+    pub fn compile_parts(&mut self, det: &Detection, variant: &SourceVariant) -> Result<(Option<Expr>, Expr), String> {
         let mut searches: Vec<(&str, Expr)> = Vec::with_capacity(det.searches.len());
         for (name, body) in &det.searches {
             let e = self.search(body, variant).map_err(|e| format!("search '{name}': {e}"))?;
@@ -64,7 +74,8 @@ impl Compiler<'_> {
             let parsed = parse_condition(c)?;
             conds.push(resolve(&parsed, &searches)?);
         }
-        let mut all = vec![Expr::or(conds)];
+        let body = Expr::or(conds);
+        let mut all = Vec::new();
         for (field, values) in &variant.conditions {
             let slot = self.slot(variant, field);
             let mut pats = Vec::new();
@@ -72,9 +83,9 @@ impl Compiler<'_> {
                 let text = v.scalar_text().ok_or("mapping condition values must be scalars")?;
                 pats.push(StrPattern::compile(&SigmaString::literal(&text), false));
             }
-            all.insert(0, Expr::Field(slot, Matcher::Str(pats)));
+            all.push(Expr::Field(slot, Matcher::Str(pats)));
         }
-        Ok(Expr::and(all))
+        Ok(((!all.is_empty()).then(|| Expr::and(all)), body))
     }
 
     /// A search identifier's body: a map (AND), a list of maps (OR), or keywords.

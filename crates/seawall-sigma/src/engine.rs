@@ -35,10 +35,12 @@ pub struct Unsupported {
 }
 
 /// A variant as compiled: its scope, routed channels and expression.
-type CompiledVariant = (Scope, Option<Vec<String>>, Expr);
+type CompiledVariant = (Scope, Option<Vec<String>>, Option<Expr>, Expr);
 
 struct Variant {
     rule: u32,
+    /// Log-source conditions of the mapping (checked first, never prefiltered on).
+    guard: Option<Expr>,
     expr: Expr,
 }
 
@@ -53,6 +55,10 @@ struct Prefilter {
 pub struct Scratch {
     marks: Vec<u64>,
     seen: Vec<u64>,
+    /// Variants fully evaluated so far (the prefilter's leftovers), for diagnostics.
+    pub evaluated: u64,
+    /// Events seen so far.
+    pub events: u64,
 }
 
 pub struct Engine {
@@ -116,7 +122,7 @@ impl Engine {
             let mut out = Vec::new();
             let mut failed = None;
             for v in &variants {
-                let mut expr = match comp.compile(&rule.detection, v) {
+                let (guard, mut expr) = match comp.compile_parts(&rule.detection, v) {
                     Ok(e) => e,
                     Err(e) => {
                         failed = Some(e);
@@ -131,7 +137,7 @@ impl Engine {
                         }
                     }
                 }
-                out.push((v.scope, v.channels.clone(), expr));
+                out.push((v.scope, v.channels.clone(), guard, expr));
             }
             let unsupported = std::mem::take(&mut comp.unsupported);
             if let Some(e) = failed {
@@ -167,9 +173,9 @@ impl Engine {
             let standalone =
                 !silent.iter().any(|s| Some(*s) == rule.meta.id.as_deref() || Some(*s) == rule.meta.name.as_deref());
             eng.rules.push(RuleInfo { meta: rule.meta, logsource: rule.logsource, standalone });
-            for (scope, channels, expr) in variants {
+            for (scope, channels, guard, expr) in variants {
                 let v = eng.variants.len() as u32;
-                eng.variants.push(Variant { rule: idx, expr });
+                eng.variants.push(Variant { rule: idx, guard, expr });
                 match (scope, channels) {
                     (_, Some(chs)) => {
                         for c in chs {
@@ -258,6 +264,7 @@ impl Engine {
 
     /// Finds the rules an event matches; their indices are appended to `out` (each once).
     pub fn evaluate(&self, fields: &Value, scratch: &mut Scratch, out: &mut Vec<u32>) {
+        scratch.events += 1;
         let mut ctx = EventCtx::new(fields, &self.fields);
         let channel = match ctx.get(self.channel_slot) {
             Some(Value::String(s)) => Some(fold(s)),
@@ -283,7 +290,8 @@ impl Engine {
             if out[start..].contains(&var.rule) {
                 continue;
             }
-            if ctx.eval(&var.expr) {
+            scratch.evaluated += 1;
+            if var.guard.as_ref().is_none_or(|g| ctx.eval(g)) && ctx.eval(&var.expr) {
                 out.push(var.rule);
             }
         }
