@@ -20,7 +20,7 @@ pub fn logsource_of(channel: &str, event_id: i64) -> (Option<&'static str>, Opti
             9 => Some("raw_access_thread"),
             10 => Some("process_access"),
             11 => Some("file_event"),
-            12 | 13 | 14 => Some("registry_event"),
+            12..=14 => Some("registry_event"),
             15 => Some("create_stream_hash"),
             17 | 18 => Some("pipe_created"),
             19..=21 => Some("wmi_event"),
