@@ -37,6 +37,17 @@ enum Cmd {
         #[arg(long = "rules", required = true)]
         rules: Vec<PathBuf>,
     },
+    /// Seawall's engine alone on pre-parsed events (one thread): repeated passes, median time.
+    SeawallEngine {
+        #[arg(long = "rules", required = true)]
+        rules: Vec<PathBuf>,
+        #[arg(long)]
+        input: PathBuf,
+        #[arg(long, default_value_t = 100_000)]
+        limit: u64,
+        #[arg(long, default_value_t = 5)]
+        passes: usize,
+    },
     /// RSigma (rsigma-eval) on JSON lines, one thread, with log-source routing.
     Rsigma {
         #[arg(long = "rules", required = true)]
@@ -77,6 +88,7 @@ fn main() -> anyhow::Result<()> {
             );
         }
         Cmd::Rsigma { rules, input, limit } => rsigma(rules, input, limit)?,
+        Cmd::SeawallEngine { rules, input, limit, passes } => seawall_engine(rules, input, limit, passes)?,
         Cmd::SigmaRust { rules, input, limit } => sigma_rust(rules, input, limit)?,
     }
     Ok(())
@@ -104,6 +116,43 @@ fn parse_only(paths: Vec<PathBuf>, threads: Option<usize>) -> anyhow::Result<()>
     let secs = t.elapsed().as_secs_f64();
     let n = events.load(Ordering::Relaxed);
     println!("{}", json!({"events": n, "bytes": bytes, "seconds": secs, "events_per_s": n as f64 / secs}));
+    Ok(())
+}
+
+fn seawall_engine(rules: Vec<PathBuf>, input: PathBuf, limit: u64, passes: usize) -> anyhow::Result<()> {
+    let loaded = seawall_sigma::load_rule_paths(&rules);
+    let engine = seawall_sigma::Engine::build(loaded.documents, &seawall_sigma::Mapping::default_mapping());
+    let mut events = Vec::new();
+    for line in BufReader::with_capacity(1 << 20, std::fs::File::open(&input)?).lines() {
+        let Ok(v) = serde_json::from_str::<Value>(&line?) else { continue };
+        events.push(v);
+        if events.len() as u64 >= limit {
+            break;
+        }
+    }
+    let mut times = Vec::new();
+    let (mut matches, mut evaluated) = (0u64, 0u64);
+    for _ in 0..passes.max(1) {
+        let mut scratch = seawall_sigma::Scratch::default();
+        let mut out = Vec::new();
+        matches = 0;
+        let t = Instant::now();
+        for ev in &events {
+            out.clear();
+            engine.evaluate(ev, &mut scratch, &mut out);
+            matches += out.len() as u64;
+        }
+        times.push(t.elapsed().as_secs_f64());
+        evaluated = scratch.evaluated;
+    }
+    times.sort_by(f64::total_cmp);
+    let median = times[times.len() / 2];
+    println!(
+        "{}",
+        json!({"engine": "seawall", "events": events.len(), "matches": matches, "median_seconds": median,
+               "events_per_s": events.len() as f64 / median, "us_per_event": median * 1e6 / events.len() as f64,
+               "evaluated_per_event": evaluated as f64 / events.len() as f64})
+    );
     Ok(())
 }
 

@@ -10,11 +10,25 @@ use crate::pattern::{SigmaString, StrPattern};
 use crate::rule::{CmpOp, Detection};
 use crate::yaml::Yaml;
 
+/// One place a field may be found: a key inside a container map (the path minus its last
+/// segment), resolved once per event and shared by every field that lives in it.
+#[derive(Debug, Clone)]
+pub struct PathSpec {
+    pub container: u32,
+    pub key: String,
+    /// The whole dotted path, for flattened keys at the top level (`"process.name": ...`).
+    pub flat: Option<String>,
+}
+
 /// Field paths interned to slots, shared by all rules.
 #[derive(Debug, Default)]
 pub struct FieldTable {
-    pub paths: Vec<Vec<Vec<String>>>,
+    /// Slot -> where to look, in order.
+    pub specs: Vec<Vec<PathSpec>>,
+    /// Container id -> path segments (`*` matches any key at its level).
+    pub containers: Vec<Vec<String>>,
     index: HashMap<Vec<String>, Slot>,
+    container_index: HashMap<Vec<String>, u32>,
 }
 
 impl FieldTable {
@@ -22,10 +36,30 @@ impl FieldTable {
         if let Some(&s) = self.index.get(&paths) {
             return s;
         }
-        let slot = self.paths.len() as Slot;
-        self.paths.push(paths.iter().map(|p| p.split('.').map(str::to_string).collect()).collect());
+        let slot = self.specs.len() as Slot;
+        let mut specs = Vec::with_capacity(paths.len());
+        for p in &paths {
+            let mut segs: Vec<String> = p.split('.').map(str::to_string).collect();
+            let key = segs.pop().unwrap_or_default();
+            let flat = (!segs.is_empty() && !segs.iter().any(|s| s == "*")).then(|| p.clone());
+            let next = self.containers.len() as u32;
+            let container = *self.container_index.entry(segs.clone()).or_insert(next);
+            if container == next {
+                self.containers.push(segs);
+            }
+            specs.push(PathSpec { container, key, flat });
+        }
+        self.specs.push(specs);
         self.index.insert(paths, slot);
         slot
+    }
+
+    pub fn len(&self) -> usize {
+        self.specs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.specs.is_empty()
     }
 }
 

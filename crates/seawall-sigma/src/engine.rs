@@ -1,16 +1,16 @@
 //! The matching plan: every rule variant compiled once, routed by Windows channel, and
 //! prefiltered with one Aho-Corasick automaton over the literals each variant needs.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use rayon::prelude::*;
 use seawall_core::{Level, Value};
 
 use crate::compile::{Compiler, FieldTable};
-use crate::eval::{collect_leaves, EventCtx};
-use crate::expr::{Expr, Slot};
+use crate::eval::EventCtx;
+use crate::expr::{Expr, LiteralSource, Slot};
 use crate::loader::RuleError;
 use crate::mapping::{Mapping, Scope};
 use crate::pattern::fold;
@@ -35,7 +35,20 @@ pub struct Unsupported {
 }
 
 /// A variant as compiled: its scope, routed channels and expression.
-type CompiledVariant = (Scope, Option<Vec<String>>, Option<Expr>, Expr);
+type CompiledVariant = (Scope, Option<Vec<String>>, Option<Vec<i64>>, Option<Expr>, Expr);
+
+/// Variants one route (a channel, optionally with an event id) leads to without prefiltering.
+#[derive(Default)]
+struct Route {
+    unfiltered: Vec<u32>,
+}
+
+/// Routes of one Windows channel.
+#[derive(Default)]
+struct ChannelRoutes {
+    any_id: Option<u32>,
+    by_id: HashMap<i64, u32>,
+}
 
 struct Variant {
     rule: u32,
@@ -44,17 +57,34 @@ struct Variant {
     expr: Expr,
 }
 
-struct Prefilter {
+/// The literals of one source (a field, or the whole event) within one route, searched with
+/// one automaton.
+struct SourceScan {
+    source: LiteralSource,
     ac: AhoCorasick,
-    /// Literal id -> variants that need it.
-    lit_variants: Vec<Vec<u32>>,
+    /// Literal id -> the literal groups it satisfies.
+    lit_groups: Vec<Vec<u32>>,
+}
+
+struct Prefilter {
+    /// Route id -> what to scan for that route.
+    routes: Vec<Vec<SourceScan>>,
+    /// Group id -> its variant.
+    group_variant: Vec<u32>,
+    /// Variant -> how many of its groups must be satisfied.
+    need: Vec<u8>,
 }
 
 /// Reusable per-thread buffers for [`Engine::evaluate`].
 #[derive(Default)]
 pub struct Scratch {
-    marks: Vec<u64>,
-    seen: Vec<u64>,
+    slots: crate::eval::SlotIndex,
+    groups_seen: Vec<u64>,
+    counts: Vec<u8>,
+    touched: Vec<u32>,
+    marked: Vec<u32>,
+    candidates: Vec<u32>,
+    number: String,
     /// Variants fully evaluated so far (the prefilter's leftovers), for diagnostics.
     pub evaluated: u64,
     /// Events seen so far.
@@ -65,10 +95,14 @@ pub struct Engine {
     pub rules: Vec<RuleInfo>,
     variants: Vec<Variant>,
     fields: FieldTable,
-    by_channel: HashMap<String, Vec<u32>>,
-    windows: Vec<u32>,
-    other: Vec<u32>,
+    routes: Vec<Route>,
+    /// Routes each variant is reachable from.
+    variant_routes: Vec<Vec<u32>>,
+    by_channel: HashMap<String, ChannelRoutes>,
+    windows_route: u32,
+    other_route: u32,
     channel_slot: Slot,
+    event_id_slot: Slot,
     prefilter: Option<Prefilter>,
     /// Variants that only run when one of their literals was seen.
     filtered: Vec<u64>,
@@ -86,14 +120,18 @@ impl Engine {
     pub fn build(documents: Vec<SigmaDocument>, mapping: &Mapping) -> Engine {
         let mut fields = FieldTable::default();
         let channel_slot = fields.intern(mapping.paths_for("Channel"));
+        let event_id_slot = fields.intern(mapping.paths_for("EventID"));
         let mut eng = Engine {
             rules: Vec::new(),
             variants: Vec::new(),
             fields: FieldTable::default(),
+            routes: vec![Route::default(), Route::default()],
+            variant_routes: Vec::new(),
             by_channel: HashMap::new(),
-            windows: Vec::new(),
-            other: Vec::new(),
+            windows_route: 0,
+            other_route: 1,
             channel_slot,
+            event_id_slot,
             prefilter: None,
             filtered: Vec::new(),
             correlations: Vec::new(),
@@ -137,7 +175,7 @@ impl Engine {
                         }
                     }
                 }
-                out.push((v.scope, v.channels.clone(), guard, expr));
+                out.push((v.scope, v.channels.clone(), event_ids(v), guard, expr));
             }
             let unsupported = std::mem::take(&mut comp.unsupported);
             if let Some(e) = failed {
@@ -173,26 +211,64 @@ impl Engine {
             let standalone =
                 !silent.iter().any(|s| Some(*s) == rule.meta.id.as_deref() || Some(*s) == rule.meta.name.as_deref());
             eng.rules.push(RuleInfo { meta: rule.meta, logsource: rule.logsource, standalone });
-            for (scope, channels, guard, expr) in variants {
-                let v = eng.variants.len() as u32;
+            for (scope, channels, ids, guard, expr) in variants {
                 eng.variants.push(Variant { rule: idx, guard, expr });
+                let mut routes = Vec::new();
                 match (scope, channels) {
                     (_, Some(chs)) => {
                         for c in chs {
-                            eng.by_channel.entry(c).or_default().push(v);
+                            let cr = eng.by_channel.entry(c).or_default();
+                            let all_routes = &mut eng.routes;
+                            let mut fresh = || {
+                                all_routes.push(Route::default());
+                                all_routes.len() as u32 - 1
+                            };
+                            match &ids {
+                                Some(ids) => {
+                                    for id in ids {
+                                        let r = match cr.by_id.get(id) {
+                                            Some(r) => *r,
+                                            None => {
+                                                let r = fresh();
+                                                cr.by_id.insert(*id, r);
+                                                r
+                                            }
+                                        };
+                                        routes.push(r);
+                                    }
+                                }
+                                None => {
+                                    let r = match cr.any_id {
+                                        Some(r) => r,
+                                        None => {
+                                            let r = fresh();
+                                            cr.any_id = Some(r);
+                                            r
+                                        }
+                                    };
+                                    routes.push(r);
+                                }
+                            }
                         }
                     }
-                    (Scope::Windows, None) => eng.windows.push(v),
-                    (Scope::Other, None) => eng.other.push(v),
-                    (Scope::Any, None) => {
-                        eng.windows.push(v);
-                        eng.other.push(v);
-                    }
+                    (Scope::Windows, None) => routes.push(eng.windows_route),
+                    (Scope::Other, None) => routes.push(eng.other_route),
+                    (Scope::Any, None) => routes.extend([eng.windows_route, eng.other_route]),
                 }
+                routes.sort_unstable();
+                routes.dedup();
+                eng.variant_routes.push(routes);
             }
         }
         eng.fields = fields;
         eng.build_prefilter();
+        for (v, routes) in eng.variant_routes.iter().enumerate() {
+            if !eng.is_filtered(v as u32) {
+                for &r in routes {
+                    eng.routes[r as usize].unfiltered.push(v as u32);
+                }
+            }
+        }
         let (comp, errs) = crate::correlation::compile_all(correlations, &eng.rules, mapping, &mut eng.fields);
         eng.correlations = comp;
         eng.errors.extend(errs);
@@ -229,33 +305,55 @@ impl Engine {
     }
 
     fn build_prefilter(&mut self) {
-        let mut lit_ids: HashMap<String, u32> = HashMap::new();
-        let mut lit_variants: Vec<Vec<u32>> = Vec::new();
+        let mut group_variant: Vec<u32> = Vec::new();
+        let mut need = vec![0u8; self.variants.len()];
         self.filtered = vec![0; self.variants.len().div_ceil(64)];
+        // route -> source -> literal -> groups
+        let mut tables: Vec<HashMap<LiteralSource, HashMap<String, Vec<u32>>>> =
+            (0..self.routes.len()).map(|_| HashMap::new()).collect();
         for (vi, v) in self.variants.iter().enumerate() {
-            let Some(lits) = v.expr.required_literals() else {
+            let groups = v.expr.required_groups();
+            if groups.is_empty() {
                 continue;
-            };
+            }
             self.filtered[vi / 64] |= 1 << (vi % 64);
-            for l in lits {
-                let next = lit_ids.len() as u32;
-                let id = *lit_ids.entry(l).or_insert(next);
-                if id as usize == lit_variants.len() {
-                    lit_variants.push(Vec::new());
+            need[vi] = groups.len() as u8;
+            for g in groups {
+                let gid = group_variant.len() as u32;
+                group_variant.push(vi as u32);
+                for lit in g {
+                    for &r in &self.variant_routes[vi] {
+                        tables[r as usize]
+                            .entry(lit.source)
+                            .or_default()
+                            .entry(lit.text.clone())
+                            .or_default()
+                            .push(gid);
+                    }
                 }
-                lit_variants[id as usize].push(vi as u32);
             }
         }
-        let mut pats: Vec<(u32, String)> = lit_ids.into_iter().map(|(l, i)| (i, l)).collect();
-        pats.sort();
-        let ac = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::Standard)
-            .ascii_case_insensitive(true)
-            .build(pats.iter().map(|(_, l)| l.as_bytes()));
-        match ac {
-            Ok(ac) => self.prefilter = Some(Prefilter { ac, lit_variants }),
-            Err(_) => self.filtered.iter_mut().for_each(|w| *w = 0),
-        }
+        let routes: Vec<Vec<SourceScan>> = tables
+            .into_par_iter()
+            .map(|by_source| {
+                let mut scans: Vec<SourceScan> = by_source
+                    .into_iter()
+                    .filter_map(|(source, lits)| {
+                        let mut lits: Vec<(String, Vec<u32>)> = lits.into_iter().collect();
+                        lits.sort();
+                        let ac = AhoCorasickBuilder::new()
+                            .match_kind(MatchKind::Standard)
+                            .ascii_case_insensitive(true)
+                            .build(lits.iter().map(|(l, _)| l.as_bytes()))
+                            .ok()?;
+                        Some(SourceScan { source, ac, lit_groups: lits.into_iter().map(|(_, g)| g).collect() })
+                    })
+                    .collect();
+                scans.sort_by_key(|s| s.source);
+                scans
+            })
+            .collect();
+        self.prefilter = Some(Prefilter { routes, group_variant, need });
     }
 
     pub fn variant_count(&self) -> usize {
@@ -265,27 +363,36 @@ impl Engine {
     /// Finds the rules an event matches; their indices are appended to `out` (each once).
     pub fn evaluate(&self, fields: &Value, scratch: &mut Scratch, out: &mut Vec<u32>) {
         scratch.events += 1;
-        let mut ctx = EventCtx::new(fields, &self.fields);
-        let channel = match ctx.get(self.channel_slot) {
-            Some(Value::String(s)) => Some(fold(s)),
-            _ => None,
-        };
-        let (routed, general): (&[u32], &[u32]) = match &channel {
-            Some(c) => (self.by_channel.get(c.as_ref()).map(Vec::as_slice).unwrap_or(&[]), &self.windows),
-            None => (&[], &self.other),
-        };
-        if routed.is_empty() && general.is_empty() {
-            return;
+        let mut slots = std::mem::take(&mut scratch.slots);
+        let mut ctx = EventCtx::new(fields, &self.fields, &mut slots);
+        let mut active = [u32::MAX; 3];
+        match ctx.get(self.channel_slot) {
+            Some(Value::String(ch)) => {
+                active[0] = self.windows_route;
+                if let Some(cr) = self.by_channel.get(fold(ch).as_ref()) {
+                    active[1] = cr.any_id.unwrap_or(u32::MAX);
+                    if !cr.by_id.is_empty() {
+                        if let Some(id) = ctx.get(self.event_id_slot).and_then(event_id) {
+                            active[2] = cr.by_id.get(&id).copied().unwrap_or(u32::MAX);
+                        }
+                    }
+                }
+            }
+            _ => active[0] = self.other_route,
         }
-        let needs_scan = routed.iter().chain(general).any(|&v| self.is_filtered(v));
-        if needs_scan {
-            self.scan(fields, scratch);
+        scratch.candidates.clear();
+        for &r in active.iter().filter(|r| **r != u32::MAX) {
+            scratch.candidates.extend_from_slice(&self.routes[r as usize].unfiltered);
+        }
+        self.scan(fields, &mut ctx, &active, scratch);
+        for i in 0..scratch.marked.len() {
+            let v = scratch.marked[i];
+            if self.variant_routes[v as usize].iter().any(|r| active.contains(r)) {
+                scratch.candidates.push(v);
+            }
         }
         let start = out.len();
-        for &v in routed.iter().chain(general) {
-            if self.is_filtered(v) && scratch.marks[v as usize / 64] & (1 << (v % 64)) == 0 {
-                continue;
-            }
+        for &v in &scratch.candidates {
             let var = &self.variants[v as usize];
             if out[start..].contains(&var.rule) {
                 continue;
@@ -295,40 +402,67 @@ impl Engine {
                 out.push(var.rule);
             }
         }
+        drop(ctx);
+        scratch.slots = slots;
     }
 
     fn is_filtered(&self, v: u32) -> bool {
         self.filtered[v as usize / 64] & (1 << (v % 64)) != 0
     }
 
-    /// Marks the variants whose required literals occur in the event.
-    fn scan(&self, fields: &Value, scratch: &mut Scratch) {
+    /// Marks the variants whose required literal groups all occur in the event.
+    fn scan(&self, fields: &Value, ctx: &mut EventCtx, active: &[u32; 3], scratch: &mut Scratch) {
+        scratch.marked.clear();
         let Some(pf) = &self.prefilter else { return };
-        scratch.marks.clear();
-        scratch.marks.resize(self.filtered.len(), 0);
-        scratch.seen.clear();
-        scratch.seen.resize(pf.lit_variants.len().div_ceil(64), 0);
-        let mut leaves: Vec<Cow<str>> = Vec::new();
-        collect_leaves(fields, &mut leaves);
-        for leaf in &leaves {
-            let text: Cow<str> =
-                if leaf.is_ascii() { Cow::Borrowed(leaf.as_ref()) } else { Cow::Owned(leaf.to_lowercase()) };
-            for m in pf.ac.find_overlapping_iter(text.as_bytes()) {
-                let id = m.pattern().as_usize();
-                if scratch.seen[id / 64] & (1 << (id % 64)) != 0 {
-                    continue;
-                }
-                scratch.seen[id / 64] |= 1 << (id % 64);
-                for &v in &pf.lit_variants[id] {
-                    scratch.marks[v as usize / 64] |= 1 << (v % 64);
+        for &v in &scratch.touched {
+            scratch.counts[v as usize] = 0;
+        }
+        scratch.touched.clear();
+        scratch.counts.resize(pf.need.len(), 0);
+        scratch.groups_seen.clear();
+        scratch.groups_seen.resize(pf.group_variant.len().div_ceil(64), 0);
+        let mut number = std::mem::take(&mut scratch.number);
+        for &r in active.iter().filter(|r| **r != u32::MAX) {
+            for scan in &pf.routes[r as usize] {
+                let mut on_text = |text: &str| {
+                    for m in scan.ac.find_overlapping_iter(text.as_bytes()) {
+                        for &g in &scan.lit_groups[m.pattern().as_usize()] {
+                            let bit = 1 << (g % 64);
+                            if scratch.groups_seen[g as usize / 64] & bit != 0 {
+                                continue;
+                            }
+                            scratch.groups_seen[g as usize / 64] |= bit;
+                            let v = pf.group_variant[g as usize];
+                            let c = &mut scratch.counts[v as usize];
+                            if *c == 0 {
+                                scratch.touched.push(v);
+                            }
+                            *c += 1;
+                            if *c == pf.need[v as usize] {
+                                scratch.marked.push(v);
+                            }
+                        }
+                    }
+                };
+                match scan.source {
+                    LiteralSource::Field(slot) => ctx.for_each_folded(slot, &mut on_text),
+                    LiteralSource::Anywhere => walk_scalars(fields, &mut number, &mut |t| {
+                        if t.is_ascii() {
+                            on_text(t)
+                        } else {
+                            on_text(&t.to_lowercase())
+                        }
+                    }),
                 }
             }
         }
+        scratch.number = number;
     }
 
     /// Reads field values of an event by Sigma field name (for correlation group keys).
     pub fn field_text(&self, fields: &Value, slot: Slot) -> Option<String> {
-        let mut ctx = EventCtx::new(fields, &self.fields);
+        let mut slots = crate::eval::SlotIndex::default();
+        let mut ctx = EventCtx::new(fields, &self.fields, &mut slots);
         match ctx.get(slot)? {
             Value::String(s) => Some(s.clone()),
             Value::Null => None,
@@ -338,6 +472,38 @@ impl Engine {
 
     pub fn rule_level(&self, idx: u32) -> Level {
         self.rules[idx as usize].meta.level.unwrap_or(Level::Medium)
+    }
+}
+
+/// Calls `f` with every scalar of a value as text; numbers are formatted into `buf`.
+fn walk_scalars(v: &Value, buf: &mut String, f: &mut dyn FnMut(&str)) {
+    match v {
+        Value::String(s) => f(s),
+        Value::Number(n) => {
+            use std::fmt::Write as _;
+            buf.clear();
+            let _ = write!(buf, "{n}");
+            f(buf);
+        }
+        Value::Bool(b) => f(if *b { "true" } else { "false" }),
+        Value::Array(items) => items.iter().for_each(|i| walk_scalars(i, buf, f)),
+        Value::Object(m) => m.values().for_each(|i| walk_scalars(i, buf, f)),
+        Value::Null => {}
+    }
+}
+
+/// Event ids a variant's log-source conditions pin it to, when they are all plain integers.
+fn event_ids(v: &crate::mapping::SourceVariant) -> Option<Vec<i64>> {
+    let (_, values) = v.conditions.iter().find(|(f, _)| f == "EventID")?;
+    values.iter().map(|y| if let crate::yaml::Yaml::Int(i) = y { Some(*i) } else { None }).collect()
+}
+
+/// An event id as a number, whether the record holds it as a number or as text.
+fn event_id(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
     }
 }
 

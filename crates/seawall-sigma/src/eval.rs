@@ -12,36 +12,108 @@ use crate::pattern::fold;
 /// A field of the event: its slot, value, and folded text when it is a string.
 type Resolved<'e> = (Slot, Option<&'e Value>, Option<Cow<'e, str>>);
 
+/// Where each slot sits in an event's cache, reused across events (a generation number marks
+/// stale entries, so nothing is cleared between events).
+#[derive(Default)]
+pub struct SlotIndex {
+    generation: u32,
+    pos: Vec<(u32, u32)>,
+}
+
 /// Per-event state: resolved fields and their folded text, computed on first use.
-pub struct EventCtx<'e, 't> {
+pub struct EventCtx<'e, 't, 's> {
     root: &'e Value,
     table: &'t FieldTable,
     cache: Vec<Resolved<'e>>,
+    containers: Vec<Option<Option<&'e Value>>>,
+    index: &'s mut SlotIndex,
     leaves: Option<Vec<Cow<'e, str>>>,
 }
 
-impl<'e, 't> EventCtx<'e, 't> {
-    pub fn new(root: &'e Value, table: &'t FieldTable) -> Self {
-        EventCtx { root, table, cache: Vec::with_capacity(16), leaves: None }
+impl<'e, 't, 's> EventCtx<'e, 't, 's> {
+    pub fn new(root: &'e Value, table: &'t FieldTable, index: &'s mut SlotIndex) -> Self {
+        index.generation = index.generation.wrapping_add(1);
+        if index.generation == 0 {
+            index.pos.iter_mut().for_each(|p| *p = (0, 0));
+            index.generation = 1;
+        }
+        if index.pos.len() < table.len() {
+            index.pos.resize(table.len(), (0, 0));
+        }
+        EventCtx {
+            root,
+            table,
+            cache: Vec::with_capacity(64),
+            containers: vec![None; table.containers.len()],
+            index,
+            leaves: None,
+        }
+    }
+
+    fn container(&mut self, id: u32) -> Option<&'e Value> {
+        if let Some(c) = self.containers[id as usize] {
+            return c;
+        }
+        let found = resolve(self.root, &self.table.containers[id as usize]).filter(|v| v.is_object());
+        self.containers[id as usize] = Some(found);
+        found
+    }
+
+    fn lookup(&mut self, slot: Slot) -> Option<&'e Value> {
+        let table = self.table;
+        for spec in &table.specs[slot as usize] {
+            if let Some(c) = self.container(spec.container) {
+                let found = if table.containers[spec.container as usize].iter().any(|s| s == "*") {
+                    // `*` containers resolve to their first match; look in every candidate.
+                    resolve(
+                        self.root,
+                        &[table.containers[spec.container as usize].clone(), vec![spec.key.clone()]].concat(),
+                    )
+                } else {
+                    c.get(spec.key.as_str())
+                };
+                if let Some(v) = found {
+                    return Some(unwrap_text(v));
+                }
+            }
+            if let Some(flat) = &spec.flat {
+                if let Some(v) = self.root.get(flat.as_str()) {
+                    return Some(unwrap_text(v));
+                }
+            }
+        }
+        None
     }
 
     fn position(&mut self, slot: Slot) -> usize {
-        if let Some(i) = self.cache.iter().position(|(s, _, _)| *s == slot) {
-            return i;
+        let (g, p) = self.index.pos[slot as usize];
+        if g == self.index.generation {
+            return p as usize;
         }
-        let mut found = None;
-        for path in &self.table.paths[slot as usize] {
-            if let Some(v) = resolve(self.root, path) {
-                found = Some(unwrap_text(v));
-                break;
-            }
-        }
+        let found = self.lookup(slot);
         let folded = match found {
             Some(Value::String(s)) => Some(fold(s)),
             _ => None,
         };
         self.cache.push((slot, found, folded));
-        self.cache.len() - 1
+        let p = self.cache.len() - 1;
+        self.index.pos[slot as usize] = (self.index.generation, p as u32);
+        p
+    }
+
+    /// Calls `f` with each value of a field as folded text (numbers as written).
+    pub fn for_each_folded(&mut self, slot: Slot, f: &mut dyn FnMut(&str)) {
+        let i = self.position(slot);
+        if let Some(folded) = &self.cache[i].2 {
+            f(folded);
+            return;
+        }
+        if let Some(v) = self.cache[i].1 {
+            any_scalar(v, &mut |s| {
+                f(&fold(s));
+                false
+            });
+        }
     }
 
     pub fn get(&mut self, slot: Slot) -> Option<&'e Value> {

@@ -63,6 +63,49 @@ impl Expr {
         }
     }
 
+    /// Groups of literals, all of which must be satisfied (each by at least one of its
+    /// literals occurring, case-folded, in its source) for this expression to be true.
+    /// Empty: nothing is known. At most `MAX_GROUPS`, the most selective kept.
+    pub fn required_groups(&self) -> Vec<Vec<Literal>> {
+        let mut groups = match self {
+            Expr::Const(false) => vec![vec![]],
+            Expr::Const(true) | Expr::Not(_) => vec![],
+            Expr::Field(slot, m) => m
+                .required_literals()
+                .map(|l| {
+                    vec![l.into_iter().map(|text| Literal { source: LiteralSource::Field(*slot), text }).collect()]
+                })
+                .unwrap_or_default(),
+            Expr::Keyword(m) => m
+                .required_literals()
+                .map(|l| vec![l.into_iter().map(|text| Literal { source: LiteralSource::Anywhere, text }).collect()])
+                .unwrap_or_default(),
+            Expr::And(items) => items.iter().flat_map(Expr::required_groups).collect(),
+            Expr::Or(items) => {
+                let mut union = Vec::new();
+                for i in items {
+                    let best = i.required_groups().into_iter().max_by_key(|g| selectivity(g));
+                    match best {
+                        Some(g) => union.extend(g),
+                        None => return vec![],
+                    }
+                }
+                vec![union]
+            }
+        };
+        for g in &mut groups {
+            g.sort();
+            g.dedup();
+        }
+        groups.sort();
+        groups.dedup();
+        if groups.len() > MAX_GROUPS {
+            groups.sort_by_key(|g| std::cmp::Reverse(selectivity(g)));
+            groups.truncate(MAX_GROUPS);
+        }
+        groups
+    }
+
     /// Literal texts of which at least one must occur (case-folded) somewhere in an event for
     /// this expression to be true; `None` when no such set is known.
     pub fn required_literals(&self) -> Option<Vec<String>> {
@@ -82,6 +125,30 @@ impl Expr {
             }),
         }
     }
+}
+
+/// Literal groups kept per variant by the prefilter.
+pub const MAX_GROUPS: usize = 2;
+
+/// Where a prefilter literal must occur.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LiteralSource {
+    /// In the values of one field.
+    Field(Slot),
+    /// In any value of the event (keyword searches).
+    Anywhere,
+}
+
+/// Text that must occur (case-folded) in a source.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Literal {
+    pub source: LiteralSource,
+    pub text: String,
+}
+
+/// How selective a literal group is likely to be: longer shortest literal, then fewer literals.
+fn selectivity(g: &[Literal]) -> (usize, usize) {
+    (g.iter().map(|l| l.text.len()).min().unwrap_or(usize::MAX).min(64), usize::MAX - g.len())
 }
 
 impl Matcher {

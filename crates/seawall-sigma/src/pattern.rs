@@ -110,13 +110,33 @@ pub fn fold(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// Text searched for inside values, with its searcher built once.
+#[derive(Debug, Clone)]
+pub struct Needle {
+    pub text: String,
+    finder: memchr::memmem::Finder<'static>,
+}
+
+impl Needle {
+    pub fn new(text: &str) -> Needle {
+        Needle { text: text.to_string(), finder: memchr::memmem::Finder::new(text.as_bytes()).into_owned() }
+    }
+}
+
+impl PartialEq for Needle {
+    fn eq(&self, other: &Needle) -> bool {
+        self.text == other.text
+    }
+}
+impl Eq for Needle {}
+
 /// A compiled string pattern. Case-insensitive patterns hold folded text and expect folded input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StrPattern {
     Exact(String),
     Prefix(String),
     Suffix(String),
-    Contains(String),
+    Contains(Needle),
     /// Literal pieces separated by `*`, no `?`: first piece is a prefix, last a suffix.
     Pieces {
         parts: Vec<String>,
@@ -165,7 +185,7 @@ impl StrPattern {
             [Tok::Lit(l)] => StrPattern::Exact(l.clone()),
             [Tok::Lit(l), Tok::Star] => StrPattern::Prefix(l.clone()),
             [Tok::Star, Tok::Lit(l)] => StrPattern::Suffix(l.clone()),
-            [Tok::Star, Tok::Lit(l), Tok::Star] => StrPattern::Contains(l.clone()),
+            [Tok::Star, Tok::Lit(l), Tok::Star] => StrPattern::Contains(Needle::new(l)),
             _ => {
                 let anchored_start = !matches!(toks.first(), Some(Tok::Star));
                 let anchored_end = !matches!(toks.last(), Some(Tok::Star));
@@ -187,7 +207,7 @@ impl StrPattern {
             StrPattern::Exact(s) => hay == s,
             StrPattern::Prefix(s) => hay.starts_with(s.as_str()),
             StrPattern::Suffix(s) => hay.ends_with(s.as_str()),
-            StrPattern::Contains(s) => memchr::memmem::find(hay.as_bytes(), s.as_bytes()).is_some(),
+            StrPattern::Contains(n) => n.finder.find(hay.as_bytes()).is_some(),
             StrPattern::Any => true,
             StrPattern::Pieces { parts, anchored_start, anchored_end } => {
                 pieces_match(parts, *anchored_start, *anchored_end, hay)
@@ -199,9 +219,8 @@ impl StrPattern {
     /// The longest piece of literal text every match must contain, for prefiltering.
     pub fn required_literal(&self) -> Option<&str> {
         let s = match self {
-            StrPattern::Exact(s) | StrPattern::Prefix(s) | StrPattern::Suffix(s) | StrPattern::Contains(s) => {
-                s.as_str()
-            }
+            StrPattern::Contains(n) => n.text.as_str(),
+            StrPattern::Exact(s) | StrPattern::Prefix(s) | StrPattern::Suffix(s) => s.as_str(),
             StrPattern::Pieces { parts, .. } => parts.iter().max_by_key(|p| p.len())?.as_str(),
             StrPattern::Glob(_) | StrPattern::Any => return None,
         };
