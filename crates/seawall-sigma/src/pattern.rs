@@ -136,7 +136,7 @@ pub enum StrPattern {
     Exact(String),
     Prefix(String),
     Suffix(String),
-    Contains(Needle),
+    Contains(Box<Needle>),
     /// Literal pieces separated by `*`, no `?`: first piece is a prefix, last a suffix.
     Pieces {
         parts: Vec<String>,
@@ -185,7 +185,7 @@ impl StrPattern {
             [Tok::Lit(l)] => StrPattern::Exact(l.clone()),
             [Tok::Lit(l), Tok::Star] => StrPattern::Prefix(l.clone()),
             [Tok::Star, Tok::Lit(l)] => StrPattern::Suffix(l.clone()),
-            [Tok::Star, Tok::Lit(l), Tok::Star] => StrPattern::Contains(Needle::new(l)),
+            [Tok::Star, Tok::Lit(l), Tok::Star] => StrPattern::Contains(Box::new(Needle::new(l))),
             _ => {
                 let anchored_start = !matches!(toks.first(), Some(Tok::Star));
                 let anchored_end = !matches!(toks.last(), Some(Tok::Star));
