@@ -64,7 +64,12 @@ struct SourceScan {
     ac: AhoCorasick,
     /// Literal id -> the literal groups it satisfies.
     lit_groups: Vec<Vec<u32>>,
+    /// Whether some literal could occur in a number (else numbers need not be scanned).
+    numbers: bool,
 }
+
+/// Per-field automata with at most this many literals are built as DFAs.
+const DFA_MAX_LITERALS: usize = 300;
 
 struct Prefilter {
     /// Route id -> what to scan for that route.
@@ -341,12 +346,16 @@ impl Engine {
                     .filter_map(|(source, lits)| {
                         let mut lits: Vec<(String, Vec<u32>)> = lits.into_iter().collect();
                         lits.sort();
+                        // Small automata fit in cache as DFAs, which scan fastest; large ones stay NFAs.
+                        let kind = (lits.len() <= DFA_MAX_LITERALS).then_some(aho_corasick::AhoCorasickKind::DFA);
                         let ac = AhoCorasickBuilder::new()
                             .match_kind(MatchKind::Standard)
                             .ascii_case_insensitive(true)
+                            .kind(kind)
                             .build(lits.iter().map(|(l, _)| l.as_bytes()))
                             .ok()?;
-                        Some(SourceScan { source, ac, lit_groups: lits.into_iter().map(|(_, g)| g).collect() })
+                        let numbers = lits.iter().any(|(l, _)| l.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-'));
+                        Some(SourceScan { source, ac, numbers, lit_groups: lits.into_iter().map(|(_, g)| g).collect() })
                     })
                     .collect();
                 scans.sort_by_key(|s| s.source);
@@ -446,7 +455,7 @@ impl Engine {
                 };
                 match scan.source {
                     LiteralSource::Field(slot) => ctx.for_each_folded(slot, &mut on_text),
-                    LiteralSource::Anywhere => walk_scalars(fields, &mut number, &mut |t| {
+                    LiteralSource::Anywhere => walk_scalars(fields, scan.numbers, &mut number, &mut |t| {
                         if t.is_ascii() {
                             on_text(t)
                         } else {
@@ -476,19 +485,19 @@ impl Engine {
 }
 
 /// Calls `f` with every scalar of a value as text; numbers are formatted into `buf`.
-fn walk_scalars(v: &Value, buf: &mut String, f: &mut dyn FnMut(&str)) {
+fn walk_scalars(v: &Value, numbers: bool, buf: &mut String, f: &mut dyn FnMut(&str)) {
     match v {
         Value::String(s) => f(s),
-        Value::Number(n) => {
+        Value::Number(n) if numbers => {
             use std::fmt::Write as _;
             buf.clear();
             let _ = write!(buf, "{n}");
             f(buf);
         }
         Value::Bool(b) => f(if *b { "true" } else { "false" }),
-        Value::Array(items) => items.iter().for_each(|i| walk_scalars(i, buf, f)),
-        Value::Object(m) => m.values().for_each(|i| walk_scalars(i, buf, f)),
-        Value::Null => {}
+        Value::Array(items) => items.iter().for_each(|i| walk_scalars(i, numbers, buf, f)),
+        Value::Object(m) => m.values().for_each(|i| walk_scalars(i, numbers, buf, f)),
+        Value::Number(_) | Value::Null => {}
     }
 }
 
