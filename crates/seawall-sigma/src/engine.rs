@@ -354,7 +354,8 @@ impl Engine {
                             .kind(kind)
                             .build(lits.iter().map(|(l, _)| l.as_bytes()))
                             .ok()?;
-                        let numbers = lits.iter().any(|(l, _)| l.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-'));
+                        let numbers =
+                            lits.iter().any(|(l, _)| l.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-'));
                         Some(SourceScan { source, ac, numbers, lit_groups: lits.into_iter().map(|(_, g)| g).collect() })
                     })
                     .collect();
