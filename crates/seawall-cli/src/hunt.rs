@@ -79,10 +79,12 @@ fn hunt(
             eprintln!("seawall: unsupported: {}:{}: {} ({})", u.file, u.line, u.reason, u.rule);
         }
     }
+    let elapsed_rules = started.elapsed().as_secs_f64();
     if rules_loaded == 0 {
         bail!("no usable rules loaded from {} path(s)", args.rules.len());
     }
 
+    let scan_started = Instant::now();
     let (files, problems) = walk_paths(&args.paths);
     for p in &problems {
         eprintln!("seawall: {p}");
@@ -176,6 +178,7 @@ fn hunt(
         eprintln!("seawall: … {} rejected records in all (use --verbose to list the kept ones)", tally.rejected);
     }
 
+    let scan_s = scan_started.elapsed().as_secs_f64();
     let hits = shared.hits.into_inner().unwrap_or_else(|p| p.into_inner());
     let mut all = findings::rule_findings(&engine, hits, cap);
     if !engine.correlations.is_empty() {
@@ -233,6 +236,8 @@ fn hunt(
             "rules_failed": rules_failed,
             "findings": all.len(),
             "elapsed_s": (elapsed * 1000.0).round() / 1000.0,
+            "rules_s": ((elapsed_rules * 1000.0).round() / 1000.0),
+            "scan_s": (scan_s * 1000.0).round() / 1000.0,
         });
         eprintln!("{s}");
     }
