@@ -81,10 +81,12 @@ fn main() -> anyhow::Result<()> {
         Cmd::SeawallLoad { rules } => {
             let t = Instant::now();
             let loaded = seawall_sigma::load_rule_paths(&rules);
+            let parsed = t.elapsed().as_secs_f64();
             let engine = seawall_sigma::Engine::build(loaded.documents, &seawall_sigma::Mapping::default_mapping());
             println!(
                 "{}",
-                json!({"rules": engine.rules.len(), "variants": engine.variant_count(), "seconds": t.elapsed().as_secs_f64()})
+                json!({"rules": engine.rules.len(), "variants": engine.variant_count(), "seconds": t.elapsed().as_secs_f64(),
+                       "parse_seconds": parsed})
             );
         }
         Cmd::Rsigma { rules, input, limit } => rsigma(rules, input, limit)?,

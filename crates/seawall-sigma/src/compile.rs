@@ -25,6 +25,8 @@ pub struct PathSpec {
 pub struct FieldTable {
     /// Slot -> where to look, in order.
     pub specs: Vec<Vec<PathSpec>>,
+    /// Slot -> the paths it was interned from.
+    paths: Vec<Vec<String>>,
     /// Container id -> path segments (`*` matches any key at its level).
     pub containers: Vec<Vec<String>>,
     index: HashMap<Vec<String>, Slot>,
@@ -50,8 +52,14 @@ impl FieldTable {
             specs.push(PathSpec { container, key, flat });
         }
         self.specs.push(specs);
+        self.paths.push(paths.clone());
         self.index.insert(paths, slot);
         slot
+    }
+
+    /// The path lists of all slots, in slot order.
+    pub fn path_lists(&self) -> impl Iterator<Item = &Vec<String>> {
+        self.paths.iter()
     }
 
     pub fn len(&self) -> usize {

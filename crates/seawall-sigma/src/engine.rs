@@ -37,6 +37,16 @@ pub struct Unsupported {
 /// A variant as compiled: its scope, routed channels and expression.
 type CompiledVariant = (Scope, Option<Vec<String>>, Option<Vec<i64>>, Option<Expr>, Expr);
 
+/// One rule compiled on a worker thread, before its slots join the shared table.
+struct RuleOutcome {
+    rule: DetectionRule,
+    variants: Option<Vec<CompiledVariant>>,
+    unsupported: Vec<String>,
+    errors: Vec<RuleError>,
+    fields: FieldTable,
+    unmapped: bool,
+}
+
 /// Variants one route (a channel, optionally with an event id) leads to without prefiltering.
 #[derive(Default)]
 struct Route {
@@ -90,6 +100,7 @@ pub struct Scratch {
     marked: Vec<u32>,
     candidates: Vec<u32>,
     number: String,
+    all_text: String,
     /// Variants fully evaluated so far (the prefilter's leftovers), for diagnostics.
     pub evaluated: u64,
     /// Events seen so far.
@@ -158,36 +169,62 @@ impl Engine {
         // Rules referenced by correlations that do not `generate` stay silent on their own.
         let silent: Vec<&str> =
             correlations.iter().filter(|c| !c.generate).flat_map(|c| c.rules.iter().map(String::as_str)).collect();
-        let mut compiled: Vec<(DetectionRule, Vec<CompiledVariant>)> = Vec::new();
-        for rule in detections {
-            let variants = mapping.variants_for(&rule.logsource);
-            let mut comp = Compiler { mapping, fields: &mut fields, unsupported: Vec::new() };
-            let mut out = Vec::new();
-            let mut failed = None;
-            for v in &variants {
-                let (guard, mut expr) = match comp.compile_parts(&rule.detection, v) {
-                    Ok(e) => e,
-                    Err(e) => {
-                        failed = Some(e);
-                        break;
-                    }
-                };
-                for f in filters.iter().filter(|f| filter_applies(f, &rule)) {
-                    match comp.compile(&f.detection, v) {
-                        Ok(fe) => expr = Expr::And(vec![expr, Expr::Not(Box::new(fe))]),
+        // Rules compile in parallel, each with its own field table; slots are then renumbered
+        // into the shared table.
+        let outcomes: Vec<RuleOutcome> = detections
+            .into_par_iter()
+            .map(|rule| {
+                let variants = mapping.variants_for(&rule.logsource);
+                let mut local = FieldTable::default();
+                let mut comp = Compiler { mapping, fields: &mut local, unsupported: Vec::new() };
+                let mut out = Vec::new();
+                let mut errors = Vec::new();
+                for v in &variants {
+                    let (guard, mut expr) = match comp.compile_parts(&rule.detection, v) {
+                        Ok(e) => e,
                         Err(e) => {
-                            eng.errors.push(RuleError { file: f.meta.file.to_string(), line: f.meta.line, error: e })
+                            let line = locate(&rule.meta, &e);
+                            errors.push(RuleError { file: rule.meta.file.to_string(), line, error: e });
+                            return RuleOutcome {
+                                rule,
+                                variants: None,
+                                unsupported: vec![],
+                                errors,
+                                fields: local,
+                                unmapped: false,
+                            };
+                        }
+                    };
+                    for f in filters.iter().filter(|f| filter_applies(f, &rule)) {
+                        match comp.compile(&f.detection, v) {
+                            Ok(fe) => expr = Expr::And(vec![expr, Expr::Not(Box::new(fe))]),
+                            Err(e) => {
+                                errors.push(RuleError { file: f.meta.file.to_string(), line: f.meta.line, error: e })
+                            }
                         }
                     }
+                    out.push((v.scope, v.channels.clone(), event_ids(v), guard, expr));
                 }
-                out.push((v.scope, v.channels.clone(), event_ids(v), guard, expr));
+                let unsupported = std::mem::take(&mut comp.unsupported);
+                let unmapped = variants.iter().all(|v| v.specificity <= 1)
+                    && rule.logsource.product.as_deref() == Some("windows")
+                    && (rule.logsource.category.is_some() || rule.logsource.service.is_some());
+                RuleOutcome { rule, variants: Some(out), unsupported, errors, fields: local, unmapped }
+            })
+            .collect();
+        let mut compiled: Vec<(DetectionRule, Vec<CompiledVariant>)> = Vec::new();
+        for o in outcomes {
+            eng.errors.extend(o.errors);
+            let Some(mut variants) = o.variants else { continue };
+            let rule = o.rule;
+            let map: Vec<Slot> = o.fields.path_lists().map(|paths| fields.intern(paths.clone())).collect();
+            for (_, _, _, guard, expr) in &mut variants {
+                expr.remap_slots(&map);
+                if let Some(g) = guard {
+                    g.remap_slots(&map);
+                }
             }
-            let unsupported = std::mem::take(&mut comp.unsupported);
-            if let Some(e) = failed {
-                eng.errors.push(RuleError { file: rule.meta.file.to_string(), line: locate(&rule.meta, &e), error: e });
-                continue;
-            }
-            for reason in unsupported {
+            for reason in o.unsupported {
                 eng.unsupported.push(Unsupported {
                     file: rule.meta.file.to_string(),
                     line: rule.meta.line,
@@ -195,10 +232,7 @@ impl Engine {
                     reason,
                 });
             }
-            if variants.iter().all(|v| v.specificity <= 1)
-                && rule.logsource.product.as_deref() == Some("windows")
-                && (rule.logsource.category.is_some() || rule.logsource.service.is_some())
-            {
+            if o.unmapped {
                 eng.unmapped.push(Unsupported {
                     file: rule.meta.file.to_string(),
                     line: rule.meta.line,
@@ -209,7 +243,7 @@ impl Engine {
                     ),
                 });
             }
-            compiled.push((rule, out));
+            compiled.push((rule, variants));
         }
         for (rule, variants) in compiled {
             let idx = eng.rules.len() as u32;
@@ -331,7 +365,7 @@ impl Engine {
                         tables[r as usize]
                             .entry(lit.source)
                             .or_default()
-                            .entry(lit.text.clone())
+                            .entry(literal_key(&lit.text).to_string())
                             .or_default()
                             .push(gid);
                     }
@@ -432,6 +466,8 @@ impl Engine {
         scratch.groups_seen.clear();
         scratch.groups_seen.resize(pf.group_variant.len().div_ceil(64), 0);
         let mut number = std::mem::take(&mut scratch.number);
+        let mut all_text = std::mem::take(&mut scratch.all_text);
+        let mut all_text_numbers: Option<bool> = None;
         for &r in active.iter().filter(|r| **r != u32::MAX) {
             for scan in &pf.routes[r as usize] {
                 let mut on_text = |text: &str| {
@@ -456,17 +492,27 @@ impl Engine {
                 };
                 match scan.source {
                     LiteralSource::Field(slot) => ctx.for_each_folded(slot, &mut on_text),
-                    LiteralSource::Anywhere => walk_scalars(fields, scan.numbers, &mut number, &mut |t| {
-                        if t.is_ascii() {
-                            on_text(t)
-                        } else {
-                            on_text(&t.to_lowercase())
+                    LiteralSource::Anywhere => {
+                        // Every value, joined by NULs (no literal holds one), scanned in one pass.
+                        if all_text_numbers.is_none_or(|had| scan.numbers && !had) {
+                            all_text.clear();
+                            walk_scalars(fields, scan.numbers, &mut number, &mut |t| {
+                                if t.is_ascii() {
+                                    all_text.push_str(t);
+                                } else {
+                                    all_text.push_str(&t.to_lowercase());
+                                }
+                                all_text.push('\0');
+                            });
+                            all_text_numbers = Some(scan.numbers);
                         }
-                    }),
+                        on_text(&all_text);
+                    }
                 }
             }
         }
         scratch.number = number;
+        scratch.all_text = all_text;
     }
 
     /// Reads field values of an event by Sigma field name (for correlation group keys).
@@ -500,6 +546,23 @@ fn walk_scalars(v: &Value, numbers: bool, buf: &mut String, f: &mut dyn FnMut(&s
         Value::Object(m) => m.values().for_each(|i| walk_scalars(i, numbers, buf, f)),
         Value::Number(_) | Value::Null => {}
     }
+}
+
+/// Longest literal the automata hold: a required literal's tail is required too, and short
+/// literals keep the automata small enough to stay in cache.
+const MAX_LITERAL: usize = 12;
+
+/// The part of a literal the prefilter searches for: its last `MAX_LITERAL` bytes (ends of paths
+/// and command lines tell rules apart best).
+fn literal_key(text: &str) -> &str {
+    if text.len() <= MAX_LITERAL {
+        return text;
+    }
+    let mut start = text.len() - MAX_LITERAL;
+    while !text.is_char_boundary(start) {
+        start += 1;
+    }
+    &text[start..]
 }
 
 /// Event ids a variant's log-source conditions pin it to, when they are all plain integers.

@@ -63,6 +63,21 @@ impl Expr {
         }
     }
 
+    /// Renumbers field slots (`map[old] = new`), when a rule compiled with its own table joins
+    /// the shared one.
+    pub fn remap_slots(&mut self, map: &[Slot]) {
+        match self {
+            Expr::And(items) | Expr::Or(items) => items.iter_mut().for_each(|i| i.remap_slots(map)),
+            Expr::Not(inner) => inner.remap_slots(map),
+            Expr::Const(_) => {}
+            Expr::Field(slot, m) => {
+                *slot = map[*slot as usize];
+                m.remap_slots(map);
+            }
+            Expr::Keyword(m) => m.remap_slots(map),
+        }
+    }
+
     /// Groups of literals, all of which must be satisfied (each by at least one of its
     /// literals occurring, case-folded, in its source) for this expression to be true.
     /// Empty: nothing is known. At most `MAX_GROUPS`, the most selective kept.
@@ -152,6 +167,12 @@ fn selectivity(g: &[Literal]) -> (usize, usize) {
 }
 
 impl Matcher {
+    fn remap_slots(&mut self, map: &[Slot]) {
+        if let Matcher::FieldRef { other, .. } = self {
+            *other = map[*other as usize];
+        }
+    }
+
     fn required_literals(&self) -> Option<Vec<String>> {
         match self {
             Matcher::Str(pats) | Matcher::StrCased(pats) => {
