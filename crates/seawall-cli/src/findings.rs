@@ -2,6 +2,7 @@
 //! every evidence place (or the first N in file/place order when capped).
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use jiff::Timestamp;
 use seawall_core::{Entities, Event, EvidenceRef, Finding, FindingSource, Level, Place, Value};
@@ -36,7 +37,7 @@ pub struct Partial {
     pub count: u64,
     pub first: Option<Timestamp>,
     pub last: Option<Timestamp>,
-    pub evidence: BTreeSet<(String, Place)>,
+    pub evidence: BTreeSet<(Arc<str>, Place)>,
     pub hosts: BTreeSet<String>,
     pub users: BTreeSet<String>,
     pub ips: BTreeSet<String>,
@@ -49,7 +50,7 @@ impl Partial {
             self.first = Some(self.first.map_or(t, |f| f.min(t)));
             self.last = Some(self.last.map_or(t, |l| l.max(t)));
         }
-        push_capped(&mut self.evidence, (event.source.file.to_string(), event.source.place), cap);
+        push_capped(&mut self.evidence, (event.source.file.clone(), event.source.place), cap);
         collect(&event.fields, HOST_PATHS, &mut self.hosts);
         collect(&event.fields, USER_PATHS, &mut self.users);
         collect(&event.fields, IP_PATHS, &mut self.ips);
@@ -105,15 +106,17 @@ fn collect(fields: &Value, paths: &[&[&str]], out: &mut BTreeSet<String>) {
             continue;
         }
         if let Value::String(s) = cur {
-            if !s.is_empty() && s != "-" {
+            let full = out.len() >= MAX_ENTITIES && out.last().is_some_and(|last| s.as_str() >= last.as_str());
+            if !s.is_empty() && s != "-" && !full && !out.contains(s.as_str()) {
                 push_capped(out, s.clone(), MAX_ENTITIES);
             }
         }
     }
 }
 
-fn evidence_refs(set: BTreeSet<(String, Place)>) -> Vec<EvidenceRef> {
+fn evidence_refs(set: BTreeSet<(Arc<str>, Place)>) -> Vec<EvidenceRef> {
     set.into_iter()
+        .map(|(file, place)| (file.to_string(), place))
         .map(|(file, place)| match place {
             Place::Line(n) => EvidenceRef { file, line: Some(n), record: None },
             Place::Record(n) => EvidenceRef { file, line: None, record: Some(n) },
@@ -161,7 +164,7 @@ fn summary(desc: Option<&str>, count: u64) -> String {
 /// Group-by names and values of one correlation match.
 type Group = Vec<(String, Option<String>)>;
 /// Firings, first and last time, evidence and the largest measured value of one group.
-type CorrAgg = (u64, Timestamp, Timestamp, BTreeSet<(String, Place)>, f64);
+type CorrAgg = (u64, Timestamp, Timestamp, BTreeSet<(Arc<str>, Place)>, f64);
 
 /// Findings for correlations that fired, one per correlation and group.
 pub fn correlation_findings(engine: &Engine, matches: Vec<CorrelationMatch>, cap: usize) -> Vec<Finding> {
@@ -178,7 +181,7 @@ pub fn correlation_findings(engine: &Engine, matches: Vec<CorrelationMatch>, cap
         e.2 = e.2.max(m.last);
         e.4 = e.4.max(m.measured);
         for s in m.events {
-            push_capped(&mut e.3, (s.file.to_string(), s.place), cap);
+            push_capped(&mut e.3, (s.file.clone(), s.place), cap);
         }
     }
     let mut out = Vec::new();

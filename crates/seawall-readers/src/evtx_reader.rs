@@ -47,8 +47,10 @@ where
     let mut round: Vec<(u64, EvtxChunkData)> = Vec::with_capacity(CHUNKS_PER_ROUND);
     let mut chunk_no = 0u64;
     let run_round = |round: &mut Vec<(u64, EvtxChunkData)>, report: &mut FileReport| {
-        let outcomes: Vec<ChunkOutcome> =
-            round.par_iter_mut().map(|(no, data)| parse_chunk(*no, data, &settings, name, sink)).collect();
+        let outcomes: Vec<ChunkOutcome> = round
+            .par_iter_mut()
+            .map(|(no, data)| parse_chunk(*no, data, &settings, name, opts.batch_size.max(1), sink))
+            .collect();
         round.clear();
         for o in outcomes {
             report.tally.records_read += o.parsed;
@@ -109,6 +111,7 @@ fn parse_chunk<F>(
     data: &mut EvtxChunkData,
     settings: &Arc<ParserSettings>,
     name: &Arc<str>,
+    batch: usize,
     sink: &F,
 ) -> ChunkOutcome
 where
@@ -126,7 +129,8 @@ where
             return out;
         }
     };
-    let mut events = Vec::new();
+    // Hand events over in small batches while they are still in cache.
+    let mut events = Vec::with_capacity(batch);
     for rec in chunk.iter() {
         let rec = match rec {
             Ok(r) => r,
@@ -149,6 +153,10 @@ where
                     kind: EventKind::Evtx,
                     fields,
                 });
+                out.parsed += 1;
+                if events.len() >= batch {
+                    sink(std::mem::replace(&mut events, Vec::with_capacity(batch)));
+                }
             }
             Err(e) => out.rejected.push(RejectedRecord {
                 source: SourceRef { file: name.clone(), place: Place::Record(id) },
@@ -156,7 +164,6 @@ where
             }),
         }
     }
-    out.parsed = events.len() as u64;
     if !events.is_empty() {
         sink(events);
     }

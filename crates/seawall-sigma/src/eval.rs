@@ -10,7 +10,16 @@ use crate::modifier::Modifier;
 use crate::pattern::fold;
 
 /// A field of the event: its slot, value, and folded text when it is a string.
-type Resolved<'e> = (Slot, Option<&'e Value>, Option<Cow<'e, str>>);
+type Resolved<'e> = (Slot, Option<&'e Value>, Folded<'e>);
+
+/// Folded text of a string field: the value itself when already lower-case, else a range of the
+/// event's folding buffer (one buffer per event instead of one allocation per field).
+#[derive(Clone, Copy)]
+enum Folded<'e> {
+    None,
+    Borrowed(&'e str),
+    Buffer(u32, u32),
+}
 
 /// Where each slot sits in an event's cache, reused across events (a generation number marks
 /// stale entries, so nothing is cleared between events).
@@ -18,6 +27,8 @@ type Resolved<'e> = (Slot, Option<&'e Value>, Option<Cow<'e, str>>);
 pub struct SlotIndex {
     generation: u32,
     pos: Vec<(u32, u32)>,
+    /// The folding buffer, lent to each event's context and given back when it ends.
+    folded: String,
 }
 
 /// Per-event state: resolved fields and their folded text, computed on first use.
@@ -27,7 +38,16 @@ pub struct EventCtx<'e, 't, 's> {
     cache: Vec<Resolved<'e>>,
     containers: Vec<Option<Option<&'e Value>>>,
     index: &'s mut SlotIndex,
+    folded: String,
     leaves: Option<Vec<Cow<'e, str>>>,
+}
+
+impl Drop for EventCtx<'_, '_, '_> {
+    fn drop(&mut self) {
+        let mut buf = std::mem::take(&mut self.folded);
+        buf.clear();
+        self.index.folded = buf;
+    }
 }
 
 impl<'e, 't, 's> EventCtx<'e, 't, 's> {
@@ -45,8 +65,17 @@ impl<'e, 't, 's> EventCtx<'e, 't, 's> {
             table,
             cache: Vec::with_capacity(64),
             containers: vec![None; table.containers.len()],
+            folded: std::mem::take(&mut index.folded),
             index,
             leaves: None,
+        }
+    }
+
+    fn folded(&self, i: usize) -> Option<&str> {
+        match self.cache[i].2 {
+            Folded::None => None,
+            Folded::Borrowed(s) => Some(s),
+            Folded::Buffer(a, b) => Some(&self.folded[a as usize..b as usize]),
         }
     }
 
@@ -92,8 +121,15 @@ impl<'e, 't, 's> EventCtx<'e, 't, 's> {
         }
         let found = self.lookup(slot);
         let folded = match found {
-            Some(Value::String(s)) => Some(fold(s)),
-            _ => None,
+            Some(Value::String(s)) => match fold(s) {
+                Cow::Borrowed(b) => Folded::Borrowed(b),
+                Cow::Owned(o) => {
+                    let a = self.folded.len() as u32;
+                    self.folded.push_str(&o);
+                    Folded::Buffer(a, self.folded.len() as u32)
+                }
+            },
+            _ => Folded::None,
         };
         self.cache.push((slot, found, folded));
         let p = self.cache.len() - 1;
@@ -104,7 +140,7 @@ impl<'e, 't, 's> EventCtx<'e, 't, 's> {
     /// Calls `f` with each value of a field as folded text (numbers as written).
     pub fn for_each_folded(&mut self, slot: Slot, f: &mut dyn FnMut(&str)) {
         let i = self.position(slot);
-        if let Some(folded) = &self.cache[i].2 {
+        if let Some(folded) = self.folded(i) {
             f(folded);
             return;
         }
@@ -139,7 +175,7 @@ impl<'e, 't, 's> EventCtx<'e, 't, 's> {
             Matcher::Exists(want) => value.is_some() == *want,
             Matcher::Null => matches!(value, None | Some(Value::Null)),
             Matcher::Str(pats) => {
-                if let Some(f) = &self.cache[i].2 {
+                if let Some(f) = self.folded(i) {
                     return pats.iter().any(|p| p.matches(f));
                 }
                 let Some(v) = value else { return false };
