@@ -29,6 +29,28 @@ pub struct SlotIndex {
     pos: Vec<(u32, u32)>,
     /// The folding buffer, lent to each event's context and given back when it ends.
     folded: String,
+    /// The allocations of the per-event caches, kept empty between events.
+    cache: Vec<Resolved<'static>>,
+    containers: Vec<Option<Option<&'static Value>>>,
+}
+
+/// Empties a vector and hands its allocation to a vector of the same element type with another
+/// lifetime (an empty in-place collect reuses the buffer), so per-event caches cost no
+/// allocation once warm.
+fn recycle<'a, 'b, T: Recyclable<'a, 'b>>(mut v: Vec<T>) -> Vec<T::Other> {
+    v.clear();
+    v.into_iter().map(|_| unreachable!("the vector was cleared")).collect()
+}
+
+/// Pairs of types that differ only in a lifetime.
+trait Recyclable<'a, 'b> {
+    type Other;
+}
+impl<'a, 'b> Recyclable<'a, 'b> for Resolved<'a> {
+    type Other = Resolved<'b>;
+}
+impl<'a, 'b> Recyclable<'a, 'b> for Option<Option<&'a Value>> {
+    type Other = Option<Option<&'b Value>>;
 }
 
 /// Per-event state: resolved fields and their folded text, computed on first use.
@@ -47,6 +69,8 @@ impl Drop for EventCtx<'_, '_, '_> {
         let mut buf = std::mem::take(&mut self.folded);
         buf.clear();
         self.index.folded = buf;
+        self.index.cache = recycle(std::mem::take(&mut self.cache));
+        self.index.containers = recycle(std::mem::take(&mut self.containers));
     }
 }
 
@@ -63,8 +87,12 @@ impl<'e, 't, 's> EventCtx<'e, 't, 's> {
         EventCtx {
             root,
             table,
-            cache: Vec::with_capacity(64),
-            containers: vec![None; table.containers.len()],
+            cache: recycle(std::mem::take(&mut index.cache)),
+            containers: {
+                let mut c = recycle(std::mem::take(&mut index.containers));
+                c.resize(table.containers.len(), None);
+                c
+            },
             folded: std::mem::take(&mut index.folded),
             index,
             leaves: None,
