@@ -43,17 +43,42 @@ pub struct Partial {
     pub ips: BTreeSet<String>,
 }
 
+/// Host, user and address values of one event, read once however many rules it matched.
+#[derive(Default)]
+pub struct EventEntities<'e> {
+    hosts: Vec<&'e str>,
+    users: Vec<&'e str>,
+    ips: Vec<&'e str>,
+}
+
+impl<'e> EventEntities<'e> {
+    pub fn of(event: &'e Event) -> Self {
+        EventEntities {
+            hosts: collect(&event.fields, HOST_PATHS),
+            users: collect(&event.fields, USER_PATHS),
+            ips: collect(&event.fields, IP_PATHS),
+        }
+    }
+}
+
 impl Partial {
-    pub fn add(&mut self, event: &Event, cap: usize) {
+    pub fn add(&mut self, event: &Event, entities: &EventEntities, cap: usize) {
         self.count += 1;
         if let Some(t) = event.timestamp {
             self.first = Some(self.first.map_or(t, |f| f.min(t)));
             self.last = Some(self.last.map_or(t, |l| l.max(t)));
         }
         push_capped(&mut self.evidence, (event.source.file.clone(), event.source.place), cap);
-        collect(&event.fields, HOST_PATHS, &mut self.hosts);
-        collect(&event.fields, USER_PATHS, &mut self.users);
-        collect(&event.fields, IP_PATHS, &mut self.ips);
+        for (set, values) in
+            [(&mut self.hosts, &entities.hosts), (&mut self.users, &entities.users), (&mut self.ips, &entities.ips)]
+        {
+            for v in values {
+                let full = set.len() >= MAX_ENTITIES && set.last().is_some_and(|last| *v >= last.as_str());
+                if !full && !set.contains(*v) {
+                    push_capped(set, v.to_string(), MAX_ENTITIES);
+                }
+            }
+        }
     }
 
     pub fn merge(&mut self, other: Partial, cap: usize) {
@@ -89,29 +114,20 @@ fn push_capped<T: Ord>(set: &mut BTreeSet<T>, item: T, cap: usize) {
     }
 }
 
-fn collect(fields: &Value, paths: &[&[&str]], out: &mut BTreeSet<String>) {
+fn collect<'e>(fields: &'e Value, paths: &[&[&str]]) -> Vec<&'e str> {
+    let mut out = Vec::new();
     for p in paths {
-        let mut cur = fields;
-        let mut ok = true;
+        let mut cur = Some(fields);
         for seg in *p {
-            match cur.get(*seg) {
-                Some(v) => cur = v,
-                None => {
-                    ok = false;
-                    break;
-                }
-            }
+            cur = cur.and_then(|c| c.get(*seg));
         }
-        if !ok {
-            continue;
-        }
-        if let Value::String(s) = cur {
-            let full = out.len() >= MAX_ENTITIES && out.last().is_some_and(|last| s.as_str() >= last.as_str());
-            if !s.is_empty() && s != "-" && !full && !out.contains(s.as_str()) {
-                push_capped(out, s.clone(), MAX_ENTITIES);
+        if let Some(Value::String(s)) = cur {
+            if !s.is_empty() && s != "-" && !out.contains(&s.as_str()) {
+                out.push(s.as_str());
             }
         }
     }
+    out
 }
 
 fn evidence_refs(set: BTreeSet<(Arc<str>, Place)>) -> Vec<EvidenceRef> {

@@ -120,8 +120,12 @@ fn hunt(
             }
             matched.clear();
             engine.evaluate(&ev.fields, &mut scratch, &mut matched);
+            if matched.is_empty() {
+                continue;
+            }
+            let entities = findings::EventEntities::of(ev);
             for &r in &matched {
-                local.entry(r).or_default().add(ev, cap);
+                local.entry(r).or_default().add(ev, &entities, cap);
                 if engine.feeds_correlation(r) {
                     corr.extend(engine.correlation_inputs(r, ev));
                 }
