@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use rayon::prelude::*;
@@ -71,7 +72,8 @@ struct Variant {
 /// one automaton.
 struct SourceScan {
     source: LiteralSource,
-    ac: AhoCorasick,
+    /// `None` when the automaton could not be built (then every literal counts as present).
+    ac: Option<AhoCorasick>,
     /// Literal id -> the literal groups it satisfies.
     lit_groups: Vec<Vec<u32>>,
     /// Whether some literal could occur in a number (else numbers need not be scanned).
@@ -81,9 +83,52 @@ struct SourceScan {
 /// Per-field automata with at most this many literals are built as DFAs.
 const DFA_MAX_LITERALS: usize = 300;
 
+/// A route's literals per source, and the automata built from them on first use.
+struct RouteScans {
+    table: Vec<(LiteralSource, Vec<(String, Vec<u32>)>)>,
+    built: OnceLock<Vec<SourceScan>>,
+}
+
+/// Records that one literal group of a variant is satisfied; the variant becomes a candidate
+/// once all its groups are.
+fn mark_group(pf: &Prefilter, g: u32, scratch: &mut Scratch) {
+    let bit = 1 << (g % 64);
+    if scratch.groups_seen[g as usize / 64] & bit != 0 {
+        return;
+    }
+    scratch.groups_seen[g as usize / 64] |= bit;
+    let v = pf.group_variant[g as usize];
+    let c = &mut scratch.counts[v as usize];
+    if *c == 0 {
+        scratch.touched.push(v);
+    }
+    *c += 1;
+    if *c == pf.need[v as usize] {
+        scratch.marked.push(v);
+    }
+}
+
+fn build_scans(table: &[(LiteralSource, Vec<(String, Vec<u32>)>)]) -> Vec<SourceScan> {
+    table
+        .iter()
+        .map(|(source, lits)| {
+            // Small automata fit in cache as DFAs, which scan fastest; large ones stay NFAs.
+            let kind = (lits.len() <= DFA_MAX_LITERALS).then_some(aho_corasick::AhoCorasickKind::DFA);
+            let ac = AhoCorasickBuilder::new()
+                .match_kind(MatchKind::Standard)
+                .ascii_case_insensitive(true)
+                .kind(kind)
+                .build(lits.iter().map(|(l, _)| l.as_bytes()))
+                .ok();
+            let numbers = lits.iter().any(|(l, _)| l.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-'));
+            SourceScan { source: *source, ac, numbers, lit_groups: lits.iter().map(|(_, g)| g.clone()).collect() }
+        })
+        .collect()
+}
+
 struct Prefilter {
     /// Route id -> what to scan for that route.
-    routes: Vec<Vec<SourceScan>>,
+    routes: Vec<RouteScans>,
     /// Group id -> its variant.
     group_variant: Vec<u32>,
     /// Variant -> how many of its groups must be satisfied.
@@ -372,29 +417,21 @@ impl Engine {
                 }
             }
         }
-        let routes: Vec<Vec<SourceScan>> = tables
-            .into_par_iter()
+        // Automata are built per route on first use: a run over Sysmon data never pays for the
+        // routes of other channels, and loading stays fast.
+        let routes: Vec<RouteScans> = tables
+            .into_iter()
             .map(|by_source| {
-                let mut scans: Vec<SourceScan> = by_source
+                let mut table: Vec<(LiteralSource, Vec<(String, Vec<u32>)>)> = by_source
                     .into_iter()
-                    .filter_map(|(source, lits)| {
+                    .map(|(source, lits)| {
                         let mut lits: Vec<(String, Vec<u32>)> = lits.into_iter().collect();
                         lits.sort();
-                        // Small automata fit in cache as DFAs, which scan fastest; large ones stay NFAs.
-                        let kind = (lits.len() <= DFA_MAX_LITERALS).then_some(aho_corasick::AhoCorasickKind::DFA);
-                        let ac = AhoCorasickBuilder::new()
-                            .match_kind(MatchKind::Standard)
-                            .ascii_case_insensitive(true)
-                            .kind(kind)
-                            .build(lits.iter().map(|(l, _)| l.as_bytes()))
-                            .ok()?;
-                        let numbers =
-                            lits.iter().any(|(l, _)| l.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-'));
-                        Some(SourceScan { source, ac, numbers, lit_groups: lits.into_iter().map(|(_, g)| g).collect() })
+                        (source, lits)
                     })
                     .collect();
-                scans.sort_by_key(|s| s.source);
-                scans
+                table.sort_by_key(|(source, _)| *source);
+                RouteScans { table, built: OnceLock::new() }
             })
             .collect();
         self.prefilter = Some(Prefilter { routes, group_variant, need });
@@ -469,24 +506,21 @@ impl Engine {
         let mut all_text = std::mem::take(&mut scratch.all_text);
         let mut all_text_numbers: Option<bool> = None;
         for &r in active.iter().filter(|r| **r != u32::MAX) {
-            for scan in &pf.routes[r as usize] {
+            let route = &pf.routes[r as usize];
+            for scan in route.built.get_or_init(|| build_scans(&route.table)) {
                 let mut on_text = |text: &str| {
-                    for m in scan.ac.find_overlapping_iter(text.as_bytes()) {
+                    let Some(ac) = &scan.ac else {
+                        // No automaton could be built: every literal counts as seen (safe).
+                        for groups in &scan.lit_groups {
+                            for &g in groups {
+                                mark_group(pf, g, scratch);
+                            }
+                        }
+                        return;
+                    };
+                    for m in ac.find_overlapping_iter(text.as_bytes()) {
                         for &g in &scan.lit_groups[m.pattern().as_usize()] {
-                            let bit = 1 << (g % 64);
-                            if scratch.groups_seen[g as usize / 64] & bit != 0 {
-                                continue;
-                            }
-                            scratch.groups_seen[g as usize / 64] |= bit;
-                            let v = pf.group_variant[g as usize];
-                            let c = &mut scratch.counts[v as usize];
-                            if *c == 0 {
-                                scratch.touched.push(v);
-                            }
-                            *c += 1;
-                            if *c == pf.need[v as usize] {
-                                scratch.marked.push(v);
-                            }
+                            mark_group(pf, g, scratch);
                         }
                     }
                 };
