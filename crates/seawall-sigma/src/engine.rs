@@ -83,9 +83,12 @@ struct SourceScan {
 /// Per-field automata with at most this many literals are built as DFAs.
 const DFA_MAX_LITERALS: usize = 300;
 
+/// The literals of one source, each with the literal groups it satisfies, sorted.
+type SourceLiterals = (LiteralSource, Vec<(String, Vec<u32>)>);
+
 /// A route's literals per source, and the automata built from them on first use.
 struct RouteScans {
-    table: Vec<(LiteralSource, Vec<(String, Vec<u32>)>)>,
+    table: Vec<SourceLiterals>,
     built: OnceLock<Vec<SourceScan>>,
 }
 
@@ -108,7 +111,7 @@ fn mark_group(pf: &Prefilter, g: u32, scratch: &mut Scratch) {
     }
 }
 
-fn build_scans(table: &[(LiteralSource, Vec<(String, Vec<u32>)>)]) -> Vec<SourceScan> {
+fn build_scans(table: &[SourceLiterals]) -> Vec<SourceScan> {
     table
         .iter()
         .map(|(source, lits)| {
@@ -422,7 +425,7 @@ impl Engine {
         let routes: Vec<RouteScans> = tables
             .into_iter()
             .map(|by_source| {
-                let mut table: Vec<(LiteralSource, Vec<(String, Vec<u32>)>)> = by_source
+                let mut table: Vec<SourceLiterals> = by_source
                     .into_iter()
                     .map(|(source, lits)| {
                         let mut lits: Vec<(String, Vec<u32>)> = lits.into_iter().collect();
