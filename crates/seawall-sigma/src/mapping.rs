@@ -44,6 +44,8 @@ struct Entry {
 pub struct Mapping {
     pub field_paths: Vec<String>,
     pub fields: HashMap<String, Vec<String>>,
+    /// Further places of a field, tried after `field_paths` (ECS names, for example).
+    pub aliases: HashMap<String, Vec<String>>,
     entries: Vec<Entry>,
     pub placeholders: HashMap<String, Vec<String>>,
 }
@@ -72,6 +74,13 @@ impl Mapping {
                 fields.insert(k.clone(), v.string_list().ok_or_else(|| format!("fields.{k} must be a list of paths"))?);
             }
         }
+        let mut aliases = HashMap::new();
+        if let Some(f) = y.get("aliases") {
+            for (k, v) in f.as_map().ok_or("aliases must be a mapping")? {
+                aliases
+                    .insert(k.clone(), v.string_list().ok_or_else(|| format!("aliases.{k} must be a list of paths"))?);
+            }
+        }
         let mut entries = Vec::new();
         if let Some(ls) = y.get("logsources") {
             let Yaml::Seq(items) = ls else {
@@ -88,7 +97,7 @@ impl Mapping {
                     .insert(k.clone(), v.string_list().ok_or_else(|| format!("placeholders.{k} must be a list"))?);
             }
         }
-        Ok(Mapping { field_paths, fields, entries, placeholders })
+        Ok(Mapping { field_paths, fields, aliases, entries, placeholders })
     }
 
     /// The variants a rule's log source expands to: all entries of the highest specificity
@@ -120,7 +129,11 @@ impl Mapping {
         if let Some(p) = self.fields.get(field) {
             return p.clone();
         }
-        self.field_paths.iter().map(|p| p.replace("{field}", field)).collect()
+        let mut paths: Vec<String> = self.field_paths.iter().map(|p| p.replace("{field}", field)).collect();
+        if let Some(extra) = self.aliases.get(field) {
+            paths.extend(extra.iter().cloned());
+        }
+        paths
     }
 }
 
@@ -186,5 +199,6 @@ mod tests {
         assert_eq!(v[0].scope, Scope::Other);
         assert!(m.paths_for("Image").contains(&"Event.EventData.Image".to_string()));
         assert_eq!(m.paths_for("EventID")[0], "Event.System.EventID");
+        assert_eq!(m.paths_for("CommandLine").last().map(String::as_str), Some("process.command_line"));
     }
 }

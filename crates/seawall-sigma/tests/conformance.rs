@@ -503,3 +503,15 @@ fn correlation_aliases_and_chaining() {
     assert!(fired.contains(&"then ok"), "{fired:?}");
     assert!(correlate(&y, &evs[1..]).iter().all(|m| e.correlations[m.corr].meta.title != "then ok"));
 }
+
+#[test]
+fn ecs_records_are_searched_through_mapping_aliases() {
+    let r = "title: t\nid: w\nlogsource: {product: windows, category: process_creation}\ndetection:\n  sel:\n    Image|endswith: '\\whoami.exe'\n    CommandLine|contains: '/all'\n  condition: sel\n";
+    let e = engine_with(r, &Mapping::default_mapping());
+    let ecs = json!({"winlog": {"channel": "Microsoft-Windows-Sysmon/Operational", "event_id": 1},
+        "process": {"executable": "C:\\Windows\\System32\\whoami.exe", "command_line": "whoami /all"}});
+    let other = json!({"winlog": {"channel": "Microsoft-Windows-Sysmon/Operational", "event_id": 1},
+        "process": {"executable": "C:\\Windows\\System32\\whoami.exe", "command_line": "whoami"}});
+    assert!(matches(&e, &ecs));
+    assert!(!matches(&e, &other));
+}
