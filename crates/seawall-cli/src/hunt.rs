@@ -42,6 +42,8 @@ fn parse_bound(s: &str) -> anyhow::Result<jiff::Timestamp> {
 }
 
 struct Shared {
+    /// Matching buffers handed from batch to batch, so their memory is reused.
+    scratch: Mutex<Vec<Scratch>>,
     hits: Mutex<HashMap<u32, Partial>>,
     corr_inputs: Mutex<Vec<CorrInput>>,
     out_of_range: AtomicU64,
@@ -103,10 +105,12 @@ fn hunt(
         corr_inputs: Mutex::new(Vec::new()),
         out_of_range: AtomicU64::new(0),
         evaluated: AtomicU64::new(0),
+        scratch: Mutex::new(Vec::new()),
     };
 
     let sink = |events: Vec<Event>| {
-        let mut scratch = Scratch::default();
+        let mut scratch = shared.scratch.lock().unwrap_or_else(|p| p.into_inner()).pop().unwrap_or_default();
+        scratch.evaluated = 0;
         let mut matched = Vec::new();
         let mut local: HashMap<u32, Partial> = HashMap::new();
         let mut corr = Vec::new();
@@ -132,6 +136,7 @@ fn hunt(
             }
         }
         shared.evaluated.fetch_add(scratch.evaluated, Ordering::Relaxed);
+        shared.scratch.lock().unwrap_or_else(|p| p.into_inner()).push(scratch);
         if !local.is_empty() {
             let mut hits = shared.hits.lock().unwrap_or_else(|p| p.into_inner());
             for (r, p) in local {
