@@ -87,13 +87,25 @@ pub enum ReadError {
 }
 
 /// Recognises the format from the first bytes of the (decompressed) content.
+///
+/// ```
+/// use seawall_readers::{sniff, Format};
+/// assert_eq!(sniff(b"{\"a\": 1}"), Some(Format::Json));
+/// assert_eq!(sniff(b"  [\n {\"a\": 1}]"), Some(Format::Json));
+/// assert_eq!(sniff(b"[Sun Dec 04 04:47:44 2005] [notice] ok"), None);
+/// assert_eq!(sniff(b"ElfFile\0..."), Some(Format::Evtx));
+/// ```
 pub fn sniff(head: &[u8]) -> Option<Format> {
     if head.starts_with(b"ElfFile\0") {
         return Some(Format::Evtx);
     }
     let body = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
-    match body.iter().find(|b| !b.is_ascii_whitespace()) {
-        Some(b'{') | Some(b'[') => Some(Format::Json),
+    let mut bytes = body.iter().copied().filter(|b| !b.is_ascii_whitespace());
+    // A record object starts `{"` (or is `{}`); an array of records starts `[{` (or is `[]`).
+    // Text logs that merely begin with a bracket (`[Sun Dec 04 ...] [notice]`) are not JSON.
+    match (bytes.next(), bytes.next()) {
+        (Some(b'{'), Some(b'"') | Some(b'}')) => Some(Format::Json),
+        (Some(b'['), Some(b'{') | Some(b']')) => Some(Format::Json),
         _ => None,
     }
 }
