@@ -61,6 +61,7 @@ pub struct EventCtx<'e, 't, 's> {
     containers: Vec<Option<Option<&'e Value>>>,
     index: &'s mut SlotIndex,
     folded: String,
+    dotted: Option<bool>,
     leaves: Option<Vec<Cow<'e, str>>>,
 }
 
@@ -95,6 +96,7 @@ impl<'e, 't, 's> EventCtx<'e, 't, 's> {
             },
             folded: std::mem::take(&mut index.folded),
             index,
+            dotted: None,
             leaves: None,
         }
     }
@@ -116,6 +118,14 @@ impl<'e, 't, 's> EventCtx<'e, 't, 's> {
         found
     }
 
+    /// Whether any top-level key holds a dot (flattened JSON such as `"process.name"`); only
+    /// then are whole dotted paths worth looking up as keys.
+    fn root_has_dotted_keys(&mut self) -> bool {
+        *self.dotted.get_or_insert_with(|| {
+            self.root.as_object().is_some_and(|m| m.keys().any(|k| k.as_bytes().contains(&b'.')))
+        })
+    }
+
     fn lookup(&mut self, slot: Slot) -> Option<&'e Value> {
         let table = self.table;
         for spec in &table.specs[slot as usize] {
@@ -134,8 +144,10 @@ impl<'e, 't, 's> EventCtx<'e, 't, 's> {
                 }
             }
             if let Some(flat) = &spec.flat {
-                if let Some(v) = self.root.get(flat.as_str()) {
-                    return Some(unwrap_text(v));
+                if self.root_has_dotted_keys() {
+                    if let Some(v) = self.root.get(flat.as_str()) {
+                        return Some(unwrap_text(v));
+                    }
                 }
             }
         }
