@@ -200,10 +200,7 @@ impl<'a> CorrelationRunner<'a> {
         let key = input.group.clone();
         let st = self.state[input.corr].entry(key.clone()).or_default();
         let cutoff = input.ts.checked_sub(span).unwrap_or(input.ts);
-        // Conditions that can only be judged once a window is complete (fewer than N, exactly N)
-        // are judged when the window closes; monotone ones (at least N) fire as soon as they hold.
-        let closes_late =
-            !monotone(&c.condition) && !matches!(c.kind, CorrelationType::Temporal | CorrelationType::TemporalOrdered);
+        let closes_late = judged_at_close(c);
         if closes_late {
             if let Some(front) = st.window.front() {
                 if front.0 < cutoff {
@@ -256,9 +253,7 @@ impl<'a> CorrelationRunner<'a> {
     pub fn finish(mut self) -> Vec<CorrelationMatch> {
         for (ci, groups) in std::mem::take(&mut self.state).into_iter().enumerate() {
             let c = &self.corrs[ci];
-            let closes_late = !monotone(&c.condition)
-                && !matches!(c.kind, CorrelationType::Temporal | CorrelationType::TemporalOrdered);
-            if !closes_late {
+            if !judged_at_close(c) {
                 continue;
             }
             let mut keys: Vec<_> = groups.into_iter().collect();
@@ -271,6 +266,12 @@ impl<'a> CorrelationRunner<'a> {
         }
         self.matches
     }
+}
+
+/// Conditions that can only be judged once a window is complete (fewer than N, exactly N) are
+/// judged when the window closes; monotone ones (at least N) fire as soon as they hold.
+fn judged_at_close(c: &CompiledCorrelation) -> bool {
+    !monotone(&c.condition) && !matches!(c.kind, CorrelationType::Temporal | CorrelationType::TemporalOrdered)
 }
 
 fn monotone(cond: &[(CmpOp, f64)]) -> bool {
