@@ -2,6 +2,8 @@
 //! prefiltered with one Aho-Corasick automaton over the literals each variant needs.
 
 use std::collections::HashMap;
+
+use rustc_hash::FxHashMap;
 use std::sync::Arc;
 use std::sync::OnceLock;
 
@@ -58,7 +60,7 @@ struct Route {
 #[derive(Default)]
 struct ChannelRoutes {
     any_id: Option<u32>,
-    by_id: HashMap<i64, u32>,
+    by_id: FxHashMap<i64, u32>,
 }
 
 struct Variant {
@@ -72,16 +74,26 @@ struct Variant {
 /// one automaton.
 struct SourceScan {
     source: LiteralSource,
-    /// `None` when the automaton could not be built (then every literal counts as present).
-    ac: Option<AhoCorasick>,
+    searcher: Searcher,
     /// Literal id -> the literal groups it satisfies.
     lit_groups: Vec<Vec<u32>>,
     /// Whether some literal could occur in a number (else numbers need not be scanned).
     numbers: bool,
 }
 
-/// Per-field automata with at most this many literals are built as DFAs.
-const DFA_MAX_LITERALS: usize = 300;
+/// How one source's literals are searched.
+enum Searcher {
+    /// Few literals: an automaton reporting the longest literal at each start position, with
+    /// fast skipping to candidate positions (`lit_groups` then include contained literals).
+    Automaton(AhoCorasick),
+    /// Many literals: a window-hashed set reporting every occurrence.
+    Set(crate::literals::LiteralSet),
+    /// Nothing could be built: every literal counts as present (safe).
+    Everything,
+}
+
+/// Sources with more literals than this are searched with a [`crate::literals::LiteralSet`].
+const SET_MIN_LITERALS: usize = 64;
 
 /// The literals of one source, each with the literal groups it satisfies, sorted.
 type SourceLiterals = (LiteralSource, Vec<(String, Vec<u32>)>);
@@ -115,23 +127,59 @@ fn build_scans(table: &[SourceLiterals]) -> Vec<SourceScan> {
     table
         .iter()
         .map(|(source, lits)| {
-            // Small automata fit in cache as DFAs, which scan fastest; large ones stay NFAs.
-            let kind = (lits.len() <= DFA_MAX_LITERALS).then_some(aho_corasick::AhoCorasickKind::DFA);
-            let ac = AhoCorasickBuilder::new()
-                .match_kind(MatchKind::Standard)
-                .ascii_case_insensitive(true)
-                .kind(kind)
-                .build(lits.iter().map(|(l, _)| l.as_bytes()))
-                .ok();
             let numbers = lits.iter().any(|(l, _)| l.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-'));
-            SourceScan { source: *source, ac, numbers, lit_groups: lits.iter().map(|(_, g)| g.clone()).collect() }
+            let own = || lits.iter().map(|(_, g)| g.clone()).collect();
+            let (searcher, lit_groups) = if lits.len() > SET_MIN_LITERALS {
+                match crate::literals::LiteralSet::new(lits.iter().map(|(l, _)| l.as_bytes())) {
+                    Ok(set) => (Searcher::Set(set), own()),
+                    Err(_) => (Searcher::Everything, own()),
+                }
+            } else {
+                // Small automata fit in cache as DFAs, which scan fastest.
+                let ac = AhoCorasickBuilder::new()
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                    .build(lits.iter().map(|(l, _)| l.as_bytes()));
+                match ac {
+                    Ok(ac) => (Searcher::Automaton(ac), closed_groups(lits)),
+                    Err(_) => (Searcher::Everything, own()),
+                }
+            };
+            SourceScan { source: *source, searcher, numbers, lit_groups }
+        })
+        .collect()
+}
+
+/// Per literal, the groups of that literal and of every literal it contains.
+///
+/// The scan reports only the longest literal starting at each position; literals inside it
+/// (which may start at the same or a later position) are implied by it, so their groups are
+/// marked along with its own.
+fn closed_groups(lits: &[(String, Vec<u32>)]) -> Vec<Vec<u32>> {
+    let contains = AhoCorasickBuilder::new()
+        .match_kind(MatchKind::Standard)
+        .ascii_case_insensitive(true)
+        .build(lits.iter().map(|(l, _)| l.as_bytes()));
+    lits.iter()
+        .map(|(text, own)| {
+            let mut groups = own.clone();
+            if let Ok(ac) = &contains {
+                for m in ac.find_overlapping_iter(text.as_bytes()) {
+                    groups.extend_from_slice(&lits[m.pattern().as_usize()].1);
+                }
+            }
+            groups.sort_unstable();
+            groups.dedup();
+            groups
         })
         .collect()
 }
 
 struct Prefilter {
-    /// Route id -> what to scan for that route.
-    routes: Vec<RouteScans>,
+    /// The routes an event can be on at once (all Windows, its channel, its channel and event
+    /// id), each combination with its literals merged so every field is scanned once.
+    combos: Vec<RouteScans>,
+    combo_of: FxHashMap<[u32; 3], u32>,
     /// Group id -> its variant.
     group_variant: Vec<u32>,
     /// Variant -> how many of its groups must be satisfied.
@@ -162,7 +210,7 @@ pub struct Engine {
     routes: Vec<Route>,
     /// Routes each variant is reachable from.
     variant_routes: Vec<Vec<u32>>,
-    by_channel: HashMap<String, ChannelRoutes>,
+    by_channel: FxHashMap<String, ChannelRoutes>,
     windows_route: u32,
     other_route: u32,
     channel_slot: Slot,
@@ -191,7 +239,7 @@ impl Engine {
             fields: FieldTable::default(),
             routes: vec![Route::default(), Route::default()],
             variant_routes: Vec::new(),
-            by_channel: HashMap::new(),
+            by_channel: FxHashMap::default(),
             windows_route: 0,
             other_route: 1,
             channel_slot,
@@ -420,15 +468,43 @@ impl Engine {
                 }
             }
         }
-        // Automata are built per route on first use: a run over Sysmon data never pays for the
-        // routes of other channels, and loading stays fast.
-        let routes: Vec<RouteScans> = tables
+        // Every combination of routes an event can be on, with the literals of its routes merged.
+        let mut triples = vec![[self.other_route, u32::MAX, u32::MAX], [self.windows_route, u32::MAX, u32::MAX]];
+        for cr in self.by_channel.values() {
+            let any = cr.any_id.unwrap_or(u32::MAX);
+            triples.push([self.windows_route, any, u32::MAX]);
+            triples.extend(cr.by_id.values().map(|&r| [self.windows_route, any, r]));
+        }
+        triples.sort_unstable();
+        triples.dedup();
+        let mut combo_of = FxHashMap::default();
+        // Automata are built per combination on first use: a run over Sysmon data never pays for
+        // the routes of other channels, and loading stays fast.
+        let combos: Vec<RouteScans> = triples
             .into_iter()
-            .map(|by_source| {
-                let mut table: Vec<SourceLiterals> = by_source
+            .enumerate()
+            .map(|(i, triple)| {
+                combo_of.insert(triple, i as u32);
+                let mut merged: HashMap<LiteralSource, HashMap<&str, Vec<u32>>> = HashMap::new();
+                for &r in triple.iter().filter(|r| **r != u32::MAX) {
+                    for (source, lits) in &tables[r as usize] {
+                        let into = merged.entry(*source).or_default();
+                        for (lit, groups) in lits {
+                            into.entry(lit.as_str()).or_default().extend_from_slice(groups);
+                        }
+                    }
+                }
+                let mut table: Vec<SourceLiterals> = merged
                     .into_iter()
                     .map(|(source, lits)| {
-                        let mut lits: Vec<(String, Vec<u32>)> = lits.into_iter().collect();
+                        let mut lits: Vec<(String, Vec<u32>)> = lits
+                            .into_iter()
+                            .map(|(l, mut g)| {
+                                g.sort_unstable();
+                                g.dedup();
+                                (l.to_string(), g)
+                            })
+                            .collect();
                         lits.sort();
                         (source, lits)
                     })
@@ -437,7 +513,7 @@ impl Engine {
                 RouteScans { table, built: OnceLock::new() }
             })
             .collect();
-        self.prefilter = Some(Prefilter { routes, group_variant, need });
+        self.prefilter = Some(Prefilter { combos, combo_of, group_variant, need });
     }
 
     pub fn variant_count(&self) -> usize {
@@ -507,44 +583,46 @@ impl Engine {
         scratch.groups_seen.resize(pf.group_variant.len().div_ceil(64), 0);
         let mut number = std::mem::take(&mut scratch.number);
         let mut all_text = std::mem::take(&mut scratch.all_text);
-        let mut all_text_numbers: Option<bool> = None;
-        for &r in active.iter().filter(|r| **r != u32::MAX) {
-            let route = &pf.routes[r as usize];
-            for scan in route.built.get_or_init(|| build_scans(&route.table)) {
-                let mut on_text = |text: &str| {
-                    let Some(ac) = &scan.ac else {
-                        // No automaton could be built: every literal counts as seen (safe).
-                        for groups in &scan.lit_groups {
-                            for &g in groups {
-                                mark_group(pf, g, scratch);
-                            }
-                        }
-                        return;
-                    };
-                    for m in ac.find_overlapping_iter(text.as_bytes()) {
-                        for &g in &scan.lit_groups[m.pattern().as_usize()] {
-                            mark_group(pf, g, scratch);
-                        }
+        let Some(&combo) = pf.combo_of.get(active) else { return };
+        let route = &pf.combos[combo as usize];
+        for scan in route.built.get_or_init(|| build_scans(&route.table)) {
+            let mut on_text = |text: &str| {
+                let mut found = |lit: u32| {
+                    for &g in &scan.lit_groups[lit as usize] {
+                        mark_group(pf, g, scratch);
                     }
                 };
-                match scan.source {
-                    LiteralSource::Field(slot) => ctx.for_each_folded(slot, &mut on_text),
-                    LiteralSource::Anywhere => {
-                        // Every value, joined by NULs (no literal holds one), scanned in one pass.
-                        if all_text_numbers.is_none_or(|had| scan.numbers && !had) {
-                            all_text.clear();
-                            walk_scalars(fields, scan.numbers, &mut number, &mut |t| {
-                                if t.is_ascii() {
-                                    all_text.push_str(t);
-                                } else {
-                                    all_text.push_str(&t.to_lowercase());
-                                }
-                                all_text.push('\0');
-                            });
-                            all_text_numbers = Some(scan.numbers);
+                match &scan.searcher {
+                    Searcher::Set(set) => set.for_each_in(text.as_bytes(), &mut found),
+                    Searcher::Automaton(ac) => {
+                        // The longest literal at each start position, found with the automaton's
+                        // fast skipping; what it contains is marked with it.
+                        let mut at = 0;
+                        while at < text.len() {
+                            let Some(m) = ac.find(aho_corasick::Input::new(text).range(at..)) else { break };
+                            found(m.pattern().as_usize() as u32);
+                            at = m.start() + 1;
                         }
-                        on_text(&all_text);
                     }
+                    Searcher::Everything => (0..scan.lit_groups.len() as u32).for_each(found),
+                }
+            };
+            match scan.source {
+                LiteralSource::Field(slot) => ctx.for_each_folded(slot, &mut on_text),
+                LiteralSource::Anywhere => {
+                    // Every value, joined by NULs (no literal holds one), scanned in one pass.
+                    all_text.clear();
+                    walk_scalars(fields, scan.numbers, &mut number, &mut |t| {
+                        if t.is_ascii() {
+                            let from = all_text.len();
+                            all_text.push_str(t);
+                            all_text[from..].make_ascii_lowercase();
+                        } else {
+                            all_text.push_str(&t.to_lowercase());
+                        }
+                        all_text.push('\0');
+                    });
+                    on_text(&all_text);
                 }
             }
         }

@@ -161,14 +161,21 @@ impl<'e, 't, 's> EventCtx<'e, 't, 's> {
         }
         let found = self.lookup(slot);
         let folded = match found {
-            Some(Value::String(s)) => match fold(s) {
-                Cow::Borrowed(b) => Folded::Borrowed(b),
-                Cow::Owned(o) => {
-                    let a = self.folded.len() as u32;
-                    self.folded.push_str(&o);
-                    Folded::Buffer(a, self.folded.len() as u32)
+            Some(Value::String(s)) => {
+                if s.is_ascii() && !s.bytes().any(|b| b.is_ascii_uppercase()) {
+                    Folded::Borrowed(s)
+                } else {
+                    // Folded straight into the event's buffer, without a string of its own.
+                    let a = self.folded.len();
+                    if s.is_ascii() {
+                        self.folded.push_str(s);
+                        self.folded[a..].make_ascii_lowercase();
+                    } else {
+                        self.folded.push_str(&s.to_lowercase());
+                    }
+                    Folded::Buffer(a as u32, self.folded.len() as u32)
                 }
-            },
+            }
             _ => Folded::None,
         };
         self.cache.push((slot, found, folded));

@@ -7,6 +7,7 @@ pub mod correlation;
 pub mod engine;
 pub mod eval;
 pub mod expr;
+pub mod literals;
 pub mod loader;
 pub mod mapping;
 pub mod modifier;

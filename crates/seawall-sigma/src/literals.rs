@@ -1,0 +1,195 @@
+//! Finds which of many short literals occur in a text, for prefilter sets too large for an
+//! Aho-Corasick automaton to stay in cache.
+//!
+//! Each literal of four bytes or more is filed under one of its 4-byte windows (the one it
+//! shares with the fewest other literals). The scan slides over the text, tests each 4-byte
+//! window against a small bitmap that fits in the first-level cache, and only on a hit looks the
+//! window up and compares the literals filed under it. Literals shorter than four bytes go to a
+//! small automaton of their own. Every occurrence is found, overlapping ones included.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+const GRAM: usize = 4;
+
+pub struct LiteralSet {
+    literals: Vec<Box<[u8]>>,
+    /// Bitmap over hashed windows: a clear bit means no literal is filed under that window.
+    bloom: Vec<u64>,
+    shift: u32,
+    /// Open-addressing table: window -> range of `entries`; `u32::MAX` length marks a free slot.
+    slots: Vec<(u32, u32, u32)>,
+    /// (literal, offset of its filed window within it), grouped by window.
+    entries: Vec<(u32, u8)>,
+    /// Literals shorter than a window, with their ids.
+    short: Option<(AhoCorasick, Vec<u32>)>,
+}
+
+fn hash(gram: u32) -> u32 {
+    gram.wrapping_mul(0x9E37_79B1)
+}
+
+fn window(text: &[u8], i: usize) -> u32 {
+    u32::from_le_bytes([text[i], text[i + 1], text[i + 2], text[i + 3]])
+}
+
+impl LiteralSet {
+    /// Builds the set; literal ids are positions in `literals`. Empty literals are ignored.
+    pub fn new<'a>(literals: impl IntoIterator<Item = &'a [u8]>) -> Result<LiteralSet, aho_corasick::BuildError> {
+        let literals: Vec<Box<[u8]>> = literals.into_iter().map(Box::from).collect();
+        // How many literals hold each window: the rarest window of a literal files it.
+        let mut freq: std::collections::HashMap<u32, u32> = std::collections::HashMap::new();
+        for lit in literals.iter().filter(|l| l.len() >= GRAM) {
+            let mut grams: Vec<u32> = (0..=lit.len() - GRAM).map(|i| window(lit, i)).collect();
+            grams.sort_unstable();
+            grams.dedup();
+            for g in grams {
+                *freq.entry(g).or_default() += 1;
+            }
+        }
+        let mut filed: Vec<(u32, u32, u8)> = Vec::new();
+        let mut short = Vec::new();
+        for (id, lit) in literals.iter().enumerate() {
+            if lit.is_empty() {
+                continue;
+            }
+            if lit.len() < GRAM {
+                short.push(id as u32);
+                continue;
+            }
+            // Ties go to the window nearest the end: ends of paths tell literals apart best.
+            let off = (0..=lit.len() - GRAM).rev().min_by_key(|&i| freq[&window(lit, i)]).unwrap_or(0);
+            filed.push((window(lit, off), id as u32, off as u8));
+        }
+        filed.sort_unstable();
+        let distinct = filed.windows(2).filter(|w| w[0].0 != w[1].0).count() + usize::from(!filed.is_empty());
+        let bits = (distinct * 32).next_power_of_two().clamp(1 << 12, 1 << 20);
+        let shift = 32 - bits.trailing_zeros();
+        let mut bloom = vec![0u64; bits / 64];
+        let cap = (distinct * 2).next_power_of_two().max(16);
+        let mut slots = vec![(0u32, 0u32, u32::MAX); cap];
+        let mut entries = Vec::with_capacity(filed.len());
+        let mut i = 0;
+        while i < filed.len() {
+            let gram = filed[i].0;
+            let start = entries.len() as u32;
+            while i < filed.len() && filed[i].0 == gram {
+                entries.push((filed[i].1, filed[i].2));
+                i += 1;
+            }
+            let h = hash(gram);
+            let b = (h >> shift) as usize;
+            bloom[b / 64] |= 1 << (b % 64);
+            let mut s = h as usize & (cap - 1);
+            while slots[s].2 != u32::MAX {
+                s = (s + 1) & (cap - 1);
+            }
+            slots[s] = (gram, start, entries.len() as u32 - start);
+        }
+        let short = if short.is_empty() {
+            None
+        } else {
+            let ac = AhoCorasickBuilder::new()
+                .match_kind(MatchKind::Standard)
+                .build(short.iter().map(|&id| &literals[id as usize][..]))?;
+            Some((ac, short))
+        };
+        Ok(LiteralSet { literals, bloom, shift, slots, entries, short })
+    }
+
+    /// Calls `found` with the id of every literal occurrence in `text` (a literal occurring
+    /// several times is reported several times).
+    pub fn for_each_in(&self, text: &[u8], found: &mut impl FnMut(u32)) {
+        if let Some((ac, ids)) = &self.short {
+            for m in ac.find_overlapping_iter(text) {
+                found(ids[m.pattern().as_usize()]);
+            }
+        }
+        if text.len() < GRAM || self.entries.is_empty() {
+            return;
+        }
+        let cap = self.slots.len() - 1;
+        for i in 0..=text.len() - GRAM {
+            let gram = window(text, i);
+            let h = hash(gram);
+            let b = (h >> self.shift) as usize;
+            if self.bloom[b / 64] & (1 << (b % 64)) == 0 {
+                continue;
+            }
+            let mut s = h as usize & cap;
+            let (start, len) = loop {
+                let (g, start, len) = self.slots[s];
+                if len == u32::MAX {
+                    break (0, 0);
+                }
+                if g == gram {
+                    break (start, len);
+                }
+                s = (s + 1) & cap;
+            };
+            for &(id, off) in &self.entries[start as usize..(start + len) as usize] {
+                let lit = &self.literals[id as usize];
+                let Some(from) = i.checked_sub(off as usize) else { continue };
+                if text.get(from..from + lit.len()) == Some(&lit[..]) {
+                    found(id);
+                }
+            }
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.literals.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.literals.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(set: &LiteralSet, text: &str) -> Vec<u32> {
+        let mut out = Vec::new();
+        set.for_each_in(text.as_bytes(), &mut |id| out.push(id));
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    fn naive(lits: &[&str], text: &str) -> Vec<u32> {
+        (0..lits.len() as u32).filter(|&i| !lits[i as usize].is_empty() && text.contains(lits[i as usize])).collect()
+    }
+
+    #[test]
+    fn finds_overlapping_nested_and_short_literals() {
+        let lits = ["cmd.exe", "\\cmd.exe", "d.ex", ".", "-enc", "powershell", "shell -", "", "xyz"];
+        let set = LiteralSet::new(lits.iter().map(|s| s.as_bytes())).unwrap();
+        for text in ["c:\\windows\\cmd.exe", "powershell -enc abc", "cmd.ex", "", "ab", "xyz", "shell -enc"] {
+            assert_eq!(found(&set, text), naive(&lits, text), "text {text:?}");
+        }
+    }
+
+    #[test]
+    fn agrees_with_naive_search_on_generated_texts() {
+        // A deterministic generator over a small alphabet, so literals share many windows.
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let alphabet = b"ab.\\ce";
+        let mut word = |n: usize| -> String {
+            (0..n).map(|_| alphabet[(next() % alphabet.len() as u64) as usize] as char).collect()
+        };
+        let lits: Vec<String> = (0..400).map(|i| word(1 + i % 12)).collect();
+        let refs: Vec<&str> = lits.iter().map(String::as_str).collect();
+        let set = LiteralSet::new(refs.iter().map(|s| s.as_bytes())).unwrap();
+        for n in 0..200 {
+            let text = word(n % 60);
+            assert_eq!(found(&set, &text), naive(&refs, &text), "text {text:?}");
+        }
+    }
+}
