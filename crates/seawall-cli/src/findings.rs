@@ -32,12 +32,55 @@ const IP_PATHS: &[&[&str]] = &[
     &["dest_ip"],
 ];
 
+/// Evidence places of one finding, gathered unordered and put in order once at the end (or
+/// whenever a capped list grows to twice its cap, keeping the smallest).
+#[derive(Default)]
+pub struct EvidenceList {
+    places: Vec<(Arc<str>, Place)>,
+}
+
+fn place_order(a: &(Arc<str>, Place), b: &(Arc<str>, Place)) -> std::cmp::Ordering {
+    // Most places of one finding come from one file: skip comparing its name to itself.
+    let file = if Arc::ptr_eq(&a.0, &b.0) { std::cmp::Ordering::Equal } else { a.0.cmp(&b.0) };
+    file.then(a.1.cmp(&b.1))
+}
+
+impl EvidenceList {
+    pub fn push(&mut self, item: (Arc<str>, Place), cap: usize) {
+        self.places.push(item);
+        if cap != usize::MAX && self.places.len() >= cap.saturating_mul(2).max(1024) {
+            self.compact(cap);
+        }
+    }
+
+    fn extend(&mut self, other: EvidenceList, cap: usize) {
+        self.places.extend(other.places);
+        if cap != usize::MAX && self.places.len() >= cap.saturating_mul(2).max(1024) {
+            self.compact(cap);
+        }
+    }
+
+    /// Sorts, removes duplicates and keeps the `cap` smallest, so a capped list is the same
+    /// whatever the thread timing.
+    fn compact(&mut self, cap: usize) {
+        self.places.sort_unstable_by(place_order);
+        self.places.dedup_by(|a, b| place_order(a, b).is_eq());
+        self.places.truncate(cap);
+    }
+
+    /// The places in order, without duplicates, at most `cap`.
+    fn finish(mut self, cap: usize) -> Vec<(Arc<str>, Place)> {
+        self.compact(cap);
+        self.places
+    }
+}
+
 #[derive(Default)]
 pub struct Partial {
     pub count: u64,
     pub first: Option<Timestamp>,
     pub last: Option<Timestamp>,
-    pub evidence: BTreeSet<(Arc<str>, Place)>,
+    pub evidence: EvidenceList,
     pub hosts: BTreeSet<String>,
     pub users: BTreeSet<String>,
     pub ips: BTreeSet<String>,
@@ -68,7 +111,7 @@ impl Partial {
             self.first = Some(self.first.map_or(t, |f| f.min(t)));
             self.last = Some(self.last.map_or(t, |l| l.max(t)));
         }
-        push_capped(&mut self.evidence, (event.source.file.clone(), event.source.place), cap);
+        self.evidence.push((event.source.file.clone(), event.source.place), cap);
         for (set, values) in
             [(&mut self.hosts, &entities.hosts), (&mut self.users, &entities.users), (&mut self.ips, &entities.ips)]
         {
@@ -91,9 +134,7 @@ impl Partial {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
         };
-        for e in other.evidence {
-            push_capped(&mut self.evidence, e, cap);
-        }
+        self.evidence.extend(other.evidence, cap);
         for (mine, theirs) in
             [(&mut self.hosts, other.hosts), (&mut self.users, other.users), (&mut self.ips, other.ips)]
         {
@@ -130,8 +171,9 @@ fn collect<'e>(fields: &'e Value, paths: &[&[&str]]) -> Vec<&'e str> {
     out
 }
 
-fn evidence_refs(set: BTreeSet<(Arc<str>, Place)>) -> Vec<EvidenceRef> {
-    set.into_iter()
+fn evidence_refs(places: Vec<(Arc<str>, Place)>) -> Vec<EvidenceRef> {
+    places
+        .into_iter()
         .map(|(file, place)| (file.to_string(), place))
         .map(|(file, place)| match place {
             Place::Line(n) => EvidenceRef { file, line: Some(n), record: None },
@@ -149,7 +191,8 @@ pub fn rule_findings(engine: &Engine, hits: HashMap<u32, Partial>, cap: usize) -
             continue;
         }
         let meta = &rule.meta;
-        let truncated = (p.evidence.len() as u64) < p.count;
+        let evidence = p.evidence.finish(cap);
+        let truncated = (evidence.len() as u64) < p.count;
         out.push(Finding {
             id: format!("sigma:{}", meta.key()),
             source: FindingSource::Sigma,
@@ -165,7 +208,7 @@ pub fn rule_findings(engine: &Engine, hits: HashMap<u32, Partial>, cap: usize) -
             count: p.count,
             entities: Entities { hosts: p.hosts, users: p.users, ips: p.ips, subscribers: BTreeSet::new() },
             summary: summary(meta.description.as_deref(), p.count),
-            evidence: evidence_refs(p.evidence),
+            evidence: evidence_refs(evidence),
             evidence_truncated: truncated && cap != usize::MAX,
         });
     }
@@ -180,7 +223,7 @@ fn summary(desc: Option<&str>, count: u64) -> String {
 /// Group-by names and values of one correlation match.
 type Group = Vec<(String, Option<String>)>;
 /// Firings, first and last time, evidence and the largest measured value of one group.
-type CorrAgg = (u64, Timestamp, Timestamp, BTreeSet<(Arc<str>, Place)>, f64);
+type CorrAgg = (u64, Timestamp, Timestamp, EvidenceList, f64);
 
 /// Findings for correlations that fired, one per correlation and group.
 pub fn correlation_findings(engine: &Engine, matches: Vec<CorrelationMatch>, cap: usize) -> Vec<Finding> {
@@ -191,13 +234,13 @@ pub fn correlation_findings(engine: &Engine, matches: Vec<CorrelationMatch>, cap
             // Feeds another correlation; reported through it.
             continue;
         }
-        let e = grouped.entry((m.corr, m.group.clone())).or_insert((0, m.first, m.last, BTreeSet::new(), 0.0));
+        let e = grouped.entry((m.corr, m.group.clone())).or_insert((0, m.first, m.last, EvidenceList::default(), 0.0));
         e.0 += 1;
         e.1 = e.1.min(m.first);
         e.2 = e.2.max(m.last);
         e.4 = e.4.max(m.measured);
         for s in m.events {
-            push_capped(&mut e.3, (s.file.clone(), s.place), cap);
+            e.3.push((s.file.clone(), s.place), cap);
         }
     }
     let mut out = Vec::new();
@@ -238,7 +281,7 @@ pub fn correlation_findings(engine: &Engine, matches: Vec<CorrelationMatch>, cap
             count,
             entities: Entities { hosts, users, ips: BTreeSet::new(), subscribers: BTreeSet::new() },
             summary: format!("correlation {:?} fired {count} time(s); largest measured value {measured}", c.kind),
-            evidence: evidence_refs(ev),
+            evidence: evidence_refs(ev.finish(cap)),
             evidence_truncated: false,
         });
     }
@@ -254,4 +297,37 @@ pub fn sort(findings: &mut [Finding]) {
             .then_with(|| a.rule_id.cmp(&b.rule_id))
             .then_with(|| a.id.cmp(&b.id))
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn evidence_keeps_the_smallest_places_in_order_whatever_the_push_order() {
+        let a: Arc<str> = Arc::from("a.jsonl");
+        let b: Arc<str> = Arc::from("b.jsonl");
+        let places: Vec<(Arc<str>, Place)> = (0..3000u64)
+            .map(|i| (if i % 3 == 0 { b.clone() } else { a.clone() }, Place::Line((i * 7919) % 3000 + 1)))
+            .collect();
+        let mut forward = EvidenceList::default();
+        let mut backward = EvidenceList::default();
+        for p in &places {
+            forward.push(p.clone(), 5);
+        }
+        for p in places.iter().rev() {
+            backward.push(p.clone(), 5);
+        }
+        backward.push(places[0].clone(), 5);
+        let f = forward.finish(5);
+        assert_eq!(f, backward.finish(5));
+        assert_eq!(f.len(), 5);
+        assert!(f.iter().all(|(file, _)| &**file == "a.jsonl"));
+        assert!(f.windows(2).all(|w| w[0].1 < w[1].1), "sorted, no duplicates: {f:?}");
+        let mut all = EvidenceList::default();
+        for p in places.iter().chain(places.iter()) {
+            all.push(p.clone(), usize::MAX);
+        }
+        assert_eq!(all.finish(usize::MAX).len(), 3000);
+    }
 }
