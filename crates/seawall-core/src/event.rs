@@ -11,6 +11,14 @@ pub enum EventKind {
     Json,
     /// A Windows event log record.
     Evtx,
+    /// A syslog line (servers, network devices).
+    Syslog,
+    /// A Zeek log record in TSV form.
+    Zeek,
+    /// A flow record (NetFlow / IPFIX).
+    Flow,
+    /// A line of another timestamped text log.
+    Text,
 }
 
 /// Where inside a file an event was found.

@@ -14,7 +14,7 @@ pub struct Decoded {
     pub limit: u64,
 }
 
-const HEAD: usize = 64;
+const HEAD: usize = 16 * 1024;
 
 /// Opens a file, transparently decompressing gzip and zstd (recognised by magic bytes, not by
 /// name). Reading past `max_decompressed` bytes of a compressed file fails with an error of kind

@@ -107,7 +107,7 @@ fn detect_mode(buf: &[u8], eof: bool) -> Mode {
     }
 }
 
-fn fill(r: &mut (dyn Read + Send), buf: &mut Vec<u8>, want: usize) -> std::io::Result<bool> {
+pub(crate) fn fill(r: &mut (dyn Read + Send), buf: &mut Vec<u8>, want: usize) -> std::io::Result<bool> {
     let mut chunk = [0u8; 64 * 1024];
     while buf.len() < want {
         let n = match r.read(&mut chunk) {
@@ -123,7 +123,7 @@ fn fill(r: &mut (dyn Read + Send), buf: &mut Vec<u8>, want: usize) -> std::io::R
     Ok(false)
 }
 
-fn count_lines(b: &[u8]) -> u64 {
+pub(crate) fn count_lines(b: &[u8]) -> u64 {
     memchr::memchr_iter(b'\n', b).count() as u64
 }
 

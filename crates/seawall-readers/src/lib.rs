@@ -4,6 +4,7 @@
 mod evtx_reader;
 mod input;
 mod json;
+pub mod text;
 mod timestamp;
 mod walk;
 
@@ -21,6 +22,7 @@ pub use walk::walk_paths;
 pub enum Format {
     Evtx,
     Json,
+    Text(text::TextFormat),
 }
 
 impl Format {
@@ -28,6 +30,7 @@ impl Format {
         match self {
             Format::Evtx => "evtx",
             Format::Json => "json",
+            Format::Text(t) => t.name(),
         }
     }
 }
@@ -42,11 +45,18 @@ pub struct ReadOptions {
     pub batch_size: usize,
     /// Rejected records kept with their reason per file (all are counted).
     pub max_reported_rejects: usize,
+    /// How times without a year or zone are completed (text logs).
+    pub time: text::clock::TimeRules,
 }
 
 impl Default for ReadOptions {
     fn default() -> Self {
-        ReadOptions { max_decompressed: 8 << 30, batch_size: 512, max_reported_rejects: 100 }
+        ReadOptions {
+            max_decompressed: 8 << 30,
+            batch_size: 512,
+            max_reported_rejects: 100,
+            time: text::clock::TimeRules::default(),
+        }
     }
 }
 
@@ -125,7 +135,8 @@ where
             return report;
         }
     };
-    let Some(format) = sniff(&decoded.head) else {
+    let Some(format) = sniff(&decoded.head).or_else(|| text::sniff_text(&decoded.head, &opts.time).map(Format::Text))
+    else {
         return report;
     };
     report.format = Some(format);
@@ -133,6 +144,7 @@ where
     let result = match format {
         Format::Json => json::read_json(decoded, &name, opts, sink, &mut report),
         Format::Evtx => evtx_reader::read_evtx(decoded, &name, opts, sink, &mut report),
+        Format::Text(t) => text::read_text(decoded, t, &name, opts, sink, &mut report),
     };
     if let Err(e) = result {
         report.error = Some(e);

@@ -1,0 +1,172 @@
+//! Flow records (NetFlow / IPFIX as nfdump stores them): `nfdump -o csv` lines here, nfdump's
+//! binary files in `nfcapd.rs`; both become the same [`FlowRecord`] and the same fields.
+
+use seawall_core::Value;
+
+use super::record::Record;
+
+/// One unidirectional flow as the exporter reported it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FlowRecord {
+    pub start: Option<jiff::Timestamp>,
+    pub end: Option<jiff::Timestamp>,
+    pub src: String,
+    pub dst: String,
+    pub src_port: u16,
+    pub dst_port: u16,
+    /// IANA protocol number.
+    pub protocol: u8,
+    pub tcp_flags: String,
+    pub packets: u64,
+    pub bytes: u64,
+    /// Packets and bytes of the reverse direction (bidirectional exporters only).
+    pub out_packets: u64,
+    pub out_bytes: u64,
+    pub input_if: u32,
+    pub output_if: u32,
+    pub tos: u8,
+    /// The exporter (router) address.
+    pub exporter: String,
+}
+
+const PROTOCOLS: &[(u8, &str)] = &[
+    (1, "icmp"),
+    (2, "igmp"),
+    (4, "ipip"),
+    (6, "tcp"),
+    (17, "udp"),
+    (41, "ipv6"),
+    (47, "gre"),
+    (50, "esp"),
+    (51, "ah"),
+    (58, "ipv6-icmp"),
+    (89, "ospf"),
+    (103, "pim"),
+    (112, "vrrp"),
+    (115, "l2tp"),
+    (132, "sctp"),
+];
+
+pub fn protocol_name(n: u8) -> Option<&'static str> {
+    PROTOCOLS.iter().find(|(p, _)| *p == n).map(|(_, name)| *name)
+}
+
+fn protocol_number(s: &str) -> Option<u8> {
+    if let Ok(n) = s.parse::<u8>() {
+        return Some(n);
+    }
+    let lower = s.to_ascii_lowercase();
+    let lower = if lower == "icmp6" { "ipv6-icmp".to_string() } else { lower };
+    PROTOCOLS.iter().find(|(_, name)| *name == lower).map(|(p, _)| *p)
+}
+
+impl FlowRecord {
+    pub fn to_fields(&self) -> Value {
+        let mut r = Record::default();
+        r.set("event.dataset", "flow.netflow");
+        r.set("event.module", "netflow");
+        r.set("event.kind", "event");
+        r.set("event.category", "network");
+        if let Some(s) = self.start {
+            r.set("event.start", s.to_string());
+        }
+        if let Some(e) = self.end {
+            r.set("event.end", e.to_string());
+        }
+        if let (Some(s), Some(e)) = (self.start, self.end) {
+            if let Ok(span) = e.since(s) {
+                r.set("event.duration", span.total(jiff::Unit::Nanosecond).map(|n| n as i64).unwrap_or(0));
+            }
+        }
+        r.set("source.ip", self.src.as_str());
+        r.set("destination.ip", self.dst.as_str());
+        r.set("source.port", self.src_port);
+        r.set("destination.port", self.dst_port);
+        r.set("network.iana_number", self.protocol.to_string());
+        r.set(
+            "network.transport",
+            protocol_name(self.protocol).map_or_else(|| self.protocol.to_string(), str::to_string),
+        );
+        r.set("source.packets", self.packets);
+        r.set("source.bytes", self.bytes);
+        r.set("destination.packets", self.out_packets);
+        r.set("destination.bytes", self.out_bytes);
+        r.set("network.packets", self.packets + self.out_packets);
+        r.set("network.bytes", self.bytes + self.out_bytes);
+        if !self.tcp_flags.is_empty() {
+            r.set("netflow.tcp_flags", self.tcp_flags.as_str());
+        }
+        r.set("netflow.input_interface", self.input_if);
+        r.set("netflow.output_interface", self.output_if);
+        r.set("netflow.tos", self.tos);
+        if !self.exporter.is_empty() {
+            r.set("observer.ip", self.exporter.as_str());
+        }
+        r.into_value()
+    }
+}
+
+/// nfdump prints times in the local zone of the machine it ran on, without a zone: taken as UTC.
+fn csv_time(s: &str) -> Option<jiff::Timestamp> {
+    let dt: jiff::civil::DateTime = s.trim().replace(' ', "T").parse().ok()?;
+    dt.to_zoned(jiff::tz::TimeZone::UTC).ok().map(|z| z.timestamp())
+}
+
+pub fn nfdump_csv(header: &[String], line: &str) -> Result<(Value, Option<jiff::Timestamp>), String> {
+    let cells: Vec<&str> = line.split(',').map(str::trim).collect();
+    if cells.len() != header.len() {
+        return Err(format!("flow record has {} columns, the header {}", cells.len(), header.len()));
+    }
+    let col = |name: &str| header.iter().position(|h| h == name).map(|i| cells[i]);
+    let num = |name: &str| -> Result<u64, String> {
+        let v = col(name).ok_or_else(|| format!("no '{name}' column"))?;
+        v.parse::<u64>().map_err(|_| format!("'{name}' is not a number: {v:?}"))
+    };
+    let start = col("ts").and_then(csv_time).ok_or("'ts' is not a time")?;
+    let flow = FlowRecord {
+        start: Some(start),
+        end: col("te").and_then(csv_time),
+        src: col("sa").ok_or("no 'sa' column")?.to_string(),
+        dst: col("da").ok_or("no 'da' column")?.to_string(),
+        src_port: num("sp")? as u16,
+        dst_port: num("dp")? as u16,
+        protocol: col("pr").and_then(protocol_number).ok_or("unknown protocol in 'pr'")?,
+        tcp_flags: col("flg").unwrap_or("").to_string(),
+        packets: num("ipkt")?,
+        bytes: num("ibyt")?,
+        out_packets: num("opkt").unwrap_or(0),
+        out_bytes: num("obyt").unwrap_or(0),
+        input_if: num("in").unwrap_or(0) as u32,
+        output_if: num("out").unwrap_or(0) as u32,
+        tos: num("stos").unwrap_or(0) as u8,
+        exporter: col("ra").unwrap_or("").to_string(),
+    };
+    if flow.src.parse::<std::net::IpAddr>().is_err() || flow.dst.parse::<std::net::IpAddr>().is_err() {
+        return Err(format!("flow addresses are not IP addresses: {} -> {}", flow.src, flow.dst));
+    }
+    Ok((flow.to_fields(), Some(start)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_an_nfdump_csv_line() {
+        let header: Vec<String> = "ts,te,td,sa,da,sp,dp,pr,flg,fwd,stos,ipkt,ibyt,opkt,obyt,in,out,ra"
+            .split(',')
+            .map(str::to_string)
+            .collect();
+        let (v, ts) = nfdump_csv(
+            &header,
+            "2015-03-30 14:44:49,2015-03-30 14:44:57,8.220,192.168.56.1,192.168.56.103,55470,22,TCP,...AP.SF,0,0,26,4249,0,0,0,0,127.0.0.1",
+        )
+        .unwrap();
+        assert_eq!(ts.unwrap().to_string(), "2015-03-30T14:44:49Z");
+        assert_eq!(v["network"]["transport"], "tcp");
+        assert_eq!(v["destination"]["port"], 22);
+        assert_eq!(v["network"]["bytes"], 4249);
+        assert_eq!(v["event"]["duration"], 8_000_000_000i64);
+        assert!(nfdump_csv(&header, "a,b").is_err());
+    }
+}

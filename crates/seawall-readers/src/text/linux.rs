@@ -1,0 +1,201 @@
+//! Linux authentication messages (sshd, PAM, sudo, su, useradd and friends) from syslog.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::record::Record;
+
+fn re(p: &str) -> Regex {
+    match Regex::new(p) {
+        Ok(r) => r,
+        Err(e) => panic!("built-in pattern {p:?} is invalid: {e}"),
+    }
+}
+
+static ACCEPTED: LazyLock<Regex> = LazyLock::new(|| re(r"^Accepted (\S+) for (\S+) from (\S+) port (\d+)"));
+static FAILED: LazyLock<Regex> = LazyLock::new(|| re(r"^Failed (\S+) for (invalid user )?(\S*) from (\S+) port (\d+)"));
+static INVALID: LazyLock<Regex> = LazyLock::new(|| re(r"^[Ii]nvalid user (\S*) from (\S+)(?: port (\d+))?"));
+static PAM_FAILURE: LazyLock<Regex> = LazyLock::new(|| re(r"authentication failure;.*?rhost=(\S*)(?:\s+user=(\S+))?"));
+static SESSION: LazyLock<Regex> =
+    LazyLock::new(|| re(r"session (opened|closed) for user (\S+?)(?:\(uid=\d+\))?(?: by (\S*?)(?:\(uid=\d+\))?)?$"));
+static SUDO: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^\s*(\S+) : (?:(.*?) ; )?TTY=(\S+) ; PWD=(.*?) ; USER=(\S+) ;(?: .*?;)? COMMAND=(.*)$"));
+static NEW_USER: LazyLock<Regex> = LazyLock::new(|| re(r"new user: name=([^,]+), UID=(\d+)"));
+static NEW_GROUP: LazyLock<Regex> = LazyLock::new(|| re(r"new group: name=([^,]+)"));
+static PASSWD: LazyLock<Regex> = LazyLock::new(|| re(r"password changed for (\S+)"));
+static DISCONNECT: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^(?:Received disconnect|Disconnected|Connection closed|Connection reset) (?:from|by) (?:(?:invalid |authenticating )?user (\S+) )?(\S+)(?: port (\d+))?",
+    )
+});
+static REVERSE: LazyLock<Regex> = LazyLock::new(|| re(r"getaddrinfo for (\S+) \[(\S+)\] failed"));
+static MAX_AUTH: LazyLock<Regex> =
+    LazyLock::new(|| re(r"maximum authentication attempts exceeded for (?:invalid user )?(\S+) from (\S+) port (\d+)"));
+
+/// Programs whose messages belong to the authentication log.
+pub fn is_auth_program(app: &str) -> bool {
+    let base = app.split('(').next().unwrap_or(app);
+    matches!(
+        base,
+        "sshd"
+            | "sudo"
+            | "su"
+            | "login"
+            | "useradd"
+            | "userdel"
+            | "usermod"
+            | "groupadd"
+            | "groupdel"
+            | "passwd"
+            | "chpasswd"
+            | "chage"
+            | "gpasswd"
+            | "systemd-logind"
+            | "polkitd"
+            | "pkexec"
+            | "doas"
+            | "klogind"
+            | "CRON"
+            | "cron"
+            | "gdm-password"
+            | "unix_chkpwd"
+            | "vsftpd"
+            | "ftpd"
+            | "dropbear"
+    )
+}
+
+/// Fills fields from an authentication message. Returns the event action when recognised.
+pub fn auth(app: &str, msg: &str, r: &mut Record) {
+    let base = app.split('(').next().unwrap_or(app);
+    r.set("event.dataset", "linux.auth");
+    r.set("event.module", "linux");
+    r.set("process.name", base);
+    let ok = |r: &mut Record, action: &str| {
+        r.set("event.action", action);
+        r.set("event.outcome", "success");
+    };
+    let fail = |r: &mut Record, action: &str| {
+        r.set("event.action", action);
+        r.set("event.outcome", "failure");
+    };
+    if let Some(c) = ACCEPTED.captures(msg) {
+        ok(r, "login-success");
+        r.text("auth.method", &c[1]);
+        r.text("user.name", &c[2]);
+        r.endpoint("source", &c[3]);
+        r.number("source.port", &c[4]);
+    } else if let Some(c) = FAILED.captures(msg) {
+        fail(r, "login-failure");
+        r.text("auth.method", &c[1]);
+        if c.get(2).is_some() {
+            r.set("user.invalid", true);
+        }
+        r.text("user.name", &c[3]);
+        r.endpoint("source", &c[4]);
+        r.number("source.port", &c[5]);
+    } else if let Some(c) = MAX_AUTH.captures(msg) {
+        fail(r, "login-failure");
+        r.text("user.name", &c[1]);
+        r.endpoint("source", &c[2]);
+        r.number("source.port", &c[3]);
+    } else if let Some(c) = INVALID.captures(msg) {
+        fail(r, "invalid-user");
+        r.set("user.invalid", true);
+        r.text("user.name", &c[1]);
+        r.endpoint("source", &c[2]);
+        if let Some(p) = c.get(3) {
+            r.number("source.port", p.as_str());
+        }
+    } else if let Some(c) = PAM_FAILURE.captures(msg) {
+        fail(r, "login-failure");
+        r.endpoint("source", &c[1]);
+        if let Some(u) = c.get(2) {
+            r.text("user.name", u.as_str());
+        }
+    } else if let Some(c) = SUDO.captures(msg) {
+        r.set("event.action", "sudo");
+        r.set(
+            "event.outcome",
+            if c.get(2).is_some_and(|m| m.as_str().contains("NOT")) { "failure" } else { "success" },
+        );
+        r.text("user.name", &c[1]);
+        r.text("user.target.name", &c[5]);
+        r.text("process.working_directory", &c[4]);
+        r.text("process.command_line", &c[6]);
+    } else if let Some(c) = SESSION.captures(msg) {
+        r.set("event.action", if &c[1] == "opened" { "session-opened" } else { "session-closed" });
+        r.text("user.name", &c[2]);
+        if let Some(by) = c.get(3) {
+            r.text("user.effective.name", by.as_str());
+        }
+    } else if let Some(c) = NEW_USER.captures(msg) {
+        ok(r, "user-created");
+        r.text("user.name", &c[1]);
+        r.number("user.id", &c[2]);
+    } else if let Some(c) = NEW_GROUP.captures(msg) {
+        ok(r, "group-created");
+        r.text("group.name", &c[1]);
+    } else if let Some(c) = PASSWD.captures(msg) {
+        ok(r, "password-changed");
+        r.text("user.name", &c[1]);
+    } else if let Some(c) = DISCONNECT.captures(msg) {
+        r.set("event.action", "disconnect");
+        if let Some(u) = c.get(1) {
+            r.text("user.name", u.as_str());
+        }
+        r.endpoint("source", &c[2]);
+        if let Some(p) = c.get(3) {
+            r.number("source.port", p.as_str());
+        }
+    } else if let Some(c) = REVERSE.captures(msg) {
+        r.set("event.action", "reverse-mapping-failed");
+        r.text("source.domain", &c[1]);
+        r.endpoint("source", &c[2]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(app: &str, msg: &str) -> seawall_core::Value {
+        let mut r = Record::default();
+        auth(app, msg, &mut r);
+        r.into_value()
+    }
+
+    #[test]
+    fn sshd_and_pam() {
+        let v = f("sshd", "Accepted publickey for alice from 192.0.2.10 port 50022 ssh2: RSA SHA256:x");
+        assert_eq!((v["user"]["name"].as_str(), v["source"]["ip"].as_str()), (Some("alice"), Some("192.0.2.10")));
+        assert_eq!(v["event"]["outcome"], "success");
+        let v = f("sshd", "Failed password for invalid user admin from 173.234.31.186 port 38926 ssh2");
+        assert_eq!((v["user"]["name"].as_str(), v["user"]["invalid"].as_bool()), (Some("admin"), Some(true)));
+        let v = f("sshd", "Invalid user webmaster from 173.234.31.186");
+        assert_eq!(v["event"]["action"], "invalid-user");
+        let v =
+            f("sshd(pam_unix)", "authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=218.188.2.4 ");
+        assert_eq!(v["source"]["ip"], "218.188.2.4");
+        let v = f("sshd(pam_unix)", "authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=220-135-151-1.hinet-ip.hinet.net  user=root");
+        assert_eq!(
+            (v["source"]["address"].as_str(), v["user"]["name"].as_str()),
+            (Some("220-135-151-1.hinet-ip.hinet.net"), Some("root"))
+        );
+    }
+
+    #[test]
+    fn sudo_su_and_accounts() {
+        let v = f("sudo", "   bob : TTY=pts/0 ; PWD=/home/bob ; USER=root ; COMMAND=/usr/sbin/tcpdump -i any port 49");
+        assert_eq!((v["user"]["name"].as_str(), v["user"]["target"]["name"].as_str()), (Some("bob"), Some("root")));
+        assert_eq!(v["process"]["command_line"], "/usr/sbin/tcpdump -i any port 49");
+        let v = f("su(pam_unix)", "session opened for user news by (uid=0)");
+        assert_eq!((v["event"]["action"].as_str(), v["user"]["name"].as_str()), (Some("session-opened"), Some("news")));
+        let v = f("useradd", "new user: name=svc-backup, UID=1001, GID=1001, home=/home/svc-backup, shell=/bin/bash");
+        assert_eq!(
+            (v["event"]["action"].as_str(), v["user"]["name"].as_str()),
+            (Some("user-created"), Some("svc-backup"))
+        );
+    }
+}

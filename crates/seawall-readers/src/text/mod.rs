@@ -1,0 +1,621 @@
+//! Line-oriented text evidence: syslog from servers and network devices, Cisco `show logging`
+//! captures, Zeek TSV logs, nfdump CSV flows and timestamped text logs. Lines are read in
+//! blocks; a short sequential pass handles headers and continuation lines, then records are
+//! parsed in parallel.
+
+pub mod clock;
+mod flows;
+mod kv;
+mod linux;
+mod network;
+pub mod record;
+mod syslog;
+mod zeek;
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use seawall_core::{Event, EventKind, Place, RejectedRecord, SourceRef, Value};
+
+use crate::input::map_limit;
+use crate::{Decoded, FileReport, ReadError, ReadOptions};
+use clock::{parse_time, TextTime, TimeRules};
+use record::Record;
+
+pub use syslog::{parse_syslog, Syslog};
+
+const BLOCK: usize = 4 << 20;
+/// A line longer than this is damage, not a record.
+const MAX_LINE: usize = 1 << 20;
+
+/// Text formats, told apart by content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TextFormat {
+    /// Syslog lines (RFC 3164 / 5424 and network-device variants).
+    Syslog,
+    /// Output of Cisco `show logging`: a status preamble, then the log buffer.
+    ShowLogging,
+    /// Zeek TSV log with `#fields` / `#types` headers.
+    ZeekTsv,
+    /// `nfdump -o csv` flow records.
+    NfdumpCsv,
+    /// Lines that start with a time (`[Sun Dec 04 04:47:44 2005] [notice] …`,
+    /// `2016-09-28 04:30:30, Info …`).
+    Stamped,
+}
+
+impl TextFormat {
+    pub fn name(self) -> &'static str {
+        match self {
+            TextFormat::Syslog => "syslog",
+            TextFormat::ShowLogging => "cisco-show-logging",
+            TextFormat::ZeekTsv => "zeek-tsv",
+            TextFormat::NfdumpCsv => "nfdump-csv",
+            TextFormat::Stamped => "text",
+        }
+    }
+}
+
+/// Recognises a text format from the first lines of a file.
+pub fn sniff_text(head: &[u8], rules: &TimeRules) -> Option<TextFormat> {
+    let text = String::from_utf8_lossy(&head[..head.len().min(64 * 1024)]);
+    let mut lines = text.lines().map(|l| l.trim_end_matches('\r')).filter(|l| !l.trim().is_empty());
+    // Zeek's test baselines open with a `### BTest baseline …` banner.
+    let first = lines.find(|l| !l.starts_with("### "))?;
+    let first = first.strip_prefix('\u{feff}').unwrap_or(first);
+    if first.starts_with("#separator") || is_plain_zeek_header(first) {
+        return Some(TextFormat::ZeekTsv);
+    }
+    if first.starts_with("ts,te,td,sa,da,sp,dp,pr") {
+        return Some(TextFormat::NfdumpCsv);
+    }
+    if first.starts_with("Syslog logging:") {
+        return Some(TextFormat::ShowLogging);
+    }
+    // Judge by the first few lines: most must have a syslog header with a time (or a Cisco
+    // uptime), or at least start with a time.
+    let sample: Vec<&str> = std::iter::once(first).chain(lines.take(7)).collect();
+    let syslog = sample.iter().filter(|l| is_syslog_line(l, rules)).count();
+    if syslog * 2 > sample.len() {
+        return Some(TextFormat::Syslog);
+    }
+    let stamped = sample.iter().filter(|l| stamped_time(l, rules).is_some()).count();
+    (stamped * 2 > sample.len()).then_some(TextFormat::Stamped)
+}
+
+/// A Zeek header row without `#` (`zeek-cut -c`): tab-separated names with Zeek's `uid`.
+fn is_plain_zeek_header(line: &str) -> bool {
+    line.starts_with("uid\t") || (line.starts_with("ts\t") && line.contains("\tuid\t"))
+}
+
+fn is_syslog_line(line: &str, rules: &TimeRules) -> bool {
+    match parse_syslog(line, rules) {
+        Some(s) => {
+            s.priority.is_some()
+                || ((s.time.is_some() || s.uptime.is_some())
+                    && (s.message.starts_with('%') || s.hostname.is_some_and(|h| h.len() > 1 && !h.ends_with(','))))
+        }
+        None => false,
+    }
+}
+
+/// The time a timestamped text line starts with (inside `[…]` or not), and where the rest begins.
+fn stamped_time(line: &str, rules: &TimeRules) -> Option<(TextTime, usize)> {
+    let (body, offset) = match line.strip_prefix('[') {
+        Some(b) => (b, 1),
+        None => (line, 0),
+    };
+    let t = parse_time(body, rules)?;
+    let mut end = offset + t.len;
+    let rest = &line[end..];
+    let skipped = rest.len() - rest.trim_start_matches([']', ',', ':', ' ', '\t']).len();
+    end += skipped;
+    Some((t, end))
+}
+
+/// State carried from line to line (headers of Zeek and CSV files).
+#[derive(Clone, Default)]
+pub(crate) enum Header {
+    #[default]
+    None,
+    Zeek(Arc<zeek::ZeekHeader>),
+    Csv(Arc<Vec<String>>),
+}
+
+/// One record to parse: its first line number, text and the header in force.
+struct Pending<'a> {
+    line: u64,
+    text: Cow<'a, str>,
+    header: Header,
+    /// The cut-off tail of a message at the start of a wrapped log buffer.
+    fragment: bool,
+}
+
+/// Sequential state of a file being read.
+struct Reader {
+    format: TextFormat,
+    header: Header,
+    zeek: zeek::ZeekHeaderBuilder,
+    /// `show logging`: still in the status preamble.
+    preamble: bool,
+    /// nfdump CSV: past the `Summary` trailer.
+    trailer: bool,
+    /// `show logging`: just past the `Log Buffer` line.
+    buffer_start: bool,
+}
+
+pub(crate) fn read_text<F>(
+    mut input: Decoded,
+    format: TextFormat,
+    name: &Arc<str>,
+    opts: &ReadOptions,
+    sink: &F,
+    report: &mut FileReport,
+) -> Result<(), ReadError>
+where
+    F: Fn(Vec<Event>) + Sync,
+{
+    let path = input.path.clone();
+    let limit = input.limit;
+    let mut rules = opts.time.clone();
+    if rules.reference.is_none() {
+        rules.reference =
+            std::fs::metadata(&path).and_then(|m| m.modified()).ok().and_then(|t| jiff::Timestamp::try_from(t).ok());
+    }
+    let mut reader = Reader {
+        format,
+        header: Header::None,
+        zeek: zeek::ZeekHeaderBuilder::for_file(name),
+        preamble: format == TextFormat::ShowLogging,
+        trailer: false,
+        buffer_start: false,
+    };
+    let mut buf: Vec<u8> = Vec::with_capacity(BLOCK * 2);
+    let mut eof = false;
+    let mut line_no: u64 = 1;
+    loop {
+        if !eof && buf.len() < BLOCK {
+            eof = crate::json::fill(&mut input.reader, &mut buf, BLOCK).map_err(|e| map_limit(&path, e, limit))?;
+        }
+        if buf.is_empty() {
+            break;
+        }
+        let end = if eof {
+            buf.len()
+        } else {
+            match memchr::memrchr(b'\n', &buf) {
+                Some(p) => p + 1,
+                None if buf.len() > MAX_LINE => buf.len(),
+                None => {
+                    let want = buf.len() + BLOCK;
+                    eof =
+                        crate::json::fill(&mut input.reader, &mut buf, want).map_err(|e| map_limit(&path, e, limit))?;
+                    continue;
+                }
+            }
+        };
+        let lines = crate::json::count_lines(&buf[..end]);
+        let pending = reader.prepare(&buf[..end], line_no, name, opts, report, &rules);
+        parse_pending(pending, &reader, name, opts, sink, report, &rules);
+        line_no += lines;
+        buf.drain(..end);
+        if eof && buf.is_empty() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+fn reject(report: &mut FileReport, opts: &ReadOptions, name: &Arc<str>, line: u64, reason: String) {
+    report.reject(
+        opts.max_reported_rejects,
+        RejectedRecord { source: SourceRef { file: name.clone(), place: Place::Line(line) }, reason },
+    );
+}
+
+impl Reader {
+    /// The sequential pass: splits lines, decodes them, follows headers and joins continuation
+    /// lines, leaving records to parse.
+    fn prepare<'b>(
+        &mut self,
+        block: &'b [u8],
+        first_line: u64,
+        name: &Arc<str>,
+        opts: &ReadOptions,
+        report: &mut FileReport,
+        rules: &TimeRules,
+    ) -> Vec<Pending<'b>> {
+        let mut out: Vec<Pending<'b>> = Vec::new();
+        let mut start = 0;
+        let ends = memchr::memchr_iter(b'\n', block).chain(std::iter::once(block.len()));
+        for (n, nl) in (first_line..).zip(ends) {
+            if start > block.len() {
+                break;
+            }
+            let mut raw = &block[start..nl];
+            start = nl + 1;
+            if let Some(s) = raw.strip_suffix(b"\r") {
+                raw = s;
+            }
+            if n == 1 {
+                raw = raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw);
+            }
+            if raw.iter().all(|b| b.is_ascii_whitespace()) {
+                continue;
+            }
+            let text = match std::str::from_utf8(raw) {
+                Ok(t) => Cow::Borrowed(t),
+                Err(e) => {
+                    // Text logs are often Latin-1; keep the record, name the damage.
+                    if self.format == TextFormat::ZeekTsv || self.format == TextFormat::NfdumpCsv {
+                        reject(report, opts, name, n, format!("invalid UTF-8 at byte {}", e.valid_up_to() + 1));
+                        continue;
+                    }
+                    Cow::Owned(String::from_utf8_lossy(raw).into_owned())
+                }
+            };
+            match self.format {
+                TextFormat::ZeekTsv => {
+                    if text.starts_with("### ") {
+                        continue; // test-baseline banner, not part of the log
+                    }
+                    if text.starts_with('#') {
+                        if let Some(h) = self.zeek.directive(&text) {
+                            self.header = Header::Zeek(h);
+                        }
+                        continue;
+                    }
+                    if matches!(self.header, Header::None) && is_plain_zeek_header(&text) {
+                        self.header = Header::Zeek(self.zeek.plain_header(&text));
+                        continue;
+                    }
+                    if matches!(self.header, Header::None) {
+                        reject(report, opts, name, n, "Zeek record before any #fields header".into());
+                        continue;
+                    }
+                }
+                TextFormat::NfdumpCsv => {
+                    if self.trailer {
+                        continue;
+                    }
+                    if text.starts_with("ts,te,") {
+                        self.header = Header::Csv(Arc::new(text.split(',').map(str::to_string).collect()));
+                        continue;
+                    }
+                    if text.trim() == "Summary" {
+                        // nfdump's statistics trailer: totals, not flow records.
+                        self.trailer = true;
+                        continue;
+                    }
+                }
+                TextFormat::ShowLogging => {
+                    let starts_record = parse_syslog(&text, rules).is_some_and(|s| {
+                        s.time.is_some() || s.uptime.is_some() || s.sequence.is_some() || s.message.starts_with('%')
+                    });
+                    if self.preamble {
+                        if text.starts_with("Log Buffer") {
+                            // The buffer is a ring: its first line may be the tail of a message
+                            // whose start was overwritten.
+                            self.preamble = false;
+                            self.buffer_start = true;
+                            continue;
+                        }
+                        if !starts_record {
+                            continue;
+                        }
+                        self.preamble = false;
+                    }
+                    if !starts_record && std::mem::take(&mut self.buffer_start) {
+                        out.push(Pending { line: n, text, header: Header::None, fragment: true });
+                        continue;
+                    }
+                    self.buffer_start = false;
+                    if !starts_record {
+                        if let Some(prev) = out.last_mut() {
+                            // A message that runs over several lines (`%SYS-5-RESTART: System
+                            // restarted --` followed by the version banner).
+                            let joined = prev.text.to_mut();
+                            joined.push('\n');
+                            joined.push_str(&text);
+                            continue;
+                        }
+                    }
+                }
+                TextFormat::Syslog | TextFormat::Stamped => {}
+            }
+            out.push(Pending { line: n, text, header: self.header.clone(), fragment: false });
+        }
+        out
+    }
+}
+
+fn parse_pending<F>(
+    pending: Vec<Pending<'_>>,
+    reader: &Reader,
+    name: &Arc<str>,
+    opts: &ReadOptions,
+    sink: &F,
+    report: &mut FileReport,
+    rules: &TimeRules,
+) where
+    F: Fn(Vec<Event>) + Sync,
+{
+    let format = reader.format;
+    let kind = match format {
+        TextFormat::Syslog | TextFormat::ShowLogging => EventKind::Syslog,
+        TextFormat::ZeekTsv => EventKind::Zeek,
+        TextFormat::NfdumpCsv => EventKind::Flow,
+        TextFormat::Stamped => EventKind::Text,
+    };
+    let results: Vec<(usize, Vec<(u64, String)>)> = pending
+        .par_chunks(opts.batch_size.max(1))
+        .map(|chunk| {
+            let mut events = Vec::with_capacity(chunk.len());
+            let mut bad = Vec::new();
+            for p in chunk {
+                let parsed = match format {
+                    _ if p.fragment => Ok(fragment_record(&p.text)),
+                    TextFormat::Syslog | TextFormat::ShowLogging => syslog_record(&p.text, rules),
+                    TextFormat::Stamped => stamped_record(&p.text, rules),
+                    TextFormat::ZeekTsv => match &p.header {
+                        Header::Zeek(h) => zeek::record(h, &p.text),
+                        _ => Err("no Zeek header".to_string()),
+                    },
+                    TextFormat::NfdumpCsv => match &p.header {
+                        Header::Csv(h) => flows::nfdump_csv(h, &p.text),
+                        _ => Err("flow record before the CSV header".to_string()),
+                    },
+                };
+                match parsed {
+                    Ok((fields, timestamp)) => events.push(Event {
+                        timestamp,
+                        source: SourceRef { file: name.clone(), place: Place::Line(p.line) },
+                        kind,
+                        fields,
+                    }),
+                    Err(why) => bad.push((p.line, why)),
+                }
+            }
+            let n = events.len();
+            if n > 0 {
+                sink(events);
+            }
+            (n, bad)
+        })
+        .collect();
+    for (parsed, bad) in results {
+        report.tally.records_read += parsed as u64;
+        report.tally.parsed += parsed as u64;
+        for (line, why) in bad {
+            reject(report, opts, name, line, why);
+        }
+    }
+}
+
+type Parsed = Result<(Value, Option<jiff::Timestamp>), String>;
+
+fn note_time(r: &mut Record, t: &TextTime) {
+    let mut inferred = Vec::new();
+    if t.inferred_year {
+        inferred.push("year");
+    }
+    if t.inferred_zone {
+        inferred.push("timezone");
+    }
+    if !inferred.is_empty() {
+        r.set("seawall.time_inferred", inferred);
+    }
+    if let Some(flag) = t.clock_flag {
+        r.set("cisco.clock", if flag == '*' { "unsynchronized" } else { "sync-lost" });
+    }
+}
+
+fn fragment_record(text: &str) -> (Value, Option<jiff::Timestamp>) {
+    let mut r = Record::default();
+    r.set("message", text);
+    r.set("event.dataset", "cisco.ios");
+    r.set("seawall.fragment", true);
+    r.set("seawall.time_missing", true);
+    (r.into_value(), None)
+}
+
+fn syslog_record(line: &str, rules: &TimeRules) -> Parsed {
+    let s = parse_syslog(line, rules).ok_or("no syslog header")?;
+    if s.time.is_none() && s.uptime.is_none() && s.priority.is_none() && !s.message.starts_with('%') {
+        return Err("no syslog header (no priority, time, uptime or message code)".into());
+    }
+    if s.message.starts_with("date=") && s.message.contains(" time=") {
+        return kv::fortinet(&s, rules);
+    }
+    let mut r = Record::default();
+    if let Some(p) = s.priority {
+        r.set("log.syslog.priority", p);
+        r.set("log.syslog.facility.code", p >> 3);
+        r.set("log.syslog.severity.code", p & 7);
+    }
+    if let Some(v) = s.version {
+        r.set("log.syslog.version", v);
+    }
+    if let Some(h) = s.hostname {
+        r.set("host.name", h);
+        r.set("observer.hostname", h);
+        r.set("log.syslog.hostname", h);
+    }
+    if let Some(a) = s.appname {
+        r.set("log.syslog.appname", a);
+        r.set("process.name", a.split('(').next().unwrap_or(a));
+    }
+    if let Some(p) = s.procid {
+        r.number("process.pid", p);
+        r.set("log.syslog.procid", p);
+    }
+    if let Some(m) = s.msgid {
+        r.set("log.syslog.msgid", m);
+    }
+    if let Some(sd) = s.structured_data {
+        structured_data(sd, &mut r);
+    }
+    if let Some(seq) = s.sequence {
+        r.set("cisco.sequence", seq);
+    }
+    if let Some(up) = s.uptime {
+        r.set("cisco.uptime", up);
+    }
+    if let Some(node) = s.node {
+        r.set("cisco.node", node);
+    }
+    if let Some(rt) = &s.relay_time {
+        r.set("log.syslog.relay_time", rt.ts.to_string());
+    }
+    r.set("message", s.message);
+    let msg = s.message.trim_start();
+    let handled = (msg.starts_with("%%") && network::huawei(msg, &mut r))
+        || (msg.starts_with('%') && network::cisco(msg, &mut r))
+        || (s.msgid.is_some_and(|m| m.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
+            && network::junos(s.appname, &format!("{}: {}", s.msgid.unwrap_or_default(), msg), &mut r))
+        || network::junos(s.appname, msg, &mut r);
+    if !handled {
+        match s.appname {
+            Some(app) if linux::is_auth_program(app) => linux::auth(app, msg, &mut r),
+            Some(_) => r.set("event.dataset", "syslog"),
+            None => r.set("event.dataset", "syslog"),
+        }
+    }
+    if let Some(t) = &s.time {
+        note_time(&mut r, t);
+    } else {
+        r.set("seawall.time_missing", true);
+    }
+    Ok((r.into_value(), s.time.map(|t| t.ts)))
+}
+
+/// RFC 5424 structured data: `[id k="v" …]…` into `log.syslog.structured_data.<id>.<k>`; Junos
+/// `username` and `source-address` also fill ECS fields.
+fn structured_data(sd: &str, r: &mut Record) {
+    let mut rest = sd;
+    while let Some(body) = rest.strip_prefix('[') {
+        let mut id_end = body.find([' ', ']']).unwrap_or(body.len());
+        let id = body[..id_end].replace('.', "_");
+        let mut i = id_end;
+        let b = body.as_bytes();
+        loop {
+            while b.get(i) == Some(&b' ') {
+                i += 1;
+            }
+            if i >= b.len() || b[i] == b']' {
+                break;
+            }
+            let Some(eq) = body[i..].find('=') else { break };
+            let key = body[i..i + eq].to_string();
+            i += eq + 1;
+            if b.get(i) != Some(&b'"') {
+                break;
+            }
+            i += 1;
+            let mut val = String::new();
+            while i < b.len() {
+                match b[i] {
+                    b'\\' if i + 1 < b.len() => {
+                        val.push(b[i + 1] as char);
+                        i += 2;
+                    }
+                    b'"' => {
+                        i += 1;
+                        break;
+                    }
+                    _ => {
+                        let ch = body[i..].chars().next().unwrap_or(' ');
+                        val.push(ch);
+                        i += ch.len_utf8();
+                    }
+                }
+            }
+            match key.as_str() {
+                "username" => r.text("user.name", &val),
+                "source-address" => r.endpoint("source", &val),
+                "command" => r.text("process.command_line", &val),
+                _ => {}
+            }
+            r.set(&format!("log.syslog.structured_data.{id}.{}", key.replace('.', "_")), val);
+        }
+        id_end = (i + 1).min(body.len());
+        rest = &body[id_end..];
+    }
+}
+
+fn stamped_record(line: &str, rules: &TimeRules) -> Parsed {
+    let (t, end) = stamped_time(line, rules).ok_or("line does not start with a time")?;
+    let mut r = Record::default();
+    let rest = &line[end..];
+    // `[level] message` (Apache) or `Level  Component  message` (Windows CBS).
+    if let Some(after) = rest.strip_prefix('[') {
+        if let Some((level, msg)) = after.split_once(']') {
+            r.set("log.level", level);
+            r.set("message", msg.trim_start());
+        } else {
+            r.set("message", rest);
+        }
+    } else {
+        r.set("message", rest);
+    }
+    r.set("event.dataset", "text");
+    note_time(&mut r, &t);
+    Ok((r.into_value(), Some(t.ts)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules() -> TimeRules {
+        TimeRules { year: None, tz: None, reference: Some("2024-06-30T00:00:00Z".parse().unwrap()) }
+    }
+
+    #[test]
+    fn sniffs_text_formats() {
+        let r = rules();
+        assert_eq!(
+            sniff_text(b"Jun 14 15:16:01 combo sshd(pam_unix)[19939]: check pass\n", &r),
+            Some(TextFormat::Syslog)
+        );
+        assert_eq!(
+            sniff_text(b"<189>2360957: Jan  6 2022 20:52:12.861: %SYS-5-CONFIG_I: x\n", &r),
+            Some(TextFormat::Syslog)
+        );
+        assert_eq!(sniff_text(b"[Sun Dec 04 04:47:44 2005] [notice] ok\n", &r), Some(TextFormat::Stamped));
+        assert_eq!(sniff_text(b"2016-09-28 04:30:30, Info   CBS   Loaded\n", &r), Some(TextFormat::Stamped));
+        assert_eq!(sniff_text(b"#separator \\x09\n#fields\tts\n", &r), Some(TextFormat::ZeekTsv));
+        assert_eq!(sniff_text(b"ts,te,td,sa,da,sp,dp,pr,flg\n", &r), Some(TextFormat::NfdumpCsv));
+        assert_eq!(sniff_text(b"Syslog logging: enabled\n", &r), Some(TextFormat::ShowLogging));
+        assert_eq!(sniff_text(b"just some words\nand more\n", &r), None);
+    }
+
+    #[test]
+    fn syslog_records_carry_ecs_fields() {
+        let (v, ts) = syslog_record(
+            "Mar 24 18:06:03 192.168.100.2 1991219: Mar 24 18:06:03.424 UTC: %SEC_LOGIN-5-LOGIN_SUCCESS: Login Success [user: john.smith] [Source: 10.2.55.3] [localport: 22] at 12:06:03 MST Wed Mar 24 2021",
+            &rules(),
+        )
+        .unwrap();
+        assert_eq!(ts.unwrap().to_string(), "2024-03-24T18:06:03.424Z");
+        assert_eq!(v["event"]["dataset"], "cisco.ios");
+        assert_eq!(v["observer"]["hostname"], "192.168.100.2");
+        assert_eq!(v["user"]["name"], "john.smith");
+        assert_eq!(v["seawall"]["time_inferred"], serde_json::json!(["year"]));
+        let (v, _) =
+            syslog_record("Dec 10 06:55:46 LabSZ sshd[24200]: Invalid user webmaster from 173.234.31.186", &rules())
+                .unwrap();
+        assert_eq!(
+            (v["event"]["dataset"].as_str(), v["source"]["ip"].as_str()),
+            (Some("linux.auth"), Some("173.234.31.186"))
+        );
+        let (v, _) = syslog_record(
+            r#"<165>1 2024-05-01T10:00:00Z fw1 mgd 4242 UI_COMMIT [junos@2636.1.1.1.2.18 username="bob" command="commit"] User 'bob' requested 'commit' operation"#,
+            &rules(),
+        )
+        .unwrap();
+        assert_eq!((v["event"]["dataset"].as_str(), v["user"]["name"].as_str()), (Some("juniper.junos"), Some("bob")));
+        assert!(syslog_record("garbage", &rules()).is_err());
+    }
+}

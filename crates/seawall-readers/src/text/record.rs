@@ -1,0 +1,126 @@
+//! Building an event's fields: nested ECS-style objects set by dotted path.
+
+use seawall_core::Value;
+use serde_json::Map;
+
+/// Fields of one event under construction.
+#[derive(Default, Debug)]
+pub struct Record {
+    pub fields: Map<String, Value>,
+}
+
+impl Record {
+    /// Sets a value at a dotted path (`source.ip`), creating the objects on the way; a
+    /// non-object in the way is replaced.
+    pub fn set(&mut self, path: &str, value: impl Into<Value>) {
+        let mut map = &mut self.fields;
+        let mut parts = path.split('.').peekable();
+        while let Some(part) = parts.next() {
+            if parts.peek().is_none() {
+                map.insert(part.to_string(), value.into());
+                return;
+            }
+            let slot = map.entry(part.to_string()).or_insert_with(|| Value::Object(Map::new()));
+            if !slot.is_object() {
+                *slot = Value::Object(Map::new());
+            }
+            let Value::Object(m) = slot else { return };
+            map = m;
+        }
+    }
+
+    /// Sets a string unless it is empty or a placeholder (`-`).
+    pub fn text(&mut self, path: &str, value: &str) {
+        let v = value.trim();
+        if !v.is_empty() && v != "-" {
+            self.set(path, v);
+        }
+    }
+
+    /// Sets a number when the text is one, else the text.
+    pub fn number(&mut self, path: &str, value: &str) {
+        let v = value.trim();
+        if let Ok(n) = v.parse::<u64>() {
+            self.set(path, n);
+        } else if let Ok(n) = v.parse::<i64>() {
+            self.set(path, n);
+        } else if let Some(n) = v.parse::<f64>().ok().and_then(serde_json::Number::from_f64) {
+            self.set(path, Value::Number(n));
+        } else {
+            self.text(path, v);
+        }
+    }
+
+    /// An address, split into IP and port when written `ip:port`, `ip(port)` or `[v6]:port`.
+    pub fn endpoint(&mut self, prefix: &str, value: &str) {
+        let v = value.trim().trim_end_matches([',', '.']);
+        let (ip, port) = split_endpoint(v);
+        if ip.parse::<std::net::IpAddr>().is_ok() {
+            self.set(&format!("{prefix}.ip"), ip);
+        } else {
+            self.text(&format!("{prefix}.address"), ip);
+        }
+        if let Some(p) = port.and_then(|p| p.parse::<u16>().ok()) {
+            self.set(&format!("{prefix}.port"), p);
+        }
+    }
+
+    pub fn get(&self, path: &str) -> Option<&Value> {
+        let mut parts = path.split('.');
+        let mut cur = self.fields.get(parts.next()?)?;
+        for p in parts {
+            cur = cur.get(p)?;
+        }
+        Some(cur)
+    }
+
+    pub fn into_value(self) -> Value {
+        Value::Object(self.fields)
+    }
+}
+
+/// Splits `1.2.3.4:80`, `1.2.3.4(80)`, `1.2.3.4/80`, `[::1]:80`; a bare IPv6 address keeps its colons.
+pub fn split_endpoint(v: &str) -> (&str, Option<&str>) {
+    if let Some(open) = v.find('(') {
+        if v.ends_with(')') {
+            return (&v[..open], Some(&v[open + 1..v.len() - 1]));
+        }
+    }
+    if let Some(rest) = v.strip_prefix('[') {
+        if let Some((ip, after)) = rest.split_once(']') {
+            return (ip, after.strip_prefix(':'));
+        }
+    }
+    if v.parse::<std::net::IpAddr>().is_ok() {
+        return (v, None);
+    }
+    if let Some((ip, port)) = v.rsplit_once([':', '/']) {
+        if ip.parse::<std::net::Ipv4Addr>().is_ok() && port.bytes().all(|b| b.is_ascii_digit()) {
+            return (ip, Some(port));
+        }
+    }
+    (v, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_nested_fields() {
+        let mut r = Record::default();
+        r.set("source.ip", "10.0.0.1");
+        r.number("source.port", "22");
+        r.text("user.name", "-");
+        r.endpoint("destination", "192.0.2.1(443)");
+        r.endpoint("client", "[2001:db8::1]:8080");
+        let v = r.into_value();
+        assert_eq!(v["source"]["ip"], "10.0.0.1");
+        assert_eq!(v["source"]["port"], 22);
+        assert!(v.get("user").is_none());
+        assert_eq!(v["destination"]["port"], 443);
+        assert_eq!(v["client"]["ip"], "2001:db8::1");
+        assert_eq!(split_endpoint("2001:db8::1"), ("2001:db8::1", None));
+        assert_eq!(split_endpoint("10.1.1.1:64999"), ("10.1.1.1", Some("64999")));
+    }
+}
