@@ -19,6 +19,8 @@ pub enum EventKind {
     Flow,
     /// A line of another timestamped text log.
     Text,
+    /// An audit record (lawful-interception administration, call-record access).
+    Audit,
 }
 
 /// Where inside a file an event was found.

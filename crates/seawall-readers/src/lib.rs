@@ -4,9 +4,11 @@
 mod evtx_reader;
 mod input;
 mod json;
+mod nfcapd;
 pub mod text;
 mod timestamp;
 mod walk;
+mod x1;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -23,6 +25,10 @@ pub enum Format {
     Evtx,
     Json,
     Text(text::TextFormat),
+    /// ETSI TS 103 221-1 X1 messages (lawful-interception provisioning).
+    X1,
+    /// nfdump's binary flow files.
+    Nfcapd,
 }
 
 impl Format {
@@ -31,6 +37,8 @@ impl Format {
             Format::Evtx => "evtx",
             Format::Json => "json",
             Format::Text(t) => t.name(),
+            Format::X1 => "etsi-x1",
+            Format::Nfcapd => "nfcapd",
         }
     }
 }
@@ -135,7 +143,14 @@ where
             return report;
         }
     };
-    let Some(format) = sniff(&decoded.head).or_else(|| text::sniff_text(&decoded.head, &opts.time).map(Format::Text))
+    let x1 = || {
+        if nfcapd::is_nfcapd(&decoded.head) {
+            return Some(Format::Nfcapd);
+        }
+        x1::is_x1(&decoded.head).then_some(Format::X1)
+    };
+    let Some(format) =
+        sniff(&decoded.head).or_else(x1).or_else(|| text::sniff_text(&decoded.head, &opts.time).map(Format::Text))
     else {
         return report;
     };
@@ -145,6 +160,8 @@ where
         Format::Json => json::read_json(decoded, &name, opts, sink, &mut report),
         Format::Evtx => evtx_reader::read_evtx(decoded, &name, opts, sink, &mut report),
         Format::Text(t) => text::read_text(decoded, t, &name, opts, sink, &mut report),
+        Format::X1 => x1::read_x1(decoded, &name, opts, sink, &mut report),
+        Format::Nfcapd => nfcapd::read_nfcapd(decoded, &name, opts, sink, &mut report),
     };
     if let Err(e) = result {
         report.error = Some(e);

@@ -46,9 +46,13 @@ const UNTIMED: &[(&str, u64, &str)] = &[
     ("zeek-btest-baseline/", 0, "btest masks every time as XXXXXXXXXX.XXXXXX"),
 ];
 
-/// Files that are not valid in their own format: (path suffix, why).
-const UNREADABLE: &[(&str, &str)] =
-    &[("logging.ascii-json/ssh.log", "btest masked the JSON's time as a bare XXXXXXXXXX.XXXXXX, which is not JSON")];
+/// Files that are invalid in their own format by design, so none of their records may pass:
+/// (path suffix, why).
+const UNREADABLE: &[(&str, &str)] = &[
+    ("logging.ascii-json/ssh.log", "btest masked the JSON's time as a bare XXXXXXXXXX.XXXXXX, which is not JSON"),
+    ("EmptyRequest_example.xml", "negative-test fixture: an X1 request container without a message"),
+    ("NoResponsesInResponseContainer_example.xml", "negative-test fixture: an X1 response container without a message"),
+];
 
 #[test]
 fn real_logs_parse_with_times() {
@@ -106,4 +110,53 @@ fn real_logs_parse_with_times() {
     }
     println!("{passed} passed, {failed} failed");
     assert_eq!(failed, 0, "{failed} corpus log files below the bar");
+}
+
+/// The flow fields both nfdump forms carry, with times cut to the CSV's whole seconds.
+fn flow_key(e: &seawall_core::Event) -> String {
+    let f = &e.fields;
+    let second = e.timestamp.map(|t| t.as_second()).unwrap_or(0);
+    format!(
+        "{second} {} {} {} {} {} {} {} {} {} {} {}",
+        f["source"]["ip"],
+        f["source"]["port"],
+        f["destination"]["ip"],
+        f["destination"]["port"],
+        f["network"]["transport"],
+        f["source"]["packets"],
+        f["source"]["bytes"],
+        f["destination"]["bytes"],
+        f["netflow"]["tcp_flags"],
+        f["netflow"]["input_interface"],
+        f["observer"]["ip"],
+    )
+}
+
+#[test]
+fn nfcapd_and_nfdump_csv_give_the_same_flows() {
+    let Some(corpus) = corpus() else { return };
+    let dir = corpus.join("logs/netflow/derived-softflowd-nfdump");
+    let mut pairs = 0;
+    for entry in std::fs::read_dir(&dir).expect("netflow folder") {
+        let bin = entry.expect("entry").path();
+        if bin.extension().and_then(|e| e.to_str()) != Some("nfcapd") {
+            continue;
+        }
+        let csv = bin.with_extension("csv");
+        let read = |p: &Path| {
+            let keys = std::sync::Mutex::new(Vec::new());
+            let report = read_file(p, &ReadOptions::default(), &|evs: Vec<seawall_core::Event>| {
+                keys.lock().unwrap().extend(evs.iter().map(flow_key));
+            });
+            assert_eq!(report.tally.rejected, 0, "{}", p.display());
+            let mut k = keys.into_inner().unwrap();
+            k.sort();
+            k
+        };
+        let (a, b) = (read(&bin), read(&csv));
+        assert!(!a.is_empty(), "{} has no flows", bin.display());
+        assert_eq!(a, b, "{} and its CSV differ", bin.display());
+        pairs += 1;
+    }
+    assert_eq!(pairs, 21, "expected the 21 nfcapd/CSV pairs of the corpus");
 }

@@ -255,10 +255,8 @@ fn iso(c: &mut Cur) -> Option<(Date, bool, Time)> {
 
 /// `[Www ]Mmm [ ]D[ YYYY] HH:MM:SS[ YYYY]`.
 fn bsd(c: &mut Cur) -> Option<(Date, bool, Time)> {
-    if c.word(&WEEKDAYS).is_some() {
-        if c.spaces() == 0 {
-            return None;
-        }
+    if c.word(&WEEKDAYS).is_some() && c.spaces() == 0 {
+        return None;
     }
     let month = c.word(&MONTHS)? + 1;
     if c.spaces() == 0 {

@@ -4,7 +4,7 @@
 //! parsed in parallel.
 
 pub mod clock;
-mod flows;
+pub(crate) mod flows;
 mod kv;
 mod linux;
 mod network;
