@@ -91,6 +91,14 @@ pub struct HuntArgs {
     /// Largest decompressed size accepted per compressed file, in MiB.
     #[arg(long, default_value_t = 8192)]
     pub max_decompressed_mib: u64,
+    /// Year for log times written without one (BSD syslog). Default: the latest year that does
+    /// not put the time more than two days after the file's modification time.
+    #[arg(long)]
+    pub year: Option<i16>,
+    /// Time zone for log times written without one (IANA name such as `America/New_York`, or
+    /// `UTC`). Default: UTC. Such times are flagged in `seawall.time_inferred`.
+    #[arg(long)]
+    pub tz: Option<String>,
     /// Write output here instead of stdout.
     #[arg(long, short = 'o')]
     pub output: Option<PathBuf>,

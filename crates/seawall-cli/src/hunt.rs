@@ -98,8 +98,16 @@ fn hunt(
     let bar = progress(&args, total_bytes);
 
     let cap = args.max_evidence.unwrap_or(usize::MAX);
-    let opts =
-        ReadOptions { max_decompressed: args.max_decompressed_mib.saturating_mul(1 << 20), ..ReadOptions::default() };
+    let tz = args
+        .tz
+        .as_deref()
+        .map(|name| jiff::tz::TimeZone::get(name).with_context(|| format!("--tz: unknown time zone '{name}'")))
+        .transpose()?;
+    let opts = ReadOptions {
+        max_decompressed: args.max_decompressed_mib.saturating_mul(1 << 20),
+        time: seawall_readers::text::clock::TimeRules { year: args.year, tz, reference: None },
+        ..ReadOptions::default()
+    };
     let shared = Shared {
         hits: Mutex::new(HashMap::new()),
         corr_inputs: Mutex::new(Vec::new()),

@@ -226,7 +226,8 @@ fn describe(e: &serde_json::Error, bytes: &[u8]) -> String {
     format!("malformed JSON: {e}")
 }
 
-fn make_event(fields: Value, name: &Arc<str>, place: Place) -> Event {
+fn make_event(mut fields: Value, name: &Arc<str>, place: Place) -> Event {
+    crate::text::normalise_json(&mut fields, name);
     Event {
         timestamp: event_timestamp(&fields),
         source: SourceRef { file: name.clone(), place },

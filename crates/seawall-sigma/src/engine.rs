@@ -211,6 +211,9 @@ pub struct Engine {
     /// Routes each variant is reachable from.
     variant_routes: Vec<Vec<u32>>,
     by_channel: FxHashMap<String, ChannelRoutes>,
+    /// Routes of non-Windows datasets (`event.dataset`).
+    by_dataset: FxHashMap<String, u32>,
+    dataset_slot: Slot,
     windows_route: u32,
     other_route: u32,
     channel_slot: Slot,
@@ -233,6 +236,7 @@ impl Engine {
         let mut fields = FieldTable::default();
         let channel_slot = fields.intern(mapping.paths_for("Channel"));
         let event_id_slot = fields.intern(mapping.paths_for("EventID"));
+        let dataset_slot = fields.intern(mapping.paths_for("Dataset"));
         let mut eng = Engine {
             rules: Vec::new(),
             variants: Vec::new(),
@@ -240,6 +244,8 @@ impl Engine {
             routes: vec![Route::default(), Route::default()],
             variant_routes: Vec::new(),
             by_channel: FxHashMap::default(),
+            by_dataset: FxHashMap::default(),
+            dataset_slot,
             windows_route: 0,
             other_route: 1,
             channel_slot,
@@ -352,6 +358,19 @@ impl Engine {
                 match (scope, channels) {
                     (_, Some(chs)) => {
                         for c in chs {
+                            if let Some(ds) = c.strip_prefix(crate::mapping::DATASET_ROUTE) {
+                                let r = match eng.by_dataset.get(ds) {
+                                    Some(r) => *r,
+                                    None => {
+                                        eng.routes.push(Route::default());
+                                        let r = eng.routes.len() as u32 - 1;
+                                        eng.by_dataset.insert(ds.to_string(), r);
+                                        r
+                                    }
+                                };
+                                routes.push(r);
+                                continue;
+                            }
                             let cr = eng.by_channel.entry(c).or_default();
                             let all_routes = &mut eng.routes;
                             let mut fresh = || {
@@ -470,6 +489,7 @@ impl Engine {
         }
         // Every combination of routes an event can be on, with the literals of its routes merged.
         let mut triples = vec![[self.other_route, u32::MAX, u32::MAX], [self.windows_route, u32::MAX, u32::MAX]];
+        triples.extend(self.by_dataset.values().map(|&r| [self.other_route, r, u32::MAX]));
         for cr in self.by_channel.values() {
             let any = cr.any_id.unwrap_or(u32::MAX);
             triples.push([self.windows_route, any, u32::MAX]);
@@ -538,7 +558,14 @@ impl Engine {
                     }
                 }
             }
-            _ => active[0] = self.other_route,
+            _ => {
+                active[0] = self.other_route;
+                if !self.by_dataset.is_empty() {
+                    if let Some(Value::String(ds)) = ctx.get(self.dataset_slot) {
+                        active[1] = self.by_dataset.get(fold(ds).as_ref()).copied().unwrap_or(u32::MAX);
+                    }
+                }
+            }
         }
         scratch.candidates.clear();
         for &r in active.iter().filter(|r| **r != u32::MAX) {

@@ -6,6 +6,9 @@ use std::collections::HashMap;
 use crate::rule::LogSource;
 use crate::yaml::{parse_documents, Yaml};
 
+/// Prefix that marks a route as a dataset (non-Windows) rather than a Windows channel.
+pub const DATASET_ROUTE: &str = "dataset:";
+
 pub const DEFAULT_MAPPING: &str = include_str!("../mapping/default.yml");
 
 /// Which events a variant may see.
@@ -144,6 +147,7 @@ fn parse_entry(item: &Yaml) -> Result<Entry, String> {
     let specificity = [&product, &category, &service].iter().filter(|v| v.is_some()).count();
     let mut conditions = Vec::new();
     let mut channels = None;
+    let mut datasets = false;
     if let Some(c) = item.get("conditions") {
         for (field, v) in c.as_map().ok_or("conditions must be a mapping")? {
             let values = match v {
@@ -152,6 +156,18 @@ fn parse_entry(item: &Yaml) -> Result<Entry, String> {
             };
             if field == "Channel" {
                 channels = Some(values.iter().filter_map(Yaml::scalar_text).map(|s| s.to_lowercase()).collect());
+            }
+            if field == "Dataset" {
+                // Non-Windows records are routed by their dataset (`event.dataset`) the way
+                // Windows records are by channel.
+                datasets = true;
+                channels = Some(
+                    values
+                        .iter()
+                        .filter_map(Yaml::scalar_text)
+                        .map(|s| format!("{DATASET_ROUTE}{}", s.to_lowercase()))
+                        .collect(),
+                );
             }
             conditions.push((field.clone(), values));
         }
@@ -167,6 +183,7 @@ fn parse_entry(item: &Yaml) -> Result<Entry, String> {
         Some("other") => Scope::Other,
         Some("any") => Scope::Any,
         Some(s) => return Err(format!("unknown scope '{s}'")),
+        None if datasets => Scope::Other,
         None if channels.is_some() => Scope::Windows,
         None => Scope::Any,
     };

@@ -393,6 +393,64 @@ fn parse_pending<F>(
     }
 }
 
+/// Adds ECS fields to JSON records of known producers (Zeek, Suricata EVE) that do not carry
+/// them; other records are left as they are.
+pub(crate) fn normalise_json(fields: &mut Value, file: &str) {
+    let Value::Object(map) = fields else { return };
+    if map.contains_key("event") && map.get("event").is_some_and(|e| e.get("dataset").is_some()) {
+        return;
+    }
+    let zeek = map.contains_key("ts")
+        && (map.contains_key("uid") || map.contains_key("id.orig_h") || map.contains_key("_path"));
+    let suricata =
+        !zeek && map.contains_key("event_type") && (map.contains_key("src_ip") || map.contains_key("flow_id"));
+    if !zeek && !suricata {
+        return;
+    }
+    let mut r = Record { fields: std::mem::take(map) };
+    if zeek {
+        let path = r.fields.get("_path").and_then(Value::as_str).map(str::to_string).unwrap_or_else(|| {
+            let base = file.rsplit(['/', '\\']).next().unwrap_or(file);
+            base.split('.').next().unwrap_or("").to_string()
+        });
+        zeek::normalise(&mut r, &path);
+    } else {
+        suricata_fields(&mut r);
+    }
+    *fields = r.into_value();
+}
+
+fn suricata_fields(r: &mut Record) {
+    r.set("event.dataset", "suricata.eve");
+    r.set("event.module", "suricata");
+    let copy = |r: &mut Record, from: &str, to: &str| {
+        if let Some(v) = r.get(from).cloned() {
+            r.set(to, v);
+        }
+    };
+    copy(r, "src_ip", "source.ip");
+    copy(r, "src_port", "source.port");
+    copy(r, "dest_ip", "destination.ip");
+    copy(r, "dest_port", "destination.port");
+    copy(r, "event_type", "event.action");
+    copy(r, "app_proto", "network.protocol");
+    copy(r, "alert.signature", "rule.name");
+    copy(r, "alert.signature_id", "rule.id");
+    copy(r, "dns.rrname", "dns.question.name");
+    copy(r, "http.hostname", "url.domain");
+    copy(r, "tls.sni", "tls.client.server_name");
+    if let Some(p) = r.get("proto").and_then(Value::as_str).map(str::to_ascii_lowercase) {
+        r.set("network.transport", p);
+    }
+    let bytes = ["flow.bytes_toserver", "flow.bytes_toclient"]
+        .iter()
+        .filter_map(|k| r.get(k).and_then(Value::as_u64))
+        .sum::<u64>();
+    if bytes > 0 {
+        r.set("network.bytes", bytes);
+    }
+}
+
 type Parsed = Result<(Value, Option<jiff::Timestamp>), String>;
 
 fn note_time(r: &mut Record, t: &TextTime) {
