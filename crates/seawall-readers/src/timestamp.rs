@@ -14,6 +14,7 @@ const TIME_PATHS: &[&[&str]] = &[
     &["time"],
     &["ts"],
     &["UtcTime"],
+    &["event_time"],
     &["EventTime"],
     &["date"],
 ];

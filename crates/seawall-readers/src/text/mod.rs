@@ -3,6 +3,8 @@
 //! blocks; a short sequential pass handles headers and continuation lines, then records are
 //! parsed in parallel.
 
+mod aaa;
+mod audit;
 pub mod clock;
 pub(crate) mod flows;
 mod kv;
@@ -40,6 +42,12 @@ pub enum TextFormat {
     ZeekTsv,
     /// `nfdump -o csv` flow records.
     NfdumpCsv,
+    /// TACACS+ accounting (`tac_plus` / `tac_plus-ng` accounting files).
+    TacacsAcct,
+    /// FreeRADIUS `detail` accounting files.
+    RadiusDetail,
+    /// LI administration or call-record query audit in Seawall's CSV schema.
+    AuditCsv,
     /// Lines that start with a time (`[Sun Dec 04 04:47:44 2005] [notice] …`,
     /// `2016-09-28 04:30:30, Info …`).
     Stamped,
@@ -52,6 +60,9 @@ impl TextFormat {
             TextFormat::ShowLogging => "cisco-show-logging",
             TextFormat::ZeekTsv => "zeek-tsv",
             TextFormat::NfdumpCsv => "nfdump-csv",
+            TextFormat::TacacsAcct => "tacacs-accounting",
+            TextFormat::RadiusDetail => "radius-detail",
+            TextFormat::AuditCsv => "audit-csv",
             TextFormat::Stamped => "text",
         }
     }
@@ -70,12 +81,23 @@ pub fn sniff_text(head: &[u8], rules: &TimeRules) -> Option<TextFormat> {
     if first.starts_with("ts,te,td,sa,da,sp,dp,pr") {
         return Some(TextFormat::NfdumpCsv);
     }
+    if audit::is_audit_header(first) {
+        return Some(TextFormat::AuditCsv);
+    }
     if first.starts_with("Syslog logging:") {
         return Some(TextFormat::ShowLogging);
     }
     // Judge by the first few lines: most must have a syslog header with a time (or a Cisco
     // uptime), or at least start with a time.
     let sample: Vec<&str> = std::iter::once(first).chain(lines.take(7)).collect();
+    if sample.iter().filter(|l| aaa::is_tacacs_line(l)).count() * 2 > sample.len() {
+        return Some(TextFormat::TacacsAcct);
+    }
+    if parse_time(first.trim(), rules).is_some_and(|t| t.len == first.trim().len())
+        && sample.get(1).is_some_and(|l| l.starts_with(['\t', ' ']) && l.contains(" = "))
+    {
+        return Some(TextFormat::RadiusDetail);
+    }
     let syslog = sample.iter().filter(|l| is_syslog_line(l, rules)).count();
     if syslog * 2 > sample.len() {
         return Some(TextFormat::Syslog);
@@ -322,7 +344,30 @@ impl Reader {
                         }
                     }
                 }
-                TextFormat::Syslog | TextFormat::Stamped => {}
+                TextFormat::AuditCsv => {
+                    if matches!(self.header, Header::None) {
+                        let cols = match audit::split_csv(&text) {
+                            Ok(c) => c.into_iter().map(|c| c.trim().to_string()).collect(),
+                            Err(e) => {
+                                reject(report, opts, name, n, format!("audit CSV header: {e}"));
+                                continue;
+                            }
+                        };
+                        self.header = Header::Csv(Arc::new(cols));
+                        continue;
+                    }
+                }
+                TextFormat::RadiusDetail => {
+                    if text.starts_with(['\t', ' ']) {
+                        if let Some(prev) = out.last_mut() {
+                            let joined = prev.text.to_mut();
+                            joined.push('\n');
+                            joined.push_str(&text);
+                            continue;
+                        }
+                    }
+                }
+                TextFormat::Syslog | TextFormat::Stamped | TextFormat::TacacsAcct => {}
             }
             out.push(Pending { line: n, text, header: self.header.clone(), fragment: false });
         }
@@ -346,6 +391,8 @@ fn parse_pending<F>(
         TextFormat::Syslog | TextFormat::ShowLogging => EventKind::Syslog,
         TextFormat::ZeekTsv => EventKind::Zeek,
         TextFormat::NfdumpCsv => EventKind::Flow,
+        TextFormat::TacacsAcct | TextFormat::RadiusDetail => EventKind::Syslog,
+        TextFormat::AuditCsv => EventKind::Audit,
         TextFormat::Stamped => EventKind::Text,
     };
     let results: Vec<(usize, Vec<(u64, String)>)> = pending
@@ -358,6 +405,12 @@ fn parse_pending<F>(
                     _ if p.fragment => Ok(fragment_record(&p.text)),
                     TextFormat::Syslog | TextFormat::ShowLogging => syslog_record(&p.text, rules),
                     TextFormat::Stamped => stamped_record(&p.text, rules),
+                    TextFormat::TacacsAcct => aaa::tacacs_record(&p.text, rules),
+                    TextFormat::RadiusDetail => aaa::radius_detail_record(&p.text, rules),
+                    TextFormat::AuditCsv => match &p.header {
+                        Header::Csv(h) => audit::csv_record(h, &p.text),
+                        _ => Err("audit row before the CSV header".to_string()),
+                    },
                     TextFormat::ZeekTsv => match &p.header {
                         Header::Zeek(h) => zeek::record(h, &p.text),
                         _ => Err("no Zeek header".to_string()),
@@ -398,6 +451,12 @@ fn parse_pending<F>(
 pub(crate) fn normalise_json(fields: &mut Value, file: &str) {
     let Value::Object(map) = fields else { return };
     if map.contains_key("event") && map.get("event").is_some_and(|e| e.get("dataset").is_some()) {
+        return;
+    }
+    if map.contains_key("event_time") || map.contains_key("schema") {
+        let mut r = Record { fields: std::mem::take(map) };
+        audit::normalise(&mut r);
+        *fields = r.into_value();
         return;
     }
     let zeek = map.contains_key("ts")
@@ -528,6 +587,12 @@ fn syslog_record(line: &str, rules: &TimeRules) -> Parsed {
     }
     r.set("message", s.message);
     let msg = s.message.trim_start();
+    if msg.starts_with("CISE_") {
+        if let Some(ts) = aaa::ise(msg, &mut r, rules) {
+            // ISE's own time carries milliseconds and a zone; the header's does not.
+            return Ok((r.into_value(), Some(ts)));
+        }
+    }
     let handled = (msg.starts_with("%%") && network::huawei(msg, &mut r))
         || (msg.starts_with('%') && network::cisco(msg, &mut r))
         || (s.msgid.is_some_and(|m| m.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
