@@ -91,6 +91,14 @@ pub struct HuntArgs {
     /// Largest decompressed size accepted per compressed file, in MiB.
     #[arg(long, default_value_t = 8192)]
     pub max_decompressed_mib: u64,
+    /// Watchlist of protected subscribers (CSV: type,value,label), for the `%watchlist%`
+    /// placeholder of the telecom rules.
+    #[arg(long, value_name = "FILE")]
+    pub watchlist: Option<std::path::PathBuf>,
+    /// Site policy (YAML: management networks, jump hosts, AAA and log servers, tunnel peers,
+    /// change windows), for the site placeholders of the telecom rules.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<std::path::PathBuf>,
     /// Year for log times written without one (BSD syslog). Default: the latest year that does
     /// not put the time more than two days after the file's modification time.
     #[arg(long)]

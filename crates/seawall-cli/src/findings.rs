@@ -12,8 +12,14 @@ use seawall_sigma::Engine;
 /// Entities kept per finding and kind.
 const MAX_ENTITIES: usize = 50;
 
-const HOST_PATHS: &[&[&str]] =
-    &[&["Event", "System", "Computer"], &["winlog", "computer_name"], &["host", "name"], &["Computer"], &["hostname"]];
+const HOST_PATHS: &[&[&str]] = &[
+    &["Event", "System", "Computer"],
+    &["winlog", "computer_name"],
+    &["host", "name"],
+    &["observer", "hostname"],
+    &["Computer"],
+    &["hostname"],
+];
 const USER_PATHS: &[&[&str]] = &[
     &["Event", "EventData", "User"],
     &["Event", "EventData", "TargetUserName"],
@@ -84,6 +90,7 @@ pub struct Partial {
     pub hosts: BTreeSet<String>,
     pub users: BTreeSet<String>,
     pub ips: BTreeSet<String>,
+    pub subscribers: BTreeSet<String>,
 }
 
 /// Host, user and address values of one event, read once however many rules it matched.
@@ -92,6 +99,7 @@ pub struct EventEntities<'e> {
     hosts: Vec<&'e str>,
     users: Vec<&'e str>,
     ips: Vec<&'e str>,
+    subscribers: Vec<&'e str>,
 }
 
 impl<'e> EventEntities<'e> {
@@ -100,6 +108,13 @@ impl<'e> EventEntities<'e> {
             hosts: collect(&event.fields, HOST_PATHS),
             users: collect(&event.fields, USER_PATHS),
             ips: collect(&event.fields, IP_PATHS),
+            subscribers: event
+                .fields
+                .get("seawall")
+                .and_then(|s| s.get("subscribers"))
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default(),
         }
     }
 }
@@ -112,9 +127,12 @@ impl Partial {
             self.last = Some(self.last.map_or(t, |l| l.max(t)));
         }
         self.evidence.push((event.source.file.clone(), event.source.place), cap);
-        for (set, values) in
-            [(&mut self.hosts, &entities.hosts), (&mut self.users, &entities.users), (&mut self.ips, &entities.ips)]
-        {
+        for (set, values) in [
+            (&mut self.hosts, &entities.hosts),
+            (&mut self.users, &entities.users),
+            (&mut self.ips, &entities.ips),
+            (&mut self.subscribers, &entities.subscribers),
+        ] {
             for v in values {
                 let full = set.len() >= MAX_ENTITIES && set.last().is_some_and(|last| *v >= last.as_str());
                 if !full && !set.contains(*v) {
@@ -135,9 +153,12 @@ impl Partial {
             (a, b) => a.or(b),
         };
         self.evidence.extend(other.evidence, cap);
-        for (mine, theirs) in
-            [(&mut self.hosts, other.hosts), (&mut self.users, other.users), (&mut self.ips, other.ips)]
-        {
+        for (mine, theirs) in [
+            (&mut self.hosts, other.hosts),
+            (&mut self.users, other.users),
+            (&mut self.ips, other.ips),
+            (&mut self.subscribers, other.subscribers),
+        ] {
             for v in theirs {
                 push_capped(mine, v, MAX_ENTITIES);
             }
@@ -206,7 +227,7 @@ pub fn rule_findings(engine: &Engine, hits: HashMap<u32, Partial>, cap: usize) -
             first_seen: p.first,
             last_seen: p.last,
             count: p.count,
-            entities: Entities { hosts: p.hosts, users: p.users, ips: p.ips, subscribers: BTreeSet::new() },
+            entities: Entities { hosts: p.hosts, users: p.users, ips: p.ips, subscribers: p.subscribers },
             summary: summary(meta.description.as_deref(), p.count),
             evidence: evidence_refs(evidence),
             evidence_truncated: truncated && cap != usize::MAX,

@@ -56,7 +56,19 @@ fn hunt(
     to: Option<jiff::Timestamp>,
     started: Instant,
 ) -> anyhow::Result<i32> {
-    let mapping = load_mapping(args.mapping.as_deref())?;
+    let mut mapping = load_mapping(args.mapping.as_deref())?;
+    let watchlist = args.watchlist.as_deref().map(seawall_site::Watchlist::load).transpose()?;
+    let policy = args.policy.as_deref().map(seawall_site::SitePolicy::load).transpose()?;
+    // Site placeholders the mapping does not define itself; the site files win over defaults.
+    for (name, values) in seawall_site::placeholders(watchlist.as_ref(), policy.as_ref()) {
+        let site_given = match name.as_str() {
+            "watchlist" => watchlist.is_some(),
+            _ => policy.is_some(),
+        };
+        if site_given || !mapping.placeholders.contains_key(&name) {
+            mapping.placeholders.insert(name, values);
+        }
+    }
     let loaded = load_rule_paths(&args.rules);
     let parse_failed = loaded.errors.len();
     let mut rule_errors = loaded.errors;
@@ -116,7 +128,10 @@ fn hunt(
         scratch: Mutex::new(Vec::new()),
     };
 
-    let sink = |events: Vec<Event>| {
+    let sink = |mut events: Vec<Event>| {
+        if let Some(p) = &policy {
+            events.iter_mut().for_each(|e| p.enrich(e));
+        }
         let mut scratch = shared.scratch.lock().unwrap_or_else(|p| p.into_inner()).pop().unwrap_or_default();
         scratch.evaluated = 0;
         let mut matched = Vec::new();

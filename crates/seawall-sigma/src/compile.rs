@@ -262,8 +262,12 @@ impl Compiler<'_> {
             }
             if has(Modifier::Cidr) {
                 let text = v.scalar_text().ok_or("cidr needs a network")?;
-                let net = parse_cidr(&text).ok_or_else(|| format!("'{text}' is not a CIDR network"))?;
-                out.push(Matcher::Cidr(net));
+                // `expand` first: a placeholder stands for a list of networks.
+                let texts = if has(Modifier::Expand) { self.expand_text(&text) } else { vec![text] };
+                for text in texts {
+                    let net = parse_cidr(&text).ok_or_else(|| format!("'{text}' is not a CIDR network"))?;
+                    out.push(Matcher::Cidr(net));
+                }
                 continue;
             }
             if has(Modifier::Re) {
@@ -320,6 +324,12 @@ impl Compiler<'_> {
     }
 
     fn expand(&mut self, text: &str) -> Result<Vec<SigmaString>, String> {
+        Ok(self.expand_text(text).iter().map(|r| SigmaString::parse(r)).collect())
+    }
+
+    /// The texts a value with `%placeholders%` stands for (none when one is undefined, which is
+    /// reported as unsupported).
+    fn expand_text(&mut self, text: &str) -> Vec<String> {
         let mut results = vec![String::new()];
         let mut rest = text;
         while let Some(start) = rest.find('%') {
@@ -329,13 +339,13 @@ impl Compiler<'_> {
             let name = &rest[start + 1..start + 1 + len];
             let Some(values) = self.mapping.placeholders.get(name) else {
                 self.unsupported.push(format!("placeholder '%{name}%' has no values in the mapping (expand modifier)"));
-                return Ok(vec![]);
+                return vec![];
             };
             let prefix = &rest[..start];
             results = results.into_iter().flat_map(|r| values.iter().map(move |v| format!("{r}{prefix}{v}"))).collect();
             rest = &rest[start + len + 2..];
         }
-        Ok(results.into_iter().map(|r| SigmaString::parse(&format!("{r}{rest}"))).collect())
+        results.into_iter().map(|r| format!("{r}{rest}")).collect()
     }
 }
 

@@ -446,6 +446,16 @@ fn parse_pending<F>(
     }
 }
 
+/// A subscriber identifier as `type:value`, numbers reduced to their digits (`+1 555-0100` and
+/// `15550100` are one subscriber), so watchlists match however a system wrote the number.
+pub fn subscriber_id(kind: &str, value: &str) -> String {
+    let v: String = match kind {
+        "msisdn" | "imsi" | "imei" => value.chars().filter(char::is_ascii_digit).collect(),
+        _ => value.trim().to_lowercase(),
+    };
+    format!("{kind}:{v}")
+}
+
 /// Adds ECS fields to JSON records of known producers (Zeek, Suricata EVE) that do not carry
 /// them; other records are left as they are.
 pub(crate) fn normalise_json(fields: &mut Value, file: &str) {
