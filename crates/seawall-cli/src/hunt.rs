@@ -59,13 +59,10 @@ fn hunt(
     let mut mapping = load_mapping(args.mapping.as_deref())?;
     let watchlist = args.watchlist.as_deref().map(seawall_site::Watchlist::load).transpose()?;
     let policy = args.policy.as_deref().map(seawall_site::SitePolicy::load).transpose()?;
-    // Site placeholders the mapping does not define itself; the site files win over defaults.
+    // The site files fill the site placeholders (over the mapping's own values).
     for (name, values) in seawall_site::placeholders(watchlist.as_ref(), policy.as_ref()) {
-        let site_given = match name.as_str() {
-            "watchlist" => watchlist.is_some(),
-            _ => policy.is_some(),
-        };
-        if site_given || !mapping.placeholders.contains_key(&name) {
+        let site_given = if name == "watchlist" { watchlist.is_some() } else { policy.is_some() };
+        if site_given {
             mapping.placeholders.insert(name, values);
         }
     }

@@ -3,14 +3,20 @@ use seawall_sigma::{load_rule_paths, Engine, Mapping};
 
 use crate::cli::{CheckArgs, CheckFormat};
 
+/// The mapping, with the site placeholders of the telecom rules defined (empty unless the mapping
+/// or, later, `--watchlist` / `--policy` give values).
 pub fn load_mapping(path: Option<&std::path::Path>) -> anyhow::Result<Mapping> {
-    match path {
-        None => Ok(Mapping::default_mapping()),
+    let mut mapping = match path {
+        None => Mapping::default_mapping(),
         Some(p) => {
             let text = std::fs::read_to_string(p).with_context(|| format!("reading mapping {}", p.display()))?;
-            Mapping::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))
+            Mapping::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?
         }
+    };
+    for (name, values) in seawall_site::placeholders(None, None) {
+        mapping.placeholders.entry(name).or_insert(values);
     }
+    Ok(mapping)
 }
 
 pub fn check(args: CheckArgs) -> anyhow::Result<i32> {
