@@ -17,7 +17,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Hunt through evidence files and directories with Sigma rules.
-    Hunt(HuntArgs),
+    Hunt(Box<HuntArgs>),
     /// Work with rule sets.
     Rules {
         #[command(subcommand)]
@@ -58,9 +58,13 @@ pub struct HuntArgs {
     /// Evidence files or directories (searched recursively; gzip/zstd are read transparently).
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
-    /// Sigma rule files or directories (repeatable).
+    /// Sigma rule files or directories (repeatable). Without any, the built-in telecom rule
+    /// pack is used.
     #[arg(long = "rules", short = 'r')]
     pub rules: Vec<PathBuf>,
+    /// Also use the built-in telecom rule pack when --rules is given.
+    #[arg(long)]
+    pub builtin: bool,
     /// Field and log-source mapping file (default: the built-in one; see docs/SIGMA.md).
     #[arg(long)]
     pub mapping: Option<PathBuf>,

@@ -23,9 +23,6 @@ const SHOWN_REJECTS: usize = 20;
 
 pub fn run(args: HuntArgs) -> anyhow::Result<i32> {
     let started = Instant::now();
-    if args.rules.is_empty() {
-        bail!("no rules given: pass --rules FILE|DIR (the built-in telecom rule pack is not shipped yet)");
-    }
     let from = args.from.as_deref().map(parse_bound).transpose().context("--from")?;
     let to = args.to.as_deref().map(parse_bound).transpose().context("--to")?;
     let mut pool = rayon::ThreadPoolBuilder::new();
@@ -66,7 +63,13 @@ fn hunt(
             mapping.placeholders.insert(name, values);
         }
     }
-    let loaded = load_rule_paths(&args.rules);
+    let mut loaded = load_rule_paths(&args.rules);
+    if args.rules.is_empty() || args.builtin {
+        let pack = crate::builtin::telecom_pack();
+        loaded.files += pack.files;
+        loaded.documents.extend(pack.documents);
+        loaded.errors.extend(pack.errors);
+    }
     let parse_failed = loaded.errors.len();
     let mut rule_errors = loaded.errors;
     let engine = Engine::build(loaded.documents, &mapping);
@@ -92,7 +95,7 @@ fn hunt(
     }
     let elapsed_rules = started.elapsed().as_secs_f64();
     if rules_loaded == 0 {
-        bail!("no usable rules loaded from {} path(s)", args.rules.len());
+        bail!("no usable rules loaded from {} path(s)", args.rules.len().max(1));
     }
 
     let scan_started = Instant::now();

@@ -1,5 +1,6 @@
 //! `seawall`: the command line. It only wires the library crates together.
 
+mod builtin;
 mod cli;
 mod findings;
 mod hunt;
@@ -27,7 +28,7 @@ fn main() {
 
 fn run(args: cli::Cli) -> anyhow::Result<i32> {
     match args.command {
-        cli::Command::Hunt(h) => hunt::run(h),
+        cli::Command::Hunt(h) => hunt::run(*h),
         cli::Command::Rules { command: cli::RulesCommand::Check(c) } => rules_cmd::check(c),
     }
 }

@@ -24,11 +24,7 @@ fn tacacs_attributes(r: &mut Record, pairs: &[(String, String)]) {
         r.set(&format!("tacacs.{}", k.replace(['-', '.'], "_")), v.as_str());
         match k.as_str() {
             "cmd" => cmd = v.trim_end_matches("<cr>").trim().to_string(),
-            "cmd-arg" => {
-                if v.trim() != "<cr>" {
-                    args.push(v.trim().to_string())
-                }
-            }
+            "cmd-arg" if v.trim() != "<cr>" => args.push(v.trim().to_string()),
             "priv-lvl" => r.number("tacacs.privilege_level", v),
             "service" => r.text("tacacs.service", v),
             "elapsed_time" => r.number("event.duration_s", v),

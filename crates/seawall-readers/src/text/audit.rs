@@ -13,9 +13,7 @@ fn kind(r: &Record) -> Option<&'static str> {
         Some(s) if s.starts_with("seawall/cdr-audit") => return Some("cdr"),
         _ => {}
     }
-    if r.get("event_time").is_none() {
-        return None;
-    }
+    r.get("event_time")?;
     if r.get("recorder").is_some() && r.get("action").is_some() {
         Some("li")
     } else if r.get("system").is_some() && (r.get("subjects").is_some() || r.get("subject.value").is_some()) {
