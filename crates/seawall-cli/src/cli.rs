@@ -18,6 +18,8 @@ pub struct Cli {
 pub enum Command {
     /// Hunt through evidence files and directories with Sigma rules.
     Hunt(Box<HuntArgs>),
+    /// Generate a fictional carrier's evidence with an intrusion woven in, and hunt through it.
+    Demo(Box<DemoArgs>),
     /// Work with rule sets.
     Rules {
         #[command(subcommand)]
@@ -118,6 +120,50 @@ pub struct HuntArgs {
     #[arg(long, short = 'v')]
     pub verbose: bool,
     /// No progress bar or summary on stderr (errors are still printed).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DemoScale {
+    Small,
+    Large,
+}
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Case directory (default: a new `seawall-demo-<seed>` folder here); evidence goes to
+    /// DIR/evidence, the watchlist and site policy to DIR/site.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Seed of the generator: the same seed writes the same evidence.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// small: 24 devices and ~300k flow records; large: 48 devices and over 10M flow records.
+    #[arg(long, value_enum, default_value = "small")]
+    pub scale: DemoScale,
+    /// The same carrier with the intrusion left out.
+    #[arg(long)]
+    pub benign: bool,
+    /// Output format of the hunt.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: OutputFormat,
+    /// Only report findings at or above this level.
+    #[arg(long, value_parser = parse_level, default_value = "low")]
+    pub min_level: Level,
+    /// Exit with 1 when a finding at or above this level is reported.
+    #[arg(long, value_parser = parse_level, default_value = "high")]
+    pub fail_level: Level,
+    /// Write the run's tally as one JSON object, the last line on stderr.
+    #[arg(long, value_enum)]
+    pub stats: Option<StatsFormat>,
+    /// List at most N evidence places per finding (default: 20).
+    #[arg(long, default_value_t = 20)]
+    pub max_evidence: usize,
+    /// Write the findings here instead of stdout.
+    #[arg(long, short = 'o')]
+    pub output: Option<PathBuf>,
+    /// No progress bar or summary on stderr.
     #[arg(long, short = 'q')]
     pub quiet: bool,
 }

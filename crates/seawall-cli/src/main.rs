@@ -2,6 +2,7 @@
 
 mod builtin;
 mod cli;
+mod demo;
 mod findings;
 mod hunt;
 mod output;
@@ -29,6 +30,7 @@ fn main() {
 fn run(args: cli::Cli) -> anyhow::Result<i32> {
     match args.command {
         cli::Command::Hunt(h) => hunt::run(*h),
+        cli::Command::Demo(d) => demo::run(*d),
         cli::Command::Rules { command: cli::RulesCommand::Check(c) } => rules_cmd::check(c),
     }
 }

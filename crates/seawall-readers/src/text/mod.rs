@@ -569,6 +569,12 @@ fn syslog_record(line: &str, rules: &TimeRules) -> Parsed {
         r.set("observer.hostname", h);
         r.set("log.syslog.hostname", h);
     }
+    if let Some(relay) = s.relay_host {
+        r.set("log.syslog.relay_host", relay);
+        if relay.parse::<std::net::IpAddr>().is_ok() {
+            r.set("observer.ip", relay);
+        }
+    }
     if let Some(a) = s.appname {
         r.set("log.syslog.appname", a);
         r.set("process.name", a.split('(').next().unwrap_or(a));

@@ -182,6 +182,15 @@ fn bsd<'a>(mut rest: &'a str, rules: &TimeRules, mut out: Syslog<'a>) -> Option<
                 rest = after;
                 continue;
             }
+            let next_is_time_or_seq = !next.starts_with('%') && next_is_header;
+            if out.hostname.is_some() && out.appname.is_none() && next_is_time_or_seq && looks_like_host(inner) {
+                // A device name after a collector's prefix (`logging origin-id hostname`): the
+                // device is the host, the address before it the relay.
+                out.relay_host = out.hostname;
+                out.hostname = Some(inner);
+                rest = after;
+                continue;
+            }
             // The tag: `app[pid]:`.
             let (app, pid) = split_tag(inner);
             out.appname = Some(app);
@@ -264,6 +273,8 @@ mod tests {
         let s = p("Mar 09 2017 10:25:04 MDF-ASA5515X : %ASA-6-305012: Teardown");
         assert_eq!(s.hostname, Some("MDF-ASA5515X"));
         assert!(s.message.starts_with("%ASA-6-305012"));
+        let s = p("Oct  2 01:12:07 10.255.0.3 901: edge-rtr-03: Oct  2 2024 01:12:07.000 UTC: %SYS-5-CONFIG_P: x");
+        assert_eq!((s.hostname, s.relay_host), (Some("edge-rtr-03"), Some("10.255.0.3")));
         let s = p("<174>15162564: BGP-BETA: 29391555: Jun 26 16:44:58.802 CEST: %FMANFP-6-IPACCESSLOGP: F0/0");
         assert_eq!((s.hostname, s.sequence), (Some("BGP-BETA"), Some(29391555)));
     }
