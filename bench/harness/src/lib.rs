@@ -81,3 +81,4 @@ pub fn flatten_evtx(v: &Value) -> Value {
     }
     Value::Object(out)
 }
+pub mod telecom;

@@ -26,6 +26,16 @@ enum Cmd {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// Write large telecom inputs (syslog, nfdump CSV, Zeek TSV, TACACS+ accounting) for
+    /// bench/telecom.sh.
+    GenTelecom {
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long, default_value_t = 2_000_000)]
+        records: u64,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
     /// Read evidence with Seawall's readers and do nothing else (the parse-only baseline).
     Parse {
         paths: Vec<PathBuf>,
@@ -70,6 +80,11 @@ enum Cmd {
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().cmd {
+        Cmd::GenTelecom { dir, records, seed } => {
+            let t = Instant::now();
+            let files = seawall_bench::telecom::write_all(&dir, records, seed)?;
+            println!("{}", json!({"files": files, "records": records, "seconds": t.elapsed().as_secs_f64()}));
+        }
         Cmd::Gen { out, events, seed } => {
             let t = Instant::now();
             let mut w = BufWriter::with_capacity(1 << 20, std::fs::File::create(&out)?);

@@ -143,6 +143,7 @@ pub(crate) enum Header {
     None,
     Zeek(Arc<zeek::ZeekHeader>),
     Csv(Arc<Vec<String>>),
+    Flow(Arc<flows::FlowColumns>),
 }
 
 /// One record to parse: its first line number, text and the header in force.
@@ -302,7 +303,8 @@ impl Reader {
                         continue;
                     }
                     if text.starts_with("ts,te,") {
-                        self.header = Header::Csv(Arc::new(text.split(',').map(str::to_string).collect()));
+                        let names: Vec<String> = text.split(',').map(str::to_string).collect();
+                        self.header = Header::Flow(Arc::new(flows::FlowColumns::new(&names)));
                         continue;
                     }
                     if text.trim() == "Summary" {
@@ -416,7 +418,7 @@ fn parse_pending<F>(
                         _ => Err("no Zeek header".to_string()),
                     },
                     TextFormat::NfdumpCsv => match &p.header {
-                        Header::Csv(h) => flows::nfdump_csv(h, &p.text),
+                        Header::Flow(h) => flows::nfdump_csv(h, &p.text),
                         _ => Err("flow record before the CSV header".to_string()),
                     },
                 };

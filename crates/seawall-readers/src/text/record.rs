@@ -14,19 +14,17 @@ impl Record {
     /// non-object in the way is replaced.
     pub fn set(&mut self, path: &str, value: impl Into<Value>) {
         let mut map = &mut self.fields;
-        let mut parts = path.split('.').peekable();
-        while let Some(part) = parts.next() {
-            if parts.peek().is_none() {
-                map.insert(part.to_string(), value.into());
-                return;
+        let mut rest = path;
+        while let Some((part, tail)) = rest.split_once('.') {
+            // Look the object up before allocating its key: most paths share their parents.
+            if !map.get(part).is_some_and(Value::is_object) {
+                map.insert(part.to_string(), Value::Object(Map::new()));
             }
-            let slot = map.entry(part.to_string()).or_insert_with(|| Value::Object(Map::new()));
-            if !slot.is_object() {
-                *slot = Value::Object(Map::new());
-            }
-            let Value::Object(m) = slot else { return };
+            let Some(Value::Object(m)) = map.get_mut(part) else { return };
             map = m;
+            rest = tail;
         }
+        map.insert(rest.to_string(), value.into());
     }
 
     /// Sets a string unless it is empty or a placeholder (`-`).
