@@ -58,8 +58,11 @@ pub fn write_all(dir: &Path, records: u64, seed: u64) -> std::io::Result<Vec<Str
     writeln!(w, "ts,te,td,sa,da,sp,dp,pr,flg,fwd,stos,ipkt,ibyt,opkt,obyt,in,out,sas,das,smk,dmk,dtos,dir,nh,nhb,svln,dvln,ismc,odmc,idmc,osmc,mpls1,mpls2,mpls3,mpls4,mpls5,mpls6,mpls7,mpls8,mpls9,mpls10,cl,sl,al,ra,eng,exid,tr")?;
     for i in 0..records {
         let t = base + i / 200;
-        let ts = jiff::Timestamp::from_second(t as i64).unwrap_or(jiff::Timestamp::UNIX_EPOCH).strftime("%Y-%m-%d %H:%M:%S");
-        let te = jiff::Timestamp::from_second(t as i64 + 4).unwrap_or(jiff::Timestamp::UNIX_EPOCH).strftime("%Y-%m-%d %H:%M:%S");
+        let ts =
+            jiff::Timestamp::from_second(t as i64).unwrap_or(jiff::Timestamp::UNIX_EPOCH).strftime("%Y-%m-%d %H:%M:%S");
+        let te = jiff::Timestamp::from_second(t as i64 + 4)
+            .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+            .strftime("%Y-%m-%d %H:%M:%S");
         let pk = 1 + r.below(300);
         writeln!(w, "{ts},{te},4.120,{},{},{},443,TCP,...AP.SF,0,0,{pk},{},0,0,1,2,0,0,0,0,0,0,0.0.0.0,0.0.0.0,0,0,00:00:00:00:00:00,00:00:00:00:00:00,00:00:00:00:00:00,00:00:00:00:00:00,0-0-0,0-0-0,0-0-0,0-0-0,0-0-0,0-0-0,0-0-0,0-0-0,0-0-0,0-0-0,    0.000,    0.000,    0.000,10.255.0.{},0/0,1,{te}", ip(&mut r), ip(&mut r), 1024 + r.below(60000), pk * 700, r.below(64))?;
     }
@@ -68,7 +71,20 @@ pub fn write_all(dir: &Path, records: u64, seed: u64) -> std::io::Result<Vec<Str
     let mut w = open("conn.log")?;
     writeln!(w, "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\tconn\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\torig_bytes\tresp_bytes\tconn_state\ttunnel_parents\n#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\tinterval\tcount\tcount\tstring\tset[string]")?;
     for i in 0..records {
-        writeln!(w, "{}.{:06}\tC{:017x}\t{}\t{}\t{}\t443\ttcp\tssl\t{}.{:06}\t{}\t{}\tSF\t(empty)", base + i / 100, r.below(1_000_000), r.next() >> 4, ip(&mut r), 1024 + r.below(60000), ip(&mut r), r.below(30), r.below(1_000_000), r.below(100_000), r.below(10_000_000))?;
+        writeln!(
+            w,
+            "{}.{:06}\tC{:017x}\t{}\t{}\t{}\t443\ttcp\tssl\t{}.{:06}\t{}\t{}\tSF\t(empty)",
+            base + i / 100,
+            r.below(1_000_000),
+            r.next() >> 4,
+            ip(&mut r),
+            1024 + r.below(60000),
+            ip(&mut r),
+            r.below(30),
+            r.below(1_000_000),
+            r.below(100_000),
+            r.below(10_000_000)
+        )?;
     }
     w.flush()?;
     let mut w = open("tacacs.acct")?;

@@ -23,11 +23,13 @@ fn scratch(tag: &str) -> PathBuf {
 }
 
 fn run_demo(out: &Path, extra: &[&str]) -> (Option<i32>, Vec<Value>) {
-    let mut args = vec!["demo", "--out", out.to_str().unwrap(), "--format", "jsonl", "-q", "--min-level", "informational"];
+    let mut args =
+        vec!["demo", "--out", out.to_str().unwrap(), "--format", "jsonl", "-q", "--min-level", "informational"];
     args.extend_from_slice(extra);
     let o = seawall(&args);
     assert_ne!(o.status.code(), Some(2), "{}", stderr(&o));
-    let findings = stdout(&o).lines().filter(|l| !l.is_empty()).map(|l| serde_json::from_str(l).expect("finding")).collect();
+    let findings =
+        stdout(&o).lines().filter(|l| !l.is_empty()).map(|l| serde_json::from_str(l).expect("finding")).collect();
     (o.status.code(), findings)
 }
 
@@ -36,15 +38,33 @@ fn every_storyline_step_is_detected() {
     let out = scratch("story");
     let (code, findings) = run_demo(&out, &[]);
     assert_eq!(code, Some(1), "high and critical findings make the exit code 1");
-    let by_rule: BTreeMap<String, &Value> = findings.iter().map(|f| (f["rule_id"].as_str().unwrap().to_string(), f)).collect();
+    let by_rule: BTreeMap<String, &Value> =
+        findings.iter().map(|f| (f["rule_id"].as_str().unwrap().to_string(), f)).collect();
     let steps: &[(&str, &[&str])] = &[
         ("1 web-UI exploitation of edge-rtr-03", &["tel_sys_webui_programmatic_config"]),
         ("2 local administrator account", &["tel_cli_local_account_priv15"]),
-        ("3 GRE tunnel to an outside host", &["tel_cli_tunnel_interface_created", "tel_flow_tunnel_to_unapproved_peer"]),
+        (
+            "3 GRE tunnel to an outside host",
+            &["tel_cli_tunnel_interface_created", "tel_flow_tunnel_to_unapproved_peer"],
+        ),
         ("4 packet capture of TACACS+", &["tel_cli_packet_capture_started", "tel_corr_account_tunnel_capture"]),
-        ("5 lateral logins with captured credentials", &["tel_sys_login_from_device", "tel_flow_file_transfer_from_infrastructure"]),
-        ("6 LI administration system", &["tel_li_account_change_or_untrusted_login", "tel_li_enumeration", "tel_li_task_without_warrant", "tel_li_watchlisted_target"]),
-        ("7 call records of watchlisted subscribers", &["tel_cdr_watchlisted_subscriber", "tel_cdr_bulk_query", "tel_corr_cdr_many_subscribers"]),
+        (
+            "5 lateral logins with captured credentials",
+            &["tel_sys_login_from_device", "tel_flow_file_transfer_from_infrastructure"],
+        ),
+        (
+            "6 LI administration system",
+            &[
+                "tel_li_account_change_or_untrusted_login",
+                "tel_li_enumeration",
+                "tel_li_task_without_warrant",
+                "tel_li_watchlisted_target",
+            ],
+        ),
+        (
+            "7 call records of watchlisted subscribers",
+            &["tel_cdr_watchlisted_subscriber", "tel_cdr_bulk_query", "tel_corr_cdr_many_subscribers"],
+        ),
         ("8 exfiltration over the tunnel", &["tel_corr_infrastructure_egress_volume"]),
         ("9 log forwarding turned off", &["tel_cli_logging_disabled", "tel_sys_logging_host_stopped"]),
     ];
@@ -94,7 +114,9 @@ fn digest(dir: &Path) -> BTreeMap<String, (u64, u64)> {
                 stack.push(p);
             } else {
                 let bytes = std::fs::read(&p).unwrap();
-                let h = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3));
+                let h = bytes
+                    .iter()
+                    .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3));
                 out.insert(p.strip_prefix(dir).unwrap().display().to_string(), (bytes.len() as u64, h));
             }
         }
