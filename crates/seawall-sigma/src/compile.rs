@@ -1,7 +1,5 @@
 //! Turns a parsed detection rule into [`Expr`] trees, one per log-source variant.
 
-use std::collections::HashMap;
-
 use crate::condition::{ident_matches, parse_condition, Cond};
 use crate::expr::{Expr, Matcher, Slot};
 use crate::mapping::{Mapping, SourceVariant};
@@ -29,13 +27,21 @@ pub struct FieldTable {
     paths: Vec<Vec<String>>,
     /// Container id -> path segments (`*` matches any key at its level).
     pub containers: Vec<Vec<String>>,
-    index: HashMap<Vec<String>, Slot>,
-    container_index: HashMap<Vec<String>, u32>,
+    index: rustc_hash::FxHashMap<Vec<String>, Slot>,
+    container_index: rustc_hash::FxHashMap<Vec<String>, u32>,
 }
 
 impl FieldTable {
+    /// Like [`FieldTable::intern`], copying the paths only when they are new.
+    pub fn intern_ref(&mut self, paths: &[String]) -> Slot {
+        match self.index.get(paths) {
+            Some(&s) => s,
+            None => self.intern(paths.to_vec()),
+        }
+    }
+
     pub fn intern(&mut self, paths: Vec<String>) -> Slot {
-        if let Some(&s) = self.index.get(&paths) {
+        if let Some(&s) = self.index.get(paths.as_slice()) {
             return s;
         }
         let slot = self.specs.len() as Slot;

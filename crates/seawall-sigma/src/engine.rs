@@ -98,10 +98,43 @@ const SET_MIN_LITERALS: usize = 64;
 /// The literals of one source, each with the literal groups it satisfies, sorted.
 type SourceLiterals = (LiteralSource, Vec<(String, Vec<u32>)>);
 
-/// A route's literals per source, and the automata built from them on first use.
+/// A combination of routes, and the searchers built for it on first use.
 struct RouteScans {
-    table: Vec<SourceLiterals>,
+    routes: [u32; 3],
     built: OnceLock<Vec<SourceScan>>,
+}
+
+/// Literals of each route: source -> literal -> the groups it satisfies.
+type RouteTable = HashMap<LiteralSource, HashMap<String, Vec<u32>>>;
+
+/// The literal table of a combination of routes: its routes' tables merged, sorted.
+fn merge_tables(tables: &[RouteTable], routes: &[u32; 3]) -> Vec<SourceLiterals> {
+    let mut merged: HashMap<LiteralSource, HashMap<&str, Vec<u32>>> = HashMap::new();
+    for &r in routes.iter().filter(|r| **r != u32::MAX) {
+        for (source, lits) in &tables[r as usize] {
+            let into = merged.entry(*source).or_default();
+            for (lit, groups) in lits {
+                into.entry(lit.as_str()).or_default().extend_from_slice(groups);
+            }
+        }
+    }
+    let mut table: Vec<SourceLiterals> = merged
+        .into_iter()
+        .map(|(source, lits)| {
+            let mut lits: Vec<(String, Vec<u32>)> = lits
+                .into_iter()
+                .map(|(l, mut g)| {
+                    g.sort_unstable();
+                    g.dedup();
+                    (l.to_string(), g)
+                })
+                .collect();
+            lits.sort();
+            (source, lits)
+        })
+        .collect();
+    table.sort_by_key(|(source, _)| *source);
+    table
 }
 
 /// Records that one literal group of a variant is satisfied; the variant becomes a candidate
@@ -176,6 +209,8 @@ fn closed_groups(lits: &[(String, Vec<u32>)]) -> Vec<Vec<u32>> {
 }
 
 struct Prefilter {
+    /// Route id -> its literals.
+    tables: Vec<RouteTable>,
     /// The routes an event can be on at once (all Windows, its channel, its channel and event
     /// id), each combination with its literals merged so every field is scanned once.
     combos: Vec<RouteScans>,
@@ -319,7 +354,7 @@ impl Engine {
             eng.errors.extend(o.errors);
             let Some(mut variants) = o.variants else { continue };
             let rule = o.rule;
-            let map: Vec<Slot> = o.fields.path_lists().map(|paths| fields.intern(paths.clone())).collect();
+            let map: Vec<Slot> = o.fields.path_lists().map(|paths| fields.intern_ref(paths)).collect();
             for (_, _, _, guard, expr) in &mut variants {
                 expr.remap_slots(&map);
                 if let Some(g) = guard {
@@ -463,8 +498,7 @@ impl Engine {
         let mut need = vec![0u8; self.variants.len()];
         self.filtered = vec![0; self.variants.len().div_ceil(64)];
         // route -> source -> literal -> groups
-        let mut tables: Vec<HashMap<LiteralSource, HashMap<String, Vec<u32>>>> =
-            (0..self.routes.len()).map(|_| HashMap::new()).collect();
+        let mut tables: Vec<RouteTable> = (0..self.routes.len()).map(|_| HashMap::new()).collect();
         for (vi, v) in self.variants.iter().enumerate() {
             let groups = v.expr.required_groups();
             if groups.is_empty() {
@@ -487,7 +521,9 @@ impl Engine {
                 }
             }
         }
-        // Every combination of routes an event can be on, with the literals of its routes merged.
+        // Every combination of routes an event can be on. Its literal table (the merge of its
+        // routes' tables) and automata are built on first use: a run over Sysmon data never pays
+        // for the routes of other channels, and loading stays fast.
         let mut triples = vec![[self.other_route, u32::MAX, u32::MAX], [self.windows_route, u32::MAX, u32::MAX]];
         triples.extend(self.by_dataset.values().map(|&r| [self.other_route, r, u32::MAX]));
         for cr in self.by_channel.values() {
@@ -498,42 +534,15 @@ impl Engine {
         triples.sort_unstable();
         triples.dedup();
         let mut combo_of = FxHashMap::default();
-        // Automata are built per combination on first use: a run over Sysmon data never pays for
-        // the routes of other channels, and loading stays fast.
         let combos: Vec<RouteScans> = triples
             .into_iter()
             .enumerate()
             .map(|(i, triple)| {
                 combo_of.insert(triple, i as u32);
-                let mut merged: HashMap<LiteralSource, HashMap<&str, Vec<u32>>> = HashMap::new();
-                for &r in triple.iter().filter(|r| **r != u32::MAX) {
-                    for (source, lits) in &tables[r as usize] {
-                        let into = merged.entry(*source).or_default();
-                        for (lit, groups) in lits {
-                            into.entry(lit.as_str()).or_default().extend_from_slice(groups);
-                        }
-                    }
-                }
-                let mut table: Vec<SourceLiterals> = merged
-                    .into_iter()
-                    .map(|(source, lits)| {
-                        let mut lits: Vec<(String, Vec<u32>)> = lits
-                            .into_iter()
-                            .map(|(l, mut g)| {
-                                g.sort_unstable();
-                                g.dedup();
-                                (l.to_string(), g)
-                            })
-                            .collect();
-                        lits.sort();
-                        (source, lits)
-                    })
-                    .collect();
-                table.sort_by_key(|(source, _)| *source);
-                RouteScans { table, built: OnceLock::new() }
+                RouteScans { routes: triple, built: OnceLock::new() }
             })
             .collect();
-        self.prefilter = Some(Prefilter { combos, combo_of, group_variant, need });
+        self.prefilter = Some(Prefilter { tables, combos, combo_of, group_variant, need });
     }
 
     pub fn variant_count(&self) -> usize {
@@ -612,7 +621,7 @@ impl Engine {
         let mut all_text = std::mem::take(&mut scratch.all_text);
         let Some(&combo) = pf.combo_of.get(active) else { return };
         let route = &pf.combos[combo as usize];
-        for scan in route.built.get_or_init(|| build_scans(&route.table)) {
+        for scan in route.built.get_or_init(|| build_scans(&merge_tables(&pf.tables, &route.routes))) {
             let mut on_text = |text: &str| {
                 let mut found = |lit: u32| {
                     for &g in &scan.lit_groups[lit as usize] {
