@@ -20,11 +20,36 @@ pub enum Command {
     Hunt(Box<HuntArgs>),
     /// Generate a fictional carrier's evidence with an intrusion woven in, and hunt through it.
     Demo(Box<DemoArgs>),
+    /// Threat intelligence (STIX 2.1).
+    Intel {
+        #[command(subcommand)]
+        command: IntelCommand,
+    },
     /// Work with rule sets.
     Rules {
         #[command(subcommand)]
         command: RulesCommand,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum IntelCommand {
+    /// Check STIX 2.1 patterns (arguments, or one per line on stdin) and show where each error is.
+    CheckPattern(CheckPatternArgs),
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PatternFormat {
+    Text,
+    Jsonl,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckPatternArgs {
+    /// Patterns to check; without any, one pattern per line is read from stdin.
+    pub patterns: Vec<String>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: PatternFormat,
 }
 
 #[derive(Subcommand, Debug)]

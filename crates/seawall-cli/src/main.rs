@@ -5,6 +5,7 @@ mod cli;
 mod demo;
 mod findings;
 mod hunt;
+mod intel_cmd;
 mod output;
 mod rules_cmd;
 
@@ -31,6 +32,7 @@ fn run(args: cli::Cli) -> anyhow::Result<i32> {
     match args.command {
         cli::Command::Hunt(h) => hunt::run(*h),
         cli::Command::Demo(d) => demo::run(*d),
+        cli::Command::Intel { command: cli::IntelCommand::CheckPattern(a) } => intel_cmd::check_pattern(a),
         cli::Command::Rules { command: cli::RulesCommand::Check(c) } => rules_cmd::check(c),
     }
 }
