@@ -4,4 +4,4 @@
 
 pub mod pattern;
 
-pub use pattern::{parse_pattern, PatternError};
+pub use pattern::{inspect, parse_pattern, parse_pattern_syntax, Inspection, PatternError};

@@ -76,3 +76,44 @@ fn error_positions_match_the_validator() {
     assert!(same >= 40, "too few positioned errors compared: {same}");
     assert!(differ.is_empty());
 }
+
+/// The parse-structure cases of the validator's `inspect()`: comparisons per object type,
+/// observation operators and qualifiers (both STIX versions; the grammar alone, as inspect uses).
+#[test]
+fn inspection_matches_the_reference() {
+    let Some(c) = corpus() else { return };
+    let text = std::fs::read_to_string(c.join("stix/pattern_inspect_cases.jsonl")).expect("inspect cases");
+    let (mut passed, mut failed) = (0, 0);
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let case: serde_json::Value = serde_json::from_str(line).expect("case");
+        let pattern = case["pattern"].as_str().unwrap();
+        let got = match seawall_stix::parse_pattern_syntax(pattern) {
+            Ok(p) => serde_json::to_value(seawall_stix::inspect(&p)).unwrap(),
+            Err(e) => {
+                failed += 1;
+                println!("FAIL {pattern}: {e}");
+                continue;
+            }
+        };
+        let set = |v: &serde_json::Value| {
+            let mut items: Vec<String> =
+                v.as_array().unwrap().iter().map(|x| x.as_str().unwrap().to_string()).collect();
+            items.sort();
+            items
+        };
+        let ok = got["comparisons"] == case["comparisons"]
+            && set(&got["observation_ops"]) == set(&case["observation_ops"])
+            && set(&got["qualifiers"]) == set(&case["qualifiers"]);
+        if ok {
+            passed += 1;
+        } else {
+            failed += 1;
+            println!(
+                "FAIL {pattern}\n  got  {got}\n  want {}",
+                serde_json::json!({"comparisons": case["comparisons"], "observation_ops": case["observation_ops"], "qualifiers": case["qualifiers"]})
+            );
+        }
+    }
+    println!("{passed} passed, {failed} failed");
+    assert_eq!(failed, 0);
+}

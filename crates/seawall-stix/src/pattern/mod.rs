@@ -2,7 +2,10 @@
 //! OASIS validator adds to the grammar (one qualifier of each kind per observation, hash values
 //! that fit their algorithm).
 
+mod inspect;
 mod lexer;
+
+pub use inspect::{inspect, Inspection};
 
 use lexer::{lex, Tok, Token};
 
@@ -56,7 +59,15 @@ pub enum CompareOp {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Comparison {
-    Test { path: ObjectPath, negated: bool, op: CompareOp, value: Literal, set: Vec<Literal> },
+    /// `raw` is the right-hand side as written, tokens joined without spaces (`(1,2,3)`).
+    Test {
+        path: ObjectPath,
+        negated: bool,
+        op: CompareOp,
+        value: Literal,
+        set: Vec<Literal>,
+        raw: String,
+    },
     Exists(ObjectPath),
     And(Vec<Comparison>),
     Or(Vec<Comparison>),
@@ -75,7 +86,8 @@ pub enum Observation {
     And(Vec<Observation>),
     Or(Vec<Observation>),
     FollowedBy(Vec<Observation>),
-    Qualified(Box<Observation>, Qualifier),
+    /// The qualifier and its text as written (`WITHIN 5 SECONDS`).
+    Qualified(Box<Observation>, Qualifier, String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -86,6 +98,8 @@ pub struct Pattern {
 struct Parser {
     toks: Vec<Token>,
     i: usize,
+    /// Apply the validator's rules beyond the grammar (duplicate qualifiers, hash values).
+    strict: bool,
 }
 
 fn describe(t: &Token) -> String {
@@ -173,6 +187,7 @@ impl Parser {
         let mut seen: Vec<&str> = Vec::new();
         loop {
             let pos = self.peek().pos;
+            let start_tok = self.i;
             let (kind, q) = if self.is_kw("WITHIN") {
                 self.next();
                 let t = self.next();
@@ -219,11 +234,12 @@ impl Parser {
             } else {
                 break;
             };
-            if simple && seen.contains(&kind) {
+            if self.strict && simple && seen.contains(&kind) {
                 return Err(PatternError { position: pos, message: format!("duplicate qualifier type: {kind}") });
             }
             seen.push(kind);
-            obs = Observation::Qualified(Box::new(obs), q);
+            let text = self.toks[start_tok..self.i].iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" ");
+            obs = Observation::Qualified(Box::new(obs), q, text);
         }
         Ok(obs)
     }
@@ -283,6 +299,7 @@ impl Parser {
             }
         };
         let mut set = Vec::new();
+        let value_start = self.i;
         let value = match op {
             CompareOp::In => {
                 self.expect(Tok::LParen, "'('")?;
@@ -312,10 +329,13 @@ impl Parser {
             CompareOp::Eq | CompareOp::Neq => self.primitive(true)?,
             _ => self.primitive(false)?,
         };
-        if let Some(msg) = hash_problem(&path, op, &value) {
-            return Err(PatternError { position: op_tok.pos, message: msg });
+        if self.strict {
+            if let Some(msg) = hash_problem(&path, op, &value) {
+                return Err(PatternError { position: op_tok.pos, message: msg });
+            }
         }
-        Ok(Comparison::Test { path, negated, op, value, set })
+        let raw = self.toks[value_start..self.i].iter().map(|t| t.text.as_str()).collect();
+        Ok(Comparison::Test { path, negated, op, value, set, raw })
     }
 
     fn primitive(&mut self, bool_ok: bool) -> Result<Literal, PatternError> {
@@ -411,10 +431,20 @@ fn hash_problem(path: &ObjectPath, op: CompareOp, value: &Literal) -> Option<Str
         .then(|| format!("'{v}' is not a valid {alg} hash"))
 }
 
-/// Parses a STIX 2.1 pattern.
+/// Parses a STIX 2.1 pattern and applies the validator's rules (one qualifier of each kind on
+/// a bracketed observation, hash values that fit their algorithm).
 pub fn parse_pattern(src: &str) -> Result<Pattern, PatternError> {
+    parse(src, true)
+}
+
+/// Parses by the grammar alone.
+pub fn parse_pattern_syntax(src: &str) -> Result<Pattern, PatternError> {
+    parse(src, false)
+}
+
+fn parse(src: &str, strict: bool) -> Result<Pattern, PatternError> {
     let toks = lex(src)?;
-    let mut p = Parser { toks, i: 0 };
+    let mut p = Parser { toks, i: 0, strict };
     let root = p.followed_by()?;
     if p.peek().tok != Tok::Eof {
         return p.fail("the end of the pattern");
