@@ -117,3 +117,25 @@ fn inspection_matches_the_reference() {
     println!("{passed} passed, {failed} failed");
     assert_eq!(failed, 0);
 }
+
+/// The matcher's own parse errors (`pattern_error_cases.jsonl`, STIX 2.1): rejected, at the same
+/// column. (Its MatcherException cases need the evaluator, which is not written yet.)
+#[test]
+fn matcher_parse_errors_are_rejected_at_the_same_place() {
+    let Some(c) = corpus() else { return };
+    let text = std::fs::read_to_string(c.join("stix/pattern_error_cases.jsonl")).expect("error cases");
+    let mut checked = 0;
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let case: serde_json::Value = serde_json::from_str(line).expect("case");
+        if case["error"] != "ParseException" || case["stix_version"] != "2.1" {
+            continue;
+        }
+        let pattern = case["pattern"].as_str().unwrap();
+        let err = seawall_stix::parse_pattern(pattern).expect_err(pattern);
+        let msg = case["error_msg"].as_str().unwrap_or("");
+        let col: usize = msg.split(':').nth(1).and_then(|c| c.trim().parse().ok()).expect("column in the message");
+        assert_eq!(err.position, col, "{pattern}: {msg} / {err}");
+        checked += 1;
+    }
+    assert_eq!(checked, 20);
+}
