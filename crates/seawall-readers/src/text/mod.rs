@@ -733,6 +733,23 @@ mod tests {
     }
 
     #[test]
+    fn json_from_zeek_and_suricata_gets_ecs_fields() {
+        let mut z = serde_json::json!({"ts": 1521911121.5, "uid": "C1", "id.orig_h": "10.0.0.1", "id.orig_p": 5,
+            "id.resp_h": "10.0.0.2", "id.resp_p": 22, "proto": "tcp"});
+        normalise_json(&mut z, "/logs/ssh.json.gz");
+        assert_eq!((z["event"]["dataset"].as_str(), z["source"]["ip"].as_str()), (Some("zeek.ssh"), Some("10.0.0.1")));
+        assert_eq!(z["destination"]["port"], 22);
+        let mut e = serde_json::json!({"timestamp": "2024-01-01T00:00:00Z", "event_type": "alert", "src_ip": "1.2.3.4",
+            "dest_ip": "5.6.7.8", "dest_port": 443, "proto": "TCP", "alert": {"signature": "ET X"}});
+        normalise_json(&mut e, "eve.json");
+        assert_eq!((e["event"]["dataset"].as_str(), e["rule"]["name"].as_str()), (Some("suricata.eve"), Some("ET X")));
+        assert_eq!(e["network"]["transport"], "tcp");
+        let mut plain = serde_json::json!({"a": 1});
+        normalise_json(&mut plain, "x.json");
+        assert_eq!(plain, serde_json::json!({"a": 1}));
+    }
+
+    #[test]
     fn syslog_records_carry_ecs_fields() {
         let (v, ts) = syslog_record(
             "Mar 24 18:06:03 192.168.100.2 1991219: Mar 24 18:06:03.424 UTC: %SEC_LOGIN-5-LOGIN_SUCCESS: Login Success [user: john.smith] [Source: 10.2.55.3] [localport: 22] at 12:06:03 MST Wed Mar 24 2021",
