@@ -15,8 +15,6 @@ fn re(p: &str) -> Regex {
     }
 }
 
-static CISCO: LazyLock<Regex> =
-    LazyLock::new(|| re(r"^%([A-Z0-9_]+(?:-[A-Z0-9_]+)*?)-([0-7])-([A-Z0-9_]+)\s*:\s?(.*)$"));
 static CONFIG_I: LazyLock<Regex> =
     LazyLock::new(|| re(r"^Configured from (\S+) by (\S+?)(?: on (\S+))?(?: \(([^)]+)\))?\.?\s*$"));
 static CONFIG_E: LazyLock<Regex> =
@@ -45,7 +43,6 @@ static ACL: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 static BADAUTH: LazyLock<Regex> = LazyLock::new(|| re(r"from (\S+?)[(:](\d+)\)? to (\S+?)[(:](\d+)\)?"));
-static JUNOS_TAG: LazyLock<Regex> = LazyLock::new(|| re(r"^([A-Z][A-Z0-9_]{2,}):\s?(.*)$"));
 static UI_USER: LazyLock<Regex> = LazyLock::new(|| re(r"User '([^']*)'"));
 static UI_COMMAND: LazyLock<Regex> = LazyLock::new(|| re(r"command '(.*)'\s*$"));
 static UI_OPERATION: LazyLock<Regex> = LazyLock::new(|| re(r"requested '([^']*)' operation(?: \(comment: (.*)\))?"));
@@ -54,9 +51,23 @@ static FOR_USER: LazyLock<Regex> = LazyLock::new(|| re(r"for user '([^']*)'"));
 static SSH_CONNECTION: LazyLock<Regex> = LazyLock::new(|| re(r"ssh-connection '(\S+) (\d+) (\S+) (\d+)'"));
 
 /// Cisco-style `%FAC-SEV-MNEMONIC:` messages. Returns false when the text is not one.
+/// Splits `%FAC[-SUB]-SEV-MNEMONIC: text` (by hand: a regex with captures over the whole message
+/// cost more than the rest of the parse).
+fn split_cisco(msg: &str) -> Option<(&str, &str, &str, &str)> {
+    let body = msg.strip_prefix('%')?;
+    let colon = body.find(':')?;
+    let head = body[..colon].trim_end();
+    let text = body[colon + 1..].strip_prefix(' ').unwrap_or(&body[colon + 1..]);
+    let (rest, mnem) = head.rsplit_once('-')?;
+    let (fac, sev) = rest.rsplit_once('-')?;
+    let word = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+    let fac_ok = fac.split('-').all(word);
+    (fac_ok && word(mnem) && sev.len() == 1 && (b'0'..=b'7').contains(&sev.as_bytes()[0]))
+        .then_some((fac, sev, mnem, text))
+}
+
 pub fn cisco(msg: &str, r: &mut Record) -> bool {
-    let Some(c) = CISCO.captures(msg) else { return false };
-    let (fac, sev, mnem, text) = (&c[1], &c[2], &c[3], c.get(4).map_or("", |m| m.as_str()));
+    let Some((fac, sev, mnem, text)) = split_cisco(msg) else { return false };
     let code = format!("{fac}-{sev}-{mnem}");
     let vendor = if fac == "ASA" || fac == "FTD" { "asa" } else { "ios" };
     r.set("event.dataset", format!("cisco.{vendor}"));
@@ -194,8 +205,15 @@ pub fn cisco(msg: &str, r: &mut Record) -> bool {
 /// Junos `TAG: text` messages (`UI_COMMIT`, `SSHD_LOGIN_FAILED`, …). Returns false when the
 /// text is not one.
 pub fn junos(app: Option<&str>, msg: &str, r: &mut Record) -> bool {
-    let Some(c) = JUNOS_TAG.captures(msg) else { return false };
-    let (tag, text) = (&c[1], c.get(2).map_or("", |m| m.as_str()));
+    let Some((tag, text)) = msg.split_once(':') else { return false };
+    let b = tag.as_bytes();
+    if b.len() < 3
+        || !b[0].is_ascii_uppercase()
+        || !b.iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == b'_')
+    {
+        return false;
+    }
+    let text = text.strip_prefix(' ').unwrap_or(text);
     let junos_app = app.is_some_and(|a| {
         matches!(
             a,
