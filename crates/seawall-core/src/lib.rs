@@ -4,11 +4,13 @@
 mod event;
 mod finding;
 mod level;
+mod subscriber;
 mod tally;
 
 pub use event::{Event, EventKind, Place, SourceRef};
 pub use finding::{Entities, EvidenceRef, Finding, FindingSource};
 pub use level::{Level, ParseLevelError};
+pub use subscriber::{normalise_subscriber, subscriber_id};
 pub use tally::{RejectedRecord, Tally};
 
 /// Field values of an event: nested and typed (string, number, bool, null, list, map).

@@ -4,8 +4,7 @@
 use std::io::Read;
 use std::sync::Arc;
 
-use rayon::prelude::*;
-use seawall_core::{Event, EventKind, Place, RejectedRecord, SourceRef, Value};
+use seawall_core::{Event, EventKind, Place, SourceRef, Value};
 
 use crate::input::map_limit;
 use crate::{event_timestamp, Decoded, FileReport, ReadError, ReadOptions};
@@ -65,7 +64,7 @@ where
                 if need_more && !eof {
                     if buf.len() > MAX_VALUE {
                         let cut = resync(&buf, 1).unwrap_or(buf.len());
-                        reject(report, opts, name, line_no, "JSON value too large or unterminated");
+                        report.reject_line(opts, name, line_no, "JSON value too large or unterminated");
                         line_no += count_lines(&buf[..cut]);
                         buf.drain(..cut);
                         continue;
@@ -182,16 +181,6 @@ fn resync(buf: &[u8], from: usize) -> Option<usize> {
     None
 }
 
-fn reject(report: &mut FileReport, opts: &ReadOptions, name: &Arc<str>, line: u64, reason: &str) {
-    report.reject(
-        opts.max_reported_rejects,
-        RejectedRecord {
-            source: SourceRef { file: name.clone(), place: Place::Line(line) },
-            reason: reason.to_string(),
-        },
-    );
-}
-
 enum Parsed {
     Events(Vec<Event>),
     Rejected(String),
@@ -260,31 +249,15 @@ where
         }
         start = nl + 1;
     }
-    let results: Vec<(usize, Vec<(u64, String)>)> = lines
-        .par_chunks(opts.batch_size.max(1))
-        .map(|chunk| {
-            let mut events = Vec::with_capacity(chunk.len());
-            let mut bad = Vec::new();
-            for &(line_no, bytes) in chunk {
-                match parse_value(bytes, name, line_no) {
-                    Parsed::Events(mut evs) => events.append(&mut evs),
-                    Parsed::Rejected(why) => bad.push((line_no, why)),
-                }
+    crate::batch::parse_in_batches(&lines, name, opts, sink, report, |&(line_no, bytes), out| {
+        match parse_value(bytes, name, line_no) {
+            Parsed::Events(mut evs) => {
+                out.append(&mut evs);
+                Ok(())
             }
-            let n = events.len();
-            if n > 0 {
-                sink(events);
-            }
-            (n, bad)
-        })
-        .collect();
-    for (parsed, bad) in results {
-        report.tally.records_read += parsed as u64;
-        report.tally.parsed += parsed as u64;
-        for (line, why) in bad {
-            reject(report, opts, name, line, &why);
+            Parsed::Rejected(why) => Err((line_no, why)),
         }
-    }
+    });
 }
 
 /// Parses complete values from the front of `buf`. Returns how many bytes were consumed and
@@ -319,7 +292,7 @@ where
                 need_more = true;
                 break;
             }
-            reject(report, opts, name, line, "not a JSON object");
+            report.reject_line(opts, name, line, "not a JSON object");
             line += count_lines(&buf[start..next]);
             pos = next;
             continue;
@@ -332,7 +305,7 @@ where
                         report.tally.parsed += evs.len() as u64;
                         batch.append(&mut evs);
                     }
-                    Parsed::Rejected(why) => reject(report, opts, name, line, &why),
+                    Parsed::Rejected(why) => report.reject_line(opts, name, line, &why),
                 }
                 line += count_lines(&buf[start..end]);
                 pos = end;
@@ -341,7 +314,7 @@ where
                 }
             }
             None if eof => {
-                reject(report, opts, name, line, "truncated JSON value at end of file");
+                report.reject_line(opts, name, line, "truncated JSON value at end of file");
                 match resync(buf, start) {
                     Some(next) => {
                         line += count_lines(&buf[start..next]);

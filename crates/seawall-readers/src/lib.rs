@@ -1,6 +1,7 @@
 //! Evidence readers: find files, undo compression, recognise the format from content and turn
 //! each record into an [`Event`]. Nothing here knows about detection.
 
+mod batch;
 mod evtx_reader;
 mod input;
 mod json;
@@ -80,6 +81,12 @@ pub struct FileReport {
 }
 
 impl FileReport {
+    /// Counts and keeps a rejected record of a line-oriented file.
+    fn reject_line(&mut self, opts: &ReadOptions, file: &Arc<str>, line: u64, reason: impl Into<String>) {
+        let source = seawall_core::SourceRef { file: file.clone(), place: seawall_core::Place::Line(line) };
+        self.reject(opts.max_reported_rejects, RejectedRecord { source, reason: reason.into() });
+    }
+
     fn reject(&mut self, limit: usize, rec: RejectedRecord) {
         self.tally.records_read += 1;
         self.tally.rejected += 1;

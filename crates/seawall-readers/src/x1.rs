@@ -276,7 +276,7 @@ fn message_event(node: Node) -> Result<(Value, Option<jiff::Timestamp>), String>
                     let value = v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string());
                     let ty = target_type(choice);
                     targets.push(serde_json::json!({"type": ty, "value": value}));
-                    subscribers.push(Value::String(crate::text::subscriber_id(ty, &value)));
+                    subscribers.push(Value::String(seawall_core::subscriber_id(ty, &value)));
                 }
             }
         }

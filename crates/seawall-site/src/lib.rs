@@ -8,7 +8,7 @@ mod policy;
 mod watchlist;
 
 pub use policy::{ChangeWindow, SitePolicy};
-pub use watchlist::{normalise_identifier, Watchlist, WatchlistEntry};
+pub use watchlist::{Watchlist, WatchlistEntry};
 
 use std::collections::HashMap;
 

@@ -16,15 +16,6 @@ pub struct Watchlist {
     pub entries: Vec<WatchlistEntry>,
 }
 
-/// The canonical form of a subscriber identifier: digits only for numbers (no `+`, spaces or
-/// dashes), lower case for URIs and addresses.
-pub fn normalise_identifier(kind: &str, value: &str) -> String {
-    match kind {
-        "msisdn" | "imsi" | "imei" => value.chars().filter(char::is_ascii_digit).collect(),
-        _ => value.trim().to_lowercase(),
-    }
-}
-
 const KINDS: &[&str] = &["msisdn", "imsi", "imei", "sip_uri", "ip", "email", "account"];
 
 impl Watchlist {
@@ -55,7 +46,7 @@ impl Watchlist {
                 )));
             }
             let value = cols.get(1).copied().unwrap_or("");
-            let value = normalise_identifier(&kind, value);
+            let value = seawall_core::normalise_subscriber(&kind, value);
             if value.is_empty() {
                 return Err(invalid("empty identifier".into()));
             }

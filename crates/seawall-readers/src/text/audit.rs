@@ -35,7 +35,7 @@ fn subscribers(list: Option<&Value>, type_key: &str) -> Vec<Value> {
         .filter_map(|t| {
             let ty = t.get(type_key).and_then(Value::as_str)?;
             let v = t.get("value").and_then(Value::as_str).or_else(|| t.get("value_hmac").and_then(Value::as_str))?;
-            Some(Value::String(super::subscriber_id(&ty.to_ascii_lowercase(), v)))
+            Some(Value::String(seawall_core::subscriber_id(&ty.to_ascii_lowercase(), v)))
         })
         .collect()
 }
@@ -43,20 +43,15 @@ fn subscribers(list: Option<&Value>, type_key: &str) -> Vec<Value> {
 /// Adds ECS fields to an audit record; false when the record is not one.
 pub fn normalise(r: &mut Record) -> bool {
     let Some(kind) = kind(r) else { return false };
-    let copy = |r: &mut Record, from: &str, to: &str| {
-        if let Some(v) = r.get(from).cloned() {
-            r.set(to, v);
-        }
-    };
-    copy(r, "actor.user_id", "user.name");
-    copy(r, "actor.source_ip", "source.ip");
-    copy(r, "actor.source_host", "source.domain");
-    copy(r, "outcome", "event.outcome");
+    r.copy("actor.user_id", "user.name");
+    r.copy("actor.source_ip", "source.ip");
+    r.copy("actor.source_host", "source.domain");
+    r.copy("outcome", "event.outcome");
     r.set("event.module", "seawall");
     if kind == "li" {
         r.set("event.dataset", "li.audit");
-        copy(r, "action", "event.action");
-        copy(r, "recorder_id", "host.name");
+        r.copy("action", "event.action");
+        r.copy("recorder_id", "host.name");
         let mut subs = subscribers(r.get("task.targets"), "type");
         subs.extend(subscribers(r.get("target"), "type"));
         if !subs.is_empty() {
@@ -64,8 +59,8 @@ pub fn normalise(r: &mut Record) -> bool {
         }
     } else {
         r.set("event.dataset", "cdr.audit");
-        copy(r, "query_type", "event.action");
-        copy(r, "system_id", "host.name");
+        r.copy("query_type", "event.action");
+        r.copy("system_id", "host.name");
         let mut subs = subscribers(r.get("subjects"), "id_type");
         subs.extend(subscribers(r.get("subject"), "id_type"));
         if !subs.is_empty() {

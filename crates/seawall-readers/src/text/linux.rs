@@ -4,14 +4,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::builtin_regex as re;
 use super::record::Record;
-
-fn re(p: &str) -> Regex {
-    match Regex::new(p) {
-        Ok(r) => r,
-        Err(e) => panic!("built-in pattern {p:?} is invalid: {e}"),
-    }
-}
 
 static ACCEPTED: LazyLock<Regex> = LazyLock::new(|| re(r"^Accepted (\S+) for (\S+) from (\S+) port (\d+)"));
 static FAILED: LazyLock<Regex> = LazyLock::new(|| re(r"^Failed (\S+) for (invalid user )?(\S*) from (\S+) port (\d+)"));

@@ -17,8 +17,7 @@ mod zeek;
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use rayon::prelude::*;
-use seawall_core::{Event, EventKind, Place, RejectedRecord, SourceRef, Value};
+use seawall_core::{Event, EventKind, Place, SourceRef, Value};
 
 use crate::input::map_limit;
 use crate::{Decoded, FileReport, ReadError, ReadOptions};
@@ -30,6 +29,14 @@ pub use syslog::{parse_syslog, Syslog};
 const BLOCK: usize = 4 << 20;
 /// A line longer than this is damage, not a record.
 const MAX_LINE: usize = 1 << 20;
+
+/// Compiles one of the readers' own patterns (constants in the source, covered by their tests).
+pub(crate) fn builtin_regex(p: &str) -> regex::Regex {
+    match regex::Regex::new(p) {
+        Ok(r) => r,
+        Err(e) => panic!("built-in pattern {p:?} is invalid: {e}"),
+    }
+}
 
 /// Text formats, told apart by content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -230,13 +237,6 @@ where
     Ok(())
 }
 
-fn reject(report: &mut FileReport, opts: &ReadOptions, name: &Arc<str>, line: u64, reason: String) {
-    report.reject(
-        opts.max_reported_rejects,
-        RejectedRecord { source: SourceRef { file: name.clone(), place: Place::Line(line) }, reason },
-    );
-}
-
 impl Reader {
     /// The sequential pass: splits lines, decodes them, follows headers and joins continuation
     /// lines, leaving records to parse.
@@ -272,7 +272,7 @@ impl Reader {
                 Err(e) => {
                     // Text logs are often Latin-1; keep the record, name the damage.
                     if self.format == TextFormat::ZeekTsv || self.format == TextFormat::NfdumpCsv {
-                        reject(report, opts, name, n, format!("invalid UTF-8 at byte {}", e.valid_up_to() + 1));
+                        report.reject_line(opts, name, n, format!("invalid UTF-8 at byte {}", e.valid_up_to() + 1));
                         continue;
                     }
                     Cow::Owned(String::from_utf8_lossy(raw).into_owned())
@@ -294,7 +294,7 @@ impl Reader {
                         continue;
                     }
                     if matches!(self.header, Header::None) {
-                        reject(report, opts, name, n, "Zeek record before any #fields header".into());
+                        report.reject_line(opts, name, n, "Zeek record before any #fields header");
                         continue;
                     }
                 }
@@ -351,7 +351,7 @@ impl Reader {
                         let cols = match audit::split_csv(&text) {
                             Ok(c) => c.into_iter().map(|c| c.trim().to_string()).collect(),
                             Err(e) => {
-                                reject(report, opts, name, n, format!("audit CSV header: {e}"));
+                                report.reject_line(opts, name, n, format!("audit CSV header: {e}"));
                                 continue;
                             }
                         };
@@ -390,72 +390,43 @@ fn parse_pending<F>(
 {
     let format = reader.format;
     let kind = match format {
-        TextFormat::Syslog | TextFormat::ShowLogging => EventKind::Syslog,
+        TextFormat::Syslog | TextFormat::ShowLogging | TextFormat::TacacsAcct | TextFormat::RadiusDetail => {
+            EventKind::Syslog
+        }
         TextFormat::ZeekTsv => EventKind::Zeek,
         TextFormat::NfdumpCsv => EventKind::Flow,
-        TextFormat::TacacsAcct | TextFormat::RadiusDetail => EventKind::Syslog,
         TextFormat::AuditCsv => EventKind::Audit,
         TextFormat::Stamped => EventKind::Text,
     };
-    let results: Vec<(usize, Vec<(u64, String)>)> = pending
-        .par_chunks(opts.batch_size.max(1))
-        .map(|chunk| {
-            let mut events = Vec::with_capacity(chunk.len());
-            let mut bad = Vec::new();
-            for p in chunk {
-                let parsed = match format {
-                    _ if p.fragment => Ok(fragment_record(&p.text)),
-                    TextFormat::Syslog | TextFormat::ShowLogging => syslog_record(&p.text, rules),
-                    TextFormat::Stamped => stamped_record(&p.text, rules),
-                    TextFormat::TacacsAcct => aaa::tacacs_record(&p.text, rules),
-                    TextFormat::RadiusDetail => aaa::radius_detail_record(&p.text, rules),
-                    TextFormat::AuditCsv => match &p.header {
-                        Header::Csv(h) => audit::csv_record(h, &p.text),
-                        _ => Err("audit row before the CSV header".to_string()),
-                    },
-                    TextFormat::ZeekTsv => match &p.header {
-                        Header::Zeek(h) => zeek::record(h, &p.text),
-                        _ => Err("no Zeek header".to_string()),
-                    },
-                    TextFormat::NfdumpCsv => match &p.header {
-                        Header::Flow(h) => flows::nfdump_csv(h, &p.text),
-                        _ => Err("flow record before the CSV header".to_string()),
-                    },
-                };
-                match parsed {
-                    Ok((fields, timestamp)) => events.push(Event {
-                        timestamp,
-                        source: SourceRef { file: name.clone(), place: Place::Line(p.line) },
-                        kind,
-                        fields,
-                    }),
-                    Err(why) => bad.push((p.line, why)),
-                }
-            }
-            let n = events.len();
-            if n > 0 {
-                sink(events);
-            }
-            (n, bad)
-        })
-        .collect();
-    for (parsed, bad) in results {
-        report.tally.records_read += parsed as u64;
-        report.tally.parsed += parsed as u64;
-        for (line, why) in bad {
-            reject(report, opts, name, line, why);
-        }
-    }
-}
-
-/// A subscriber identifier as `type:value`, numbers reduced to their digits (`+1 555-0100` and
-/// `15550100` are one subscriber), so watchlists match however a system wrote the number.
-pub fn subscriber_id(kind: &str, value: &str) -> String {
-    let v: String = match kind {
-        "msisdn" | "imsi" | "imei" => value.chars().filter(char::is_ascii_digit).collect(),
-        _ => value.trim().to_lowercase(),
-    };
-    format!("{kind}:{v}")
+    crate::batch::parse_in_batches(&pending, name, opts, sink, report, |p, out| {
+        let parsed = match format {
+            _ if p.fragment => Ok(fragment_record(&p.text)),
+            TextFormat::Syslog | TextFormat::ShowLogging => syslog_record(&p.text, rules),
+            TextFormat::Stamped => stamped_record(&p.text, rules),
+            TextFormat::TacacsAcct => aaa::tacacs_record(&p.text, rules),
+            TextFormat::RadiusDetail => aaa::radius_detail_record(&p.text, rules),
+            TextFormat::AuditCsv => match &p.header {
+                Header::Csv(h) => audit::csv_record(h, &p.text),
+                _ => Err("audit row before the CSV header".to_string()),
+            },
+            TextFormat::ZeekTsv => match &p.header {
+                Header::Zeek(h) => zeek::record(h, &p.text),
+                _ => Err("no Zeek header".to_string()),
+            },
+            TextFormat::NfdumpCsv => match &p.header {
+                Header::Flow(h) => flows::nfdump_csv(h, &p.text),
+                _ => Err("flow record before the CSV header".to_string()),
+            },
+        };
+        let (fields, timestamp) = parsed.map_err(|why| (p.line, why))?;
+        out.push(Event {
+            timestamp,
+            source: SourceRef { file: name.clone(), place: Place::Line(p.line) },
+            kind,
+            fields,
+        });
+        Ok(())
+    });
 }
 
 /// Adds ECS fields to JSON records of known producers (Zeek, Suricata EVE) that do not carry
@@ -494,22 +465,17 @@ pub(crate) fn normalise_json(fields: &mut Value, file: &str) {
 fn suricata_fields(r: &mut Record) {
     r.set("event.dataset", "suricata.eve");
     r.set("event.module", "suricata");
-    let copy = |r: &mut Record, from: &str, to: &str| {
-        if let Some(v) = r.get(from).cloned() {
-            r.set(to, v);
-        }
-    };
-    copy(r, "src_ip", "source.ip");
-    copy(r, "src_port", "source.port");
-    copy(r, "dest_ip", "destination.ip");
-    copy(r, "dest_port", "destination.port");
-    copy(r, "event_type", "event.action");
-    copy(r, "app_proto", "network.protocol");
-    copy(r, "alert.signature", "rule.name");
-    copy(r, "alert.signature_id", "rule.id");
-    copy(r, "dns.rrname", "dns.question.name");
-    copy(r, "http.hostname", "url.domain");
-    copy(r, "tls.sni", "tls.client.server_name");
+    r.copy("src_ip", "source.ip");
+    r.copy("src_port", "source.port");
+    r.copy("dest_ip", "destination.ip");
+    r.copy("dest_port", "destination.port");
+    r.copy("event_type", "event.action");
+    r.copy("app_proto", "network.protocol");
+    r.copy("alert.signature", "rule.name");
+    r.copy("alert.signature_id", "rule.id");
+    r.copy("dns.rrname", "dns.question.name");
+    r.copy("http.hostname", "url.domain");
+    r.copy("tls.sni", "tls.client.server_name");
     if let Some(p) = r.get("proto").and_then(Value::as_str).map(str::to_ascii_lowercase) {
         r.set("network.transport", p);
     }

@@ -6,14 +6,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::builtin_regex as re;
 use super::record::Record;
-
-fn re(p: &str) -> Regex {
-    match Regex::new(p) {
-        Ok(r) => r,
-        Err(e) => panic!("built-in pattern {p:?} is invalid: {e}"),
-    }
-}
 
 static CONFIG_I: LazyLock<Regex> =
     LazyLock::new(|| re(r"^Configured from (\S+) by (\S+?)(?: on (\S+))?(?: \(([^)]+)\))?\.?\s*$"));

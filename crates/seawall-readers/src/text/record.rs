@@ -63,7 +63,18 @@ impl Record {
         }
     }
 
+    /// Copies the value at `from` (if any) to `to`.
+    pub fn copy(&mut self, from: &str, to: &str) {
+        if let Some(v) = self.get(from).cloned() {
+            self.set(to, v);
+        }
+    }
+
+    /// The value at a dotted path, as a flat key (`"id.orig_h"`, as Zeek writes) or nested.
     pub fn get(&self, path: &str) -> Option<&Value> {
+        if let Some(v) = self.fields.get(path) {
+            return Some(v);
+        }
         let mut parts = path.split('.');
         let mut cur = self.fields.get(parts.next()?)?;
         for p in parts {

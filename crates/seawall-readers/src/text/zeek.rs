@@ -160,56 +160,47 @@ pub fn record(h: &ZeekHeader, line: &str) -> Result<(Value, Option<jiff::Timesta
     Ok((r.into_value(), ts))
 }
 
-fn flat<'a>(r: &'a Record, key: &str) -> Option<&'a Value> {
-    r.fields.get(key).or_else(|| r.get(key))
-}
-
 /// Adds ECS fields to a Zeek record (TSV or JSON) and returns its time.
 pub fn normalise(r: &mut Record, path: &str) -> Option<jiff::Timestamp> {
     let path = if path.is_empty() {
-        flat(r, "_path").and_then(Value::as_str).unwrap_or("unknown").to_string()
+        r.get("_path").and_then(Value::as_str).unwrap_or("unknown").to_string()
     } else {
         path.to_string()
     };
     r.set("event.dataset", format!("zeek.{path}"));
     r.set("event.module", "zeek");
-    let copy = |r: &mut Record, from: &str, to: &str| {
-        if let Some(v) = flat(r, from).cloned() {
-            r.set(to, v);
-        }
-    };
-    copy(r, "id.orig_h", "source.ip");
-    copy(r, "id.orig_p", "source.port");
-    copy(r, "id.resp_h", "destination.ip");
-    copy(r, "id.resp_p", "destination.port");
-    copy(r, "proto", "network.transport");
-    copy(r, "service", "network.protocol");
-    copy(r, "uid", "zeek.session_id");
+    r.copy("id.orig_h", "source.ip");
+    r.copy("id.orig_p", "source.port");
+    r.copy("id.resp_h", "destination.ip");
+    r.copy("id.resp_p", "destination.port");
+    r.copy("proto", "network.transport");
+    r.copy("service", "network.protocol");
+    r.copy("uid", "zeek.session_id");
     match path.as_str() {
         "conn" => {
-            copy(r, "orig_bytes", "source.bytes");
-            copy(r, "resp_bytes", "destination.bytes");
-            copy(r, "orig_pkts", "source.packets");
-            copy(r, "resp_pkts", "destination.packets");
+            r.copy("orig_bytes", "source.bytes");
+            r.copy("resp_bytes", "destination.bytes");
+            r.copy("orig_pkts", "source.packets");
+            r.copy("resp_pkts", "destination.packets");
             let total =
-                ["orig_bytes", "resp_bytes"].iter().filter_map(|k| flat(r, k).and_then(Value::as_u64)).sum::<u64>();
+                ["orig_bytes", "resp_bytes"].iter().filter_map(|k| r.get(k).and_then(Value::as_u64)).sum::<u64>();
             r.set("network.bytes", total);
         }
-        "dns" => copy(r, "query", "dns.question.name"),
+        "dns" => r.copy("query", "dns.question.name"),
         "http" => {
-            copy(r, "host", "url.domain");
-            copy(r, "uri", "url.original");
-            copy(r, "method", "http.request.method");
-            copy(r, "user_agent", "user_agent.original");
+            r.copy("host", "url.domain");
+            r.copy("uri", "url.original");
+            r.copy("method", "http.request.method");
+            r.copy("user_agent", "user_agent.original");
         }
-        "ssl" => copy(r, "server_name", "tls.client.server_name"),
-        "ssh" => copy(r, "auth_success", "zeek.ssh.auth_success"),
-        "radius" => copy(r, "username", "user.name"),
-        "syslog" => copy(r, "message", "message"),
-        "notice" => copy(r, "note", "rule.name"),
+        "ssl" => r.copy("server_name", "tls.client.server_name"),
+        "ssh" => r.copy("auth_success", "zeek.ssh.auth_success"),
+        "radius" => r.copy("username", "user.name"),
+        "syslog" => r.copy("message", "message"),
+        "notice" => r.copy("note", "rule.name"),
         _ => {}
     }
-    let ts = flat(r, "ts").and_then(|v| match v {
+    let ts = r.get("ts").and_then(|v| match v {
         Value::Number(n) => n.as_f64().and_then(|f| jiff::Timestamp::from_nanosecond((f * 1e9) as i128).ok()),
         Value::String(s) => crate::parse_timestamp(s),
         _ => None,
