@@ -53,7 +53,7 @@ fn comparisons(c: &Comparison, out: &mut Inspection) {
             let op = if *negated { format!("NOT {}", op_text(*op)) } else { op_text(*op).to_string() };
             out.comparisons.entry(path.object_type.clone()).or_default().push((steps, op, raw.clone()));
         }
-        Comparison::Exists(path) => {
+        Comparison::Exists { path, negated } => {
             let steps = path.steps.iter().map(|s| match s {
                 PathStep::Key(k) => StepView::Key(k.clone()),
                 PathStep::Index(i) => StepView::Index(*i),
@@ -61,7 +61,7 @@ fn comparisons(c: &Comparison, out: &mut Inspection) {
             });
             out.comparisons.entry(path.object_type.clone()).or_default().push((
                 steps.collect(),
-                "EXISTS".into(),
+                if *negated { "NOT EXISTS".into() } else { "EXISTS".into() },
                 String::new(),
             ));
         }

@@ -7,6 +7,7 @@ mod lexer;
 
 pub use inspect::{inspect, Inspection};
 
+pub(crate) use lexer::base64;
 use lexer::{lex, Tok, Token};
 
 /// A pattern error and where it is (byte offset into the pattern).
@@ -68,7 +69,11 @@ pub enum Comparison {
         set: Vec<Literal>,
         raw: String,
     },
-    Exists(ObjectPath),
+    /// `EXISTS path`, or `NOT EXISTS path` when `negated`.
+    Exists {
+        path: ObjectPath,
+        negated: bool,
+    },
     And(Vec<Comparison>),
     Or(Vec<Comparison>),
 }
@@ -269,9 +274,14 @@ impl Parser {
             self.expect(Tok::RParen, "')'")?;
             return Ok(c);
         }
+        let not_exists =
+            self.is_kw("NOT") && matches!(self.toks.get(self.i + 1), Some(t) if t.tok == Tok::Kw("EXISTS"));
+        if not_exists {
+            self.next();
+        }
         if self.is_kw("EXISTS") {
             self.next();
-            return Ok(Comparison::Exists(self.object_path()?));
+            return Ok(Comparison::Exists { path: self.object_path()?, negated: not_exists });
         }
         let path = self.object_path()?;
         let negated = self.is_kw("NOT");

@@ -1,0 +1,402 @@
+//! Property tests: how a pattern literal compares with a value taken from an object.
+//!
+//! Values of different kinds do not compare (not equal, not ordered), except integers with
+//! floats, and binary with strings whose code points are all below 256 (the spec's rule).
+
+use std::cmp::Ordering;
+use std::net::IpAddr;
+
+use serde_json::Value;
+use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
+
+use super::time::parse_timestamp;
+use super::MatchError;
+use crate::pattern::Literal;
+
+/// A value reached by an object path.
+#[derive(Debug, Clone)]
+pub enum PathValue<'a> {
+    Json(&'a Value),
+    /// A `*_hex` or `*_bin` property, decoded.
+    Bytes(Vec<u8>),
+    /// The objects a `*_refs` list points to.
+    Objects(Vec<&'a Value>),
+}
+
+/// A literal, ready to compare.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Lit {
+    Int(i128),
+    Float(f64),
+    Str(String),
+    Bool(bool),
+    Time(i64),
+    Bytes(Vec<u8>),
+}
+
+impl Lit {
+    pub fn from_literal(l: &Literal) -> Result<Lit, MatchError> {
+        Ok(match l {
+            Literal::Int(i) => Lit::Int(i128::from(*i)),
+            Literal::Float(f) => Lit::Float(*f),
+            Literal::Str(s) => Lit::Str(s.clone()),
+            Literal::Bool(b) => Lit::Bool(*b),
+            Literal::Timestamp(t) => {
+                Lit::Time(parse_timestamp(t).ok_or_else(|| MatchError::Pattern(format!("invalid timestamp: {t}")))?)
+            }
+            Literal::Binary(b) | Literal::Hex(b) => Lit::Bytes(b.clone()),
+        })
+    }
+
+    fn kind(&self) -> u8 {
+        match self {
+            Lit::Int(_) | Lit::Float(_) => 0,
+            Lit::Str(_) => 1,
+            Lit::Bool(_) => 2,
+            Lit::Time(_) => 3,
+            Lit::Bytes(_) => 4,
+        }
+    }
+}
+
+/// The value seen as one of the literal kinds.
+enum Seen<'v> {
+    Int(i128),
+    Float(f64),
+    Str(&'v str),
+    Bool(bool),
+    Time(i64),
+    Bytes(&'v [u8]),
+    Other,
+}
+
+fn seen<'v>(v: &'v PathValue<'_>) -> Seen<'v> {
+    match v {
+        PathValue::Json(Value::Number(n)) => {
+            if let Some(i) = n.as_i64() {
+                Seen::Int(i128::from(i))
+            } else if let Some(u) = n.as_u64() {
+                Seen::Int(i128::from(u))
+            } else {
+                n.as_f64().map_or(Seen::Other, Seen::Float)
+            }
+        }
+        PathValue::Json(Value::String(s)) => Seen::Str(s),
+        PathValue::Json(Value::Bool(b)) => Seen::Bool(*b),
+        PathValue::Bytes(b) => Seen::Bytes(b),
+        _ => Seen::Other,
+    }
+}
+
+/// A string value compared with a timestamp literal is read as a timestamp; one that is not a
+/// timestamp is an error in the data, as in the reference.
+fn seen_for<'v>(lit: &Lit, v: &'v PathValue<'_>) -> Result<Seen<'v>, MatchError> {
+    let s = seen(v);
+    if let (Lit::Time(_), Seen::Str(text)) = (lit, &s) {
+        return parse_timestamp(text)
+            .map(Seen::Time)
+            .ok_or_else(|| MatchError::Data(format!("Invalid timestamp in JSON: {text}")));
+    }
+    Ok(s)
+}
+
+fn cmp_int_float(i: i128, f: f64) -> Option<Ordering> {
+    if f.is_nan() {
+        return None;
+    }
+    // Exact, as Python compares int with float.
+    if f >= 1.7e38 {
+        return Some(Ordering::Less);
+    }
+    if f <= -1.7e38 {
+        return Some(Ordering::Greater);
+    }
+    let t = f.trunc();
+    match i.cmp(&(t as i128)) {
+        Ordering::Equal => 0.0f64.partial_cmp(&(f - t)),
+        o => Some(o),
+    }
+}
+
+/// Latin-1 bytes of a string, or `None` if a code point is 256 or above.
+fn latin1(s: &str) -> Option<Vec<u8>> {
+    s.chars().map(|c| u8::try_from(u32::from(c)).ok()).collect()
+}
+
+/// How literal and value order: `Err(())` where the kinds compare but these values cannot
+/// (a string with code points >= 256 against binary), `Ok(None)` where the kinds do not compare.
+fn order(lit: &Lit, v: &Seen<'_>) -> Result<Option<Ordering>, ()> {
+    // The ordering is value relative to literal.
+    Ok(match (lit, v) {
+        (Lit::Int(a), Seen::Int(b)) => Some(b.cmp(a)),
+        (Lit::Int(a), Seen::Float(b)) => cmp_int_float(*a, *b).map(Ordering::reverse),
+        (Lit::Float(a), Seen::Int(b)) => cmp_int_float(*b, *a),
+        (Lit::Float(a), Seen::Float(b)) => b.partial_cmp(a),
+        (Lit::Str(a), Seen::Str(b)) => Some((*b).cmp(a.as_str())),
+        (Lit::Time(a), Seen::Time(b)) => Some(b.cmp(a)),
+        (Lit::Bytes(a), Seen::Bytes(b)) => Some((*b).cmp(a.as_slice())),
+        (Lit::Bytes(a), Seen::Str(b)) => Some(latin1(b).ok_or(())?.as_slice().cmp(a.as_slice())),
+        (Lit::Str(a), Seen::Bytes(b)) => Some((*b).cmp(latin1(a).ok_or(())?.as_slice())),
+        _ => None,
+    })
+}
+
+fn equal(lit: &Lit, v: &Seen<'_>) -> bool {
+    match (lit, v) {
+        (Lit::Bool(a), Seen::Bool(b)) => a == b,
+        _ => matches!(order(lit, v), Ok(Some(Ordering::Equal))),
+    }
+}
+
+/// A CIDR block (a plain address is a block of one).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Net {
+    addr: IpAddr,
+    prefix: u8,
+}
+
+impl Net {
+    pub fn parse(s: &str) -> Option<Net> {
+        let (a, p) = match s.split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (s, None),
+        };
+        let addr: IpAddr = a.parse().ok()?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = match p {
+            Some(p) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => p.parse::<u8>().ok()?,
+            Some(_) => return None,
+            None => max,
+        };
+        (prefix <= max).then_some(Net { addr, prefix })
+    }
+
+    fn bits(&self) -> (u128, bool) {
+        match self.addr {
+            IpAddr::V4(a) => (u128::from(u32::from(a)) << 96, true),
+            IpAddr::V6(a) => (u128::from(a), false),
+        }
+    }
+
+    /// Whether `self` lies within `outer` (same family, prefix at least as long, same leading
+    /// bits). IPv4 addresses sit in the top 32 of the 128 bits.
+    pub fn within(&self, outer: &Net) -> bool {
+        let ((a, v4a), (b, v4b)) = (self.bits(), outer.bits());
+        if v4a != v4b || self.prefix < outer.prefix {
+            return false;
+        }
+        let p = u32::from(outer.prefix);
+        p == 0 || (a ^ b) >> (128 - p) == 0
+    }
+}
+
+/// A compiled property test (without the object path and `NOT`).
+#[derive(Debug)]
+pub enum Test {
+    Eq(Lit),
+    Neq(Lit),
+    Order(Lit, Ordering, bool),
+    In(Vec<Lit>),
+    Like { re: regex::Regex, latin1_ok: bool },
+    Matches { text: fancy_regex::Regex, latin1_ok: bool },
+    Subset(Net),
+    Superset(Net),
+}
+
+/// Python's `$` (end, or before a final newline) and `\Z` (end) in Rust regex syntax.
+fn python_regex(src: &str) -> String {
+    let mut out = String::with_capacity(src.len() + 8);
+    let mut chars = src.chars().peekable();
+    let mut in_class = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some('Z') if !in_class => out.push_str(r"\z"),
+                Some(n) => {
+                    out.push('\\');
+                    out.push(n);
+                }
+                None => out.push('\\'),
+            },
+            '[' if !in_class => {
+                in_class = true;
+                out.push('[');
+                // A ']' right after '[' or '[^' is a literal.
+                if chars.peek() == Some(&'^') {
+                    out.push('^');
+                    chars.next();
+                }
+                if chars.peek() == Some(&']') {
+                    out.push_str(r"\]");
+                    chars.next();
+                }
+            }
+            '[' if in_class => out.push_str(r"\["),
+            ']' if in_class => {
+                in_class = false;
+                out.push(']');
+            }
+            '$' if !in_class => out.push_str(r"(?=\n?\z)"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn nfc(s: &str) -> std::borrow::Cow<'_, str> {
+    if is_nfc_quick(s.chars()) == IsNormalized::Yes {
+        std::borrow::Cow::Borrowed(s)
+    } else {
+        std::borrow::Cow::Owned(s.nfc().collect())
+    }
+}
+
+fn like_regex(like: &str) -> Result<regex::Regex, MatchError> {
+    let mut re = String::from("^(?:");
+    for c in nfc(like).chars() {
+        match c {
+            '%' => re.push_str(".*"),
+            '_' => re.push('.'),
+            c => re.push_str(&regex::escape(c.encode_utf8(&mut [0; 4]))),
+        }
+    }
+    re.push_str(")\n?\\z");
+    regex::Regex::new(&re).map_err(|e| MatchError::Pattern(format!("LIKE '{like}': {e}")))
+}
+
+impl Test {
+    pub fn compile(
+        op: crate::pattern::CompareOp,
+        value: &Literal,
+        set: &[Literal],
+        raw: &str,
+    ) -> Result<Test, MatchError> {
+        use crate::pattern::CompareOp as Op;
+        let text = || match value {
+            Literal::Str(s) => Ok(s.as_str()),
+            _ => Err(MatchError::Pattern(format!("{op:?} needs a string literal"))),
+        };
+        Ok(match op {
+            Op::Eq => Test::Eq(Lit::from_literal(value)?),
+            Op::Neq => Test::Neq(Lit::from_literal(value)?),
+            Op::Lt => Test::Order(Lit::from_literal(value)?, Ordering::Less, false),
+            Op::Le => Test::Order(Lit::from_literal(value)?, Ordering::Less, true),
+            Op::Gt => Test::Order(Lit::from_literal(value)?, Ordering::Greater, false),
+            Op::Ge => Test::Order(Lit::from_literal(value)?, Ordering::Greater, true),
+            Op::In => {
+                let lits = set.iter().map(Lit::from_literal).collect::<Result<Vec<_>, _>>()?;
+                if lits.windows(2).any(|w| w[0].kind() != w[1].kind()) {
+                    return Err(MatchError::Pattern(format!("Nonhomogenous set: {raw}")));
+                }
+                Test::In(lits)
+            }
+            Op::Like => {
+                let like = text()?;
+                Test::Like { re: like_regex(like)?, latin1_ok: like.chars().all(|c| u32::from(c) < 256) }
+            }
+            Op::Matches => {
+                let src = nfc(text()?).into_owned();
+                let text = fancy_regex::Regex::new(&python_regex(&src))
+                    .map_err(|e| MatchError::Pattern(format!("MATCHES '{src}': {e}")))?;
+                Test::Matches { text, latin1_ok: src.chars().all(|c| u32::from(c) < 256) }
+            }
+            Op::IsSubset | Op::IsSuperset => {
+                let s = text()?;
+                let net =
+                    Net::parse(s).ok_or_else(|| MatchError::Pattern(format!("not an IP address or CIDR: {s}")))?;
+                if op == Op::IsSubset {
+                    Test::Subset(net)
+                } else {
+                    Test::Superset(net)
+                }
+            }
+        })
+    }
+
+    /// Whether `v` passes, `NOT` included. An order test on kinds that do not order is false
+    /// whatever `NOT` says, as in the reference.
+    pub fn passes(&self, v: &PathValue<'_>, not: bool) -> Result<bool, MatchError> {
+        let r = match self {
+            Test::Eq(l) => equal(l, &seen_for(l, v)?),
+            Test::Neq(l) => !equal(l, &seen_for(l, v)?),
+            Test::Order(l, want, or_equal) => match order(l, &seen_for(l, v)?) {
+                Ok(None) => return Ok(false),
+                Ok(Some(o)) => o == *want || (*or_equal && o == Ordering::Equal),
+                Err(()) => false,
+            },
+            Test::In(set) => match set.first() {
+                None => false,
+                Some(first) => {
+                    let s = seen_for(first, v)?;
+                    set.iter().any(|l| equal(l, &s))
+                }
+            },
+            Test::Like { re, latin1_ok } => match seen(v) {
+                Seen::Str(s) => re.is_match(nfc(s).as_ref()),
+                // Binary is read as UTF-8 text.
+                Seen::Bytes(b) if *latin1_ok => match std::str::from_utf8(b) {
+                    Ok(s) => re.is_match(nfc(s).as_ref()),
+                    Err(_) => return Err(MatchError::Data("a binary value compared with LIKE is not UTF-8".into())),
+                },
+                _ => false,
+            },
+            Test::Matches { text, latin1_ok } => match seen(v) {
+                Seen::Str(s) => text.is_match(nfc(s).as_ref()).unwrap_or(false),
+                Seen::Bytes(b) if *latin1_ok => {
+                    let s: String = b.iter().map(|&c| char::from(c)).collect();
+                    text.is_match(&s).unwrap_or(false)
+                }
+                _ => false,
+            },
+            Test::Subset(outer) => match seen(v) {
+                Seen::Str(s) => Net::parse(s).ok_or_else(|| bad_address(s))?.within(outer),
+                _ => false,
+            },
+            Test::Superset(inner) => match seen(v) {
+                Seen::Str(s) => inner.within(&Net::parse(s).ok_or_else(|| bad_address(s))?),
+                _ => false,
+            },
+        };
+        Ok(r != not)
+    }
+}
+
+fn bad_address(s: &str) -> MatchError {
+    MatchError::Data(format!("not an IP address or CIDR: {s}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cidr_containment() {
+        let n = |s| Net::parse(s).unwrap();
+        assert!(n("10.1.2.3").within(&n("10.0.0.0/8")));
+        assert!(!n("11.1.2.3").within(&n("10.0.0.0/8")));
+        assert!(n("10.1.0.0/16").within(&n("10.0.0.0/8")));
+        assert!(!n("10.0.0.0/8").within(&n("10.1.0.0/16")));
+        assert!(n("1.2.3.4").within(&n("0.0.0.0/0")));
+        assert!(n("2001:db8:0:1::23").within(&n("2001:db8::/32")));
+        assert!(!n("2001:db8:0:1::23").within(&n("2001:db9::/32")));
+        assert!(!n("10.1.2.3").within(&n("::/0")));
+        assert!(n("::1").within(&n("::/0")));
+        assert!(Net::parse("10.0.0.0/33").is_none() && Net::parse("x").is_none());
+    }
+
+    #[test]
+    fn python_regex_ends() {
+        let re = fancy_regex::Regex::new(&python_regex("abc$")).unwrap();
+        assert!(re.is_match("xabc").unwrap() && re.is_match("abc\n").unwrap() && !re.is_match("abc\nx").unwrap());
+        let re = fancy_regex::Regex::new(&python_regex("[$]x")).unwrap();
+        assert!(re.is_match("$x").unwrap());
+    }
+
+    #[test]
+    fn numbers_compare_exactly() {
+        assert_eq!(cmp_int_float(5, 5.0), Some(Ordering::Equal));
+        assert_eq!(cmp_int_float(5, 5.5), Some(Ordering::Less));
+        assert_eq!(cmp_int_float(-5, -5.5), Some(Ordering::Greater));
+        assert_eq!(cmp_int_float(9_007_199_254_740_993, 9_007_199_254_740_992.0), Some(Ordering::Greater));
+    }
+}

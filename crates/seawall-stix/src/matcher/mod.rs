@@ -1,0 +1,382 @@
+//! Evaluating STIX 2.1 patterns over observed data (section 9 of the spec), with the binding
+//! semantics of the OASIS reference matcher: each observation expression binds observations
+//! (instances of them, `number_observed` times over); `AND` and `FOLLOWEDBY` need disjoint
+//! bindings, `REPEATS n` needs n disjoint ones, `WITHIN` and `START`/`STOP` bound their times.
+//!
+//! Where the reference departs from the spec (`NOT EXISTS`, IPv6 in `ISSUBSET`/`ISSUPERSET`, a
+//! plain address as the container of `ISSUPERSET`, `true` in a set of numbers), Seawall follows
+//! the spec; `docs/STIX.md` lists these.
+
+mod bindings;
+mod compare;
+pub mod observed;
+mod time;
+
+pub use compare::{Net, PathValue};
+pub use observed::{observations_v20, observations_v21, Observation};
+pub use time::parse_timestamp;
+
+use serde_json::Value;
+
+use crate::pattern::{Comparison, ObjectPath, Observation as Obs, PathStep, Pattern, Qualifier};
+use bindings::Bindings;
+use compare::Test;
+
+/// Most bindings one observation expression may hold before matching gives up.
+pub const MAX_BINDINGS: usize = 1_000_000;
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum MatchError {
+    /// The pattern parses but cannot be evaluated (a non-positive `WITHIN`, a mixed set, ...).
+    #[error("pattern: {0}")]
+    Pattern(String),
+    /// The observed data is not what the pattern needs (a timestamp that is not one, ...).
+    #[error("observed data: {0}")]
+    Data(String),
+    #[error("more than {0} candidate bindings: the pattern is too broad for this much observed data")]
+    TooComplex(usize),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Decode {
+    None,
+    Hex,
+    Base64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Deref {
+    None,
+    One,
+    List,
+}
+
+#[derive(Debug)]
+enum Step {
+    Key { name: String, decode: Decode, deref: Deref },
+    Index(i64),
+    Any,
+}
+
+#[derive(Debug)]
+struct Path {
+    object_type: String,
+    steps: Vec<Step>,
+}
+
+#[derive(Debug)]
+enum Cmp {
+    Test { path: Path, not: bool, test: Test },
+    Exists { path: Path, not: bool },
+    And(Vec<Cmp>),
+    Or(Vec<Cmp>),
+}
+
+#[derive(Debug)]
+enum Node {
+    Simple(Cmp),
+    And(Vec<Node>),
+    Or(Vec<Node>),
+    FollowedBy(Vec<Node>),
+    Within(Box<Node>, i64),
+    Repeats(Box<Node>, usize),
+    StartStop(Box<Node>, i64, i64),
+}
+
+impl Node {
+    /// The most instances one binding of this expression can hold.
+    fn max_size(&self) -> usize {
+        match self {
+            Node::Simple(_) => 1,
+            Node::And(v) | Node::FollowedBy(v) => v.iter().map(Node::max_size).sum(),
+            Node::Or(v) => v.iter().map(Node::max_size).max().unwrap_or(0),
+            Node::Repeats(n, k) => n.max_size().saturating_mul(*k),
+            Node::Within(n, _) | Node::StartStop(n, _, _) => n.max_size(),
+        }
+    }
+}
+
+/// A pattern compiled for evaluation.
+#[derive(Debug)]
+pub struct Matcher {
+    root: Node,
+    /// Instances of one observation beyond this many never change the verdict.
+    instance_cap: u32,
+}
+
+fn compile_path(p: &ObjectPath) -> Path {
+    let steps = p
+        .steps
+        .iter()
+        .map(|s| match s {
+            PathStep::Key(k) => Step::Key {
+                name: k.clone(),
+                decode: if k.ends_with("_hex") {
+                    Decode::Hex
+                } else if k.ends_with("_bin") {
+                    Decode::Base64
+                } else {
+                    Decode::None
+                },
+                deref: if k.ends_with("_ref") {
+                    Deref::One
+                } else if k.ends_with("_refs") {
+                    Deref::List
+                } else {
+                    Deref::None
+                },
+            },
+            PathStep::Index(i) => Step::Index(*i),
+            PathStep::AnyIndex => Step::Any,
+        })
+        .collect();
+    Path { object_type: p.object_type.clone(), steps }
+}
+
+fn compile_cmp(c: &Comparison) -> Result<Cmp, MatchError> {
+    Ok(match c {
+        Comparison::Test { path, negated, op, value, set, raw } => {
+            Cmp::Test { path: compile_path(path), not: *negated, test: Test::compile(*op, value, set, raw)? }
+        }
+        Comparison::Exists { path, negated } => Cmp::Exists { path: compile_path(path), not: *negated },
+        Comparison::And(v) => Cmp::And(v.iter().map(compile_cmp).collect::<Result<_, _>>()?),
+        Comparison::Or(v) => Cmp::Or(v.iter().map(compile_cmp).collect::<Result<_, _>>()?),
+    })
+}
+
+fn compile_obs(o: &Obs) -> Result<Node, MatchError> {
+    let all = |v: &[Obs]| v.iter().map(compile_obs).collect::<Result<Vec<_>, _>>();
+    Ok(match o {
+        Obs::Simple(c) => Node::Simple(compile_cmp(c)?),
+        Obs::And(v) => Node::And(all(v)?),
+        Obs::Or(v) => Node::Or(all(v)?),
+        Obs::FollowedBy(v) => Node::FollowedBy(all(v)?),
+        Obs::Qualified(inner, q, _) => {
+            let inner = Box::new(compile_obs(inner)?);
+            match q {
+                Qualifier::Within(secs) => {
+                    if *secs <= 0.0 || !secs.is_finite() {
+                        return Err(MatchError::Pattern(format!("Invalid WITHIN value (must be positive): {secs}")));
+                    }
+                    Node::Within(inner, (secs * 1e6).round() as i64)
+                }
+                Qualifier::Repeats(n) => {
+                    let n = usize::try_from(*n).unwrap_or(0);
+                    if n < 1 {
+                        return Err(MatchError::Pattern(format!("Invalid repetition count: {n}")));
+                    }
+                    Node::Repeats(inner, n)
+                }
+                Qualifier::StartStop(a, b) => {
+                    let t = |s: &str| {
+                        parse_timestamp(s).ok_or_else(|| MatchError::Pattern(format!("invalid timestamp: {s}")))
+                    };
+                    Node::StartStop(inner, t(a)?, t(b)?)
+                }
+            }
+        }
+    })
+}
+
+fn decode(v: &Value, d: Decode) -> Result<PathValue<'_>, MatchError> {
+    if d == Decode::None {
+        return Ok(PathValue::Json(v));
+    }
+    let s = v.as_str().ok_or_else(|| MatchError::Data(format!("a *_hex or *_bin property is not a string: {v}")))?;
+    let bytes = match d {
+        Decode::Hex => hex(s),
+        _ => crate::pattern::base64(s),
+    };
+    bytes.map(PathValue::Bytes).ok_or_else(|| MatchError::Data(format!("cannot decode binary property value '{s}'")))
+}
+
+fn hex(s: &str) -> Option<Vec<u8>> {
+    let b = s.as_bytes();
+    if !b.len().is_multiple_of(2) {
+        return None;
+    }
+    b.chunks(2)
+        .map(|p| {
+            let d = |c: u8| char::from(c).to_digit(16);
+            Some((d(p[0])? * 16 + d(p[1])?) as u8)
+        })
+        .collect()
+}
+
+impl Matcher {
+    pub fn new(p: &Pattern) -> Result<Matcher, MatchError> {
+        let root = compile_obs(&p.root)?;
+        let instance_cap = u32::try_from(root.max_size().max(1)).unwrap_or(u32::MAX);
+        Ok(Matcher { root, instance_cap })
+    }
+
+    /// The values `path` reaches from one root object.
+    fn walk<'a>(path: &Path, root: &'a Value, obs: &Observation<'a>) -> Result<Vec<PathValue<'a>>, MatchError> {
+        let mut cur = vec![PathValue::Json(root)];
+        for step in &path.steps {
+            let mut next = Vec::new();
+            match step {
+                Step::Key { name, decode: d, deref } => {
+                    for v in &cur {
+                        if let PathValue::Json(Value::Object(m)) = v {
+                            if let Some(x) = m.get(name) {
+                                next.push(decode(x, *d)?);
+                            }
+                        }
+                    }
+                    match deref {
+                        Deref::None => {}
+                        Deref::One => {
+                            let mut objs = Vec::new();
+                            for v in &next {
+                                let PathValue::Json(Value::String(id)) = v else {
+                                    return Err(MatchError::Data(format!(
+                                        "the value of reference property '{name}' is not a string"
+                                    )));
+                                };
+                                obs.resolve(id, &mut objs);
+                            }
+                            next = objs.into_iter().map(PathValue::Json).collect();
+                        }
+                        Deref::List => {
+                            let mut lists = Vec::new();
+                            for v in &next {
+                                let PathValue::Json(Value::Array(ids)) = v else {
+                                    return Err(MatchError::Data(format!(
+                                        "the value of reference list property '{name}' is not a list"
+                                    )));
+                                };
+                                let mut objs = Vec::new();
+                                for id in ids {
+                                    let Value::String(id) = id else {
+                                        return Err(MatchError::Data(format!(
+                                            "a value of reference property '{name}' is not a string"
+                                        )));
+                                    };
+                                    obs.resolve(id, &mut objs);
+                                }
+                                if !objs.is_empty() {
+                                    lists.push(PathValue::Objects(objs));
+                                }
+                            }
+                            next = lists;
+                        }
+                    }
+                }
+                Step::Index(i) => {
+                    for v in &cur {
+                        let Ok(i) = usize::try_from(*i) else { continue };
+                        match v {
+                            PathValue::Json(Value::Array(a)) => next.extend(a.get(i).map(PathValue::Json)),
+                            PathValue::Objects(o) => next.extend(o.get(i).map(|x| PathValue::Json(x))),
+                            _ => {}
+                        }
+                    }
+                }
+                Step::Any => {
+                    for v in &cur {
+                        match v {
+                            PathValue::Json(Value::Array(a)) => next.extend(a.iter().map(PathValue::Json)),
+                            PathValue::Objects(o) => next.extend(o.iter().map(|x| PathValue::Json(x))),
+                            _ => {}
+                        }
+                    }
+                }
+            }
+            if next.is_empty() {
+                return Ok(next);
+            }
+            cur = next;
+        }
+        Ok(cur)
+    }
+
+    /// The root objects (indices into `obs.objects`) for which the comparison holds.
+    fn roots(c: &Cmp, obs: &Observation<'_>) -> Result<Vec<u32>, MatchError> {
+        Ok(match c {
+            Cmp::Test { path, not, test } => {
+                let mut out = Vec::new();
+                for (i, root) in obs.roots(&path.object_type) {
+                    for v in Self::walk(path, root, obs)? {
+                        if test.passes(&v, *not)? {
+                            out.push(i as u32);
+                            break;
+                        }
+                    }
+                }
+                out
+            }
+            Cmp::Exists { path, not } => {
+                let mut out = Vec::new();
+                for (i, root) in obs.roots(&path.object_type) {
+                    if Self::walk(path, root, obs)?.is_empty() == *not {
+                        out.push(i as u32);
+                    }
+                }
+                out
+            }
+            // Every operand is evaluated (no short cut), so bad data is reported the same way
+            // whatever the order of the operands.
+            Cmp::And(v) => {
+                let mut sets = v.iter().map(|c| Self::roots(c, obs)).collect::<Result<Vec<_>, _>>()?.into_iter();
+                let mut acc = sets.next().unwrap_or_default();
+                for s in sets {
+                    acc.retain(|x| s.binary_search(x).is_ok());
+                }
+                acc
+            }
+            Cmp::Or(v) => {
+                let mut acc = Vec::new();
+                for c in v {
+                    acc.extend(Self::roots(c, obs)?);
+                }
+                acc.sort_unstable();
+                acc.dedup();
+                acc
+            }
+        })
+    }
+
+    fn bind(&self, n: &Node, data: &[Observation<'_>]) -> Result<Bindings, MatchError> {
+        Ok(match n {
+            Node::Simple(c) => {
+                let mut b = Bindings::default();
+                for (i, obs) in data.iter().enumerate() {
+                    if !Self::roots(c, obs)?.is_empty() {
+                        b.add_instances(i as u32, obs.count.min(self.instance_cap))?;
+                    }
+                }
+                b
+            }
+            Node::And(v) | Node::FollowedBy(v) => {
+                let followed = matches!(n, Node::FollowedBy(_));
+                let mut parts = v.iter().map(|x| self.bind(x, data)).collect::<Result<Vec<_>, _>>()?.into_iter();
+                let mut acc = parts.next().unwrap_or_default();
+                for p in parts {
+                    acc = if followed { acc.followed_by(&p, data)? } else { acc.and(&p)? };
+                }
+                acc
+            }
+            Node::Or(v) => {
+                let mut acc = Bindings::default();
+                for x in v {
+                    acc.extend(self.bind(x, data)?)?;
+                }
+                acc
+            }
+            Node::Within(inner, micros) => self.bind(inner, data)?.within(*micros, data),
+            Node::Repeats(inner, k) => self.bind(inner, data)?.repeats(*k)?,
+            Node::StartStop(inner, a, b) => self.bind(inner, data)?.start_stop(*a, *b, data),
+        })
+    }
+
+    /// The observations (indices into `data`) of one binding that satisfies the pattern, or
+    /// `None` when the pattern does not match.
+    pub fn find(&self, data: &[Observation<'_>]) -> Result<Option<Vec<usize>>, MatchError> {
+        Ok(self.bind(&self.root, data)?.first_observations())
+    }
+
+    pub fn matches(&self, data: &[Observation<'_>]) -> Result<bool, MatchError> {
+        Ok(self.find(data)?.is_some())
+    }
+}

@@ -1,0 +1,149 @@
+//! Observed data as the matcher sees it: a list of observations, each with its time interval,
+//! its count (`number_observed`) and the Cyber Observable objects it holds.
+
+use serde_json::Value;
+
+use super::time::parse_timestamp;
+use super::MatchError;
+
+/// STIX 2.1 types that are not SCOs: an observation's objects of these types are never the root
+/// of a comparison (they can still be reached through a reference).
+const NON_SCO_TYPES: [&str; 25] = [
+    "attack-pattern",
+    "bundle",
+    "campaign",
+    "course-of-action",
+    "extension-definition",
+    "grouping",
+    "identity",
+    "incident",
+    "indicator",
+    "infrastructure",
+    "intrusion-set",
+    "language-content",
+    "location",
+    "malware",
+    "malware-analysis",
+    "marking-definition",
+    "note",
+    "observed-data",
+    "opinion",
+    "relationship",
+    "report",
+    "threat-actor",
+    "tool",
+    "sighting",
+    "vulnerability",
+];
+
+/// One `observed-data`: what was seen, when, and how often.
+#[derive(Debug, Clone)]
+pub struct Observation<'a> {
+    /// `first_observed` and `last_observed`, microseconds since 1970 (UTC).
+    pub first: i64,
+    pub last: i64,
+    pub count: u32,
+    /// The objects, by id (STIX 2.1) or by key of the `objects` dictionary (2.0).
+    pub objects: Vec<(&'a str, &'a Value)>,
+    /// Whether non-SCO types are excluded as comparison roots (STIX 2.1).
+    pub(crate) sco_only: bool,
+}
+
+impl<'a> Observation<'a> {
+    /// An observation built by the caller (for events turned into SCOs).
+    pub fn new(first: i64, last: i64, count: u32, objects: Vec<(&'a str, &'a Value)>) -> Self {
+        Observation { first, last, count: count.max(1), objects, sco_only: true }
+    }
+
+    pub(crate) fn roots<'s>(&'s self, object_type: &'s str) -> impl Iterator<Item = (usize, &'a Value)> + 's {
+        let excluded = self.sco_only && NON_SCO_TYPES.contains(&object_type);
+        self.objects
+            .iter()
+            .enumerate()
+            .filter(move |(_, (_, o))| !excluded && o.get("type").and_then(Value::as_str) == Some(object_type))
+            .map(|(i, (_, o))| (i, *o))
+    }
+
+    pub(crate) fn resolve(&self, id: &str, out: &mut Vec<&'a Value>) {
+        out.extend(self.objects.iter().filter(|(k, _)| *k == id).map(|(_, o)| *o));
+    }
+}
+
+fn observed_times(sdo: &Value, version: &str) -> Result<(i64, i64, u32), MatchError> {
+    let (Some(n), Some(first), Some(last)) =
+        (sdo.get("number_observed"), sdo.get("first_observed"), sdo.get("last_observed"))
+    else {
+        return Err(MatchError::Data(format!(
+            "STIX {version} observed-data must have number_observed, first_observed and last_observed"
+        )));
+    };
+    let n = n.as_i64().ok_or_else(|| MatchError::Data(format!("number_observed is not an integer: {n}")))?;
+    if n < 1 {
+        return Err(MatchError::Data(format!("observed-data with invalid number_observed (must be >= 1): {n}")));
+    }
+    let time = |v: &Value| {
+        v.as_str()
+            .and_then(parse_timestamp)
+            .ok_or_else(|| MatchError::Data(format!("invalid timestamp in observed-data: {v}")))
+    };
+    Ok((time(first)?, time(last)?, u32::try_from(n).unwrap_or(u32::MAX)))
+}
+
+fn id_of(o: &Value) -> Option<&str> {
+    o.get("id").and_then(Value::as_str)
+}
+
+/// The observations of a list of STIX 2.1 bundles. As the OASIS reference does, the bundles are
+/// merged first; each `observed-data` then holds itself and the objects its `object_refs` name.
+pub fn observations_v21(bundles: &[Value]) -> Result<Vec<Observation<'_>>, MatchError> {
+    let mut all: Vec<&Value> = Vec::new();
+    let mut any_objects = false;
+    for b in bundles {
+        if let Some(objs) = b.get("objects").and_then(Value::as_array) {
+            any_objects = true;
+            all.extend(objs);
+        }
+    }
+    if !any_objects {
+        return Err(MatchError::Data("a STIX 2.1 bundle must have 'objects'".into()));
+    }
+    // The last object with an id wins.
+    let mut by_id: std::collections::HashMap<&str, &Value> = std::collections::HashMap::new();
+    for o in all.iter().filter(|o| o.get("type").and_then(Value::as_str) != Some("observed-data")) {
+        if let Some(id) = id_of(o) {
+            by_id.insert(id, *o);
+        }
+    }
+    let mut out = Vec::new();
+    for sdo in all.iter().filter(|o| o.get("type").and_then(Value::as_str) == Some("observed-data")) {
+        let (first, last, count) = observed_times(sdo, "2.1")?;
+        let refs = sdo
+            .get("object_refs")
+            .and_then(Value::as_array)
+            .ok_or_else(|| MatchError::Data("a STIX 2.1 observed-data must have 'object_refs'".into()))?;
+        let mut objects: Vec<(&str, &Value)> = vec![(id_of(sdo).unwrap_or(""), *sdo)];
+        for r in refs.iter().filter_map(Value::as_str) {
+            if let Some(o) = by_id.get(r) {
+                if !objects.iter().any(|(k, _)| *k == r) {
+                    objects.push((r, *o));
+                }
+            }
+        }
+        out.push(Observation { first, last, count, objects, sco_only: true });
+    }
+    Ok(out)
+}
+
+/// The observations of a list of STIX 2.0 `observed-data` SDOs with embedded `objects`.
+pub fn observations_v20(sdos: &[Value]) -> Result<Vec<Observation<'_>>, MatchError> {
+    let mut out = Vec::new();
+    for sdo in sdos {
+        let (first, last, count) = observed_times(sdo, "2.0")?;
+        let objects = match sdo.get("objects").and_then(Value::as_object) {
+            Some(m) => m.iter().map(|(k, v)| (k.as_str(), v)).collect(),
+            None => Vec::new(),
+        };
+        out.push(Observation { first, last, count, objects, sco_only: false });
+    }
+    Ok(out)
+}
