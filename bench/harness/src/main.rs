@@ -36,6 +36,26 @@ enum Cmd {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// Write seeded STIX pattern/observation cases (JSON lines) for the differential test and
+    /// bench/intel.sh.
+    GenStix {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 200)]
+        sets: usize,
+        #[arg(long, default_value_t = 60)]
+        per_set: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+    /// Seawall's STIX evaluator over a case file: prints the time spent in parse + match.
+    StixEval {
+        #[arg(long)]
+        input: PathBuf,
+        /// Also write each case's verdict as JSON lines.
+        #[arg(long)]
+        verdicts: Option<PathBuf>,
+    },
     /// Read evidence with Seawall's readers and do nothing else (the parse-only baseline).
     Parse {
         paths: Vec<PathBuf>,
@@ -91,6 +111,32 @@ fn main() -> anyhow::Result<()> {
             let bytes = seawall_bench::generate::write_events(&mut w, events, seed)?;
             w.flush()?;
             println!("{}", json!({"events": events, "bytes": bytes, "seconds": t.elapsed().as_secs_f64()}));
+        }
+        Cmd::GenStix { out, sets, per_set, seed } => {
+            let mut w = std::io::BufWriter::new(std::fs::File::create(&out)?);
+            let n = seawall_bench::stix_cases::write_cases(&mut w, sets, per_set, seed)?;
+            std::io::Write::flush(&mut w)?;
+            eprintln!("wrote {n} cases over {sets} data sets to {}", out.display());
+        }
+        Cmd::StixEval { input, verdicts: dump } => {
+            let (verdicts, spent) = seawall_bench::stix_cases::evaluate_cases(&input)?;
+            if let Some(path) = dump {
+                let mut w = BufWriter::new(std::fs::File::create(path)?);
+                for (case, _, _, v) in &verdicts {
+                    let line = match v {
+                        Ok(b) => json!({"case": case, "verdict": b}),
+                        Err(e) => json!({"case": case, "error": e}),
+                    };
+                    writeln!(w, "{line}")?;
+                }
+            }
+            let matched = verdicts.iter().filter(|v| v.3 == Ok(true)).count();
+            let errors = verdicts.iter().filter(|v| v.3.is_err()).count();
+            println!(
+                "{{\"cases\": {}, \"matched\": {matched}, \"errors\": {errors}, \"match_seconds\": {:.6}}}",
+                verdicts.len(),
+                spent.as_secs_f64()
+            );
         }
         Cmd::Parse { paths, threads } => parse_only(paths, threads)?,
         Cmd::SeawallLoad { rules } => {
