@@ -171,6 +171,31 @@ impl Net {
         (prefix <= max).then_some(Net { addr, prefix })
     }
 
+    pub fn is_ipv4(&self) -> bool {
+        self.addr.is_ipv4()
+    }
+
+    /// Prefix length (32 or 128 for a plain address).
+    pub fn prefix_len(&self) -> u8 {
+        self.prefix
+    }
+
+    /// Whether this is one address rather than a block.
+    pub fn is_host(&self) -> bool {
+        self.prefix == if self.addr.is_ipv4() { 32 } else { 128 }
+    }
+
+    /// The block's leading bits, left-aligned in 128 bits (IPv4 in the top 32), the rest zero.
+    pub fn key(&self) -> u128 {
+        let (bits, _) = self.bits();
+        let len = u32::from(self.prefix);
+        if len == 0 {
+            0
+        } else {
+            bits >> (128 - len) << (128 - len)
+        }
+    }
+
     fn bits(&self) -> (u128, bool) {
         match self.addr {
             IpAddr::V4(a) => (u128::from(u32::from(a)) << 96, true),
@@ -187,6 +212,16 @@ impl Net {
         }
         let p = u32::from(outer.prefix);
         p == 0 || (a ^ b) >> (128 - p) == 0
+    }
+}
+
+impl std::fmt::Display for Net {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.is_host() {
+            write!(f, "{}", self.addr)
+        } else {
+            write!(f, "{}/{}", self.addr, self.prefix)
+        }
     }
 }
 

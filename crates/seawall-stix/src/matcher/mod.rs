@@ -379,4 +379,55 @@ impl Matcher {
     pub fn matches(&self, data: &[Observation<'_>]) -> Result<bool, MatchError> {
         Ok(self.find(data)?.is_some())
     }
+
+    /// Whether the pattern is one observation expression without qualifiers, so one
+    /// observation decides it.
+    pub fn is_single_observation(&self) -> bool {
+        matches!(self.root, Node::Simple(_))
+    }
+
+    /// Whether some observation expression of the pattern holds for `obs`. An observation for
+    /// which none does can never be part of a match, so a caller may drop it.
+    pub fn touches(&self, obs: &Observation<'_>) -> Result<bool, MatchError> {
+        fn any(n: &Node, obs: &Observation<'_>) -> Result<bool, MatchError> {
+            Ok(match n {
+                Node::Simple(c) => !Matcher::roots(c, obs)?.is_empty(),
+                Node::And(v) | Node::Or(v) | Node::FollowedBy(v) => {
+                    for x in v {
+                        if any(x, obs)? {
+                            return Ok(true);
+                        }
+                    }
+                    false
+                }
+                Node::Within(x, _) | Node::Repeats(x, _) | Node::StartStop(x, _, _) => any(x, obs)?,
+            })
+        }
+        any(&self.root, obs)
+    }
+
+    /// The object types the pattern's comparisons test (an observation without any of them
+    /// cannot match).
+    pub fn object_types(&self) -> Vec<String> {
+        fn cmp(c: &Cmp, out: &mut Vec<String>) {
+            match c {
+                Cmp::Test { path, .. } | Cmp::Exists { path, .. } => {
+                    if !out.contains(&path.object_type) {
+                        out.push(path.object_type.clone());
+                    }
+                }
+                Cmp::And(v) | Cmp::Or(v) => v.iter().for_each(|x| cmp(x, out)),
+            }
+        }
+        fn node(n: &Node, out: &mut Vec<String>) {
+            match n {
+                Node::Simple(c) => cmp(c, out),
+                Node::And(v) | Node::Or(v) | Node::FollowedBy(v) => v.iter().for_each(|x| node(x, out)),
+                Node::Within(x, _) | Node::Repeats(x, _) | Node::StartStop(x, _, _) => node(x, out),
+            }
+        }
+        let mut out = Vec::new();
+        node(&self.root, &mut out);
+        out
+    }
 }

@@ -1,0 +1,222 @@
+//! Finding indicator values in an event: every string field is looked at by its shape (an
+//! address, `ip:port`, a URL and its host, an e-mail address and its domain, a hash, a domain
+//! name), file-name fields by name, subscriber identifiers from `seawall.subscribers`, and
+//! free text (`message`) token by token.
+
+use std::borrow::Cow;
+
+use seawall_core::Value;
+use seawall_stix::matcher::Net;
+
+use crate::index::{How, IocIndex, Table};
+use crate::observable::{is_domain, url_host};
+
+/// One value of the event that met one indicator.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValueHit {
+    pub indicator: u32,
+    pub field: String,
+    pub value: String,
+    pub net: Option<Net>,
+    pub how: How,
+}
+
+const FILE_NAME_FIELDS: &[&str] = &["file.name", "file.path", "process.name", "process.executable", "file.target_path"];
+const TEXT_FIELDS: &[&str] = &["message", "event.original", "log.original"];
+
+fn lower(s: &str) -> Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// An address, or `ip:port` / `[v6]:port`.
+fn as_net(v: &str) -> Option<Net> {
+    let first = *v.as_bytes().first()?;
+    if !(first.is_ascii_hexdigit() || first == b':' || first == b'[') {
+        return None;
+    }
+    if let Some(n) = Net::parse(v) {
+        return Some(n);
+    }
+    if let Some(rest) = v.strip_prefix('[') {
+        return Net::parse(rest.split(']').next()?);
+    }
+    let (host, port) = v.rsplit_once(':')?;
+    (host.contains('.') && port.bytes().all(|b| b.is_ascii_digit())).then(|| Net::parse(host))?
+}
+
+fn is_hash(v: &str) -> bool {
+    matches!(v.len(), 32 | 40 | 64 | 128) && v.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+struct Scan<'a> {
+    index: &'a IocIndex,
+    found: Vec<(u32, How)>,
+    out: &'a mut Vec<ValueHit>,
+}
+
+impl Scan<'_> {
+    fn emit(&mut self, field: &str, value: &str, net: Option<Net>) {
+        for (indicator, how) in self.found.drain(..) {
+            self.out.push(ValueHit { indicator, field: field.to_string(), value: value.to_string(), net, how });
+        }
+    }
+
+    /// Looks one value up by its shape.
+    fn value(&mut self, field: &str, v: &str) {
+        let v = v.trim();
+        if v.len() < 3 {
+            return;
+        }
+        let idx = self.index;
+        if idx.has_ips() {
+            if let Some(n) = as_net(v) {
+                idx.ip(&n, &mut self.found);
+                self.emit(field, v, Some(n));
+                return;
+            }
+        }
+        if v.contains("://") {
+            if idx.has(Table::Url) {
+                let u = crate::observable::canonical_url(v);
+                idx.exact(Table::Url, &u, &mut self.found);
+                self.emit(field, v, None);
+            }
+            if let Some(host) = url_host(v) {
+                self.host(field, host);
+            }
+            return;
+        }
+        if let Some((user, domain)) = v.split_once('@') {
+            if idx.has(Table::Email) && !user.is_empty() {
+                idx.exact(Table::Email, &lower(v), &mut self.found);
+                self.emit(field, v, None);
+            }
+            self.host(field, domain);
+            return;
+        }
+        if idx.has(Table::Hash) && is_hash(v) {
+            idx.exact(Table::Hash, &lower(v), &mut self.found);
+            self.emit(field, v, None);
+            return;
+        }
+        if idx.has(Table::Domain) && is_domain(v) {
+            let d = lower(v.trim_end_matches('.'));
+            idx.domain(&d, &mut self.found);
+            self.emit(field, v, None);
+        }
+    }
+
+    /// A host name or address (of a URL or an e-mail address).
+    fn host(&mut self, field: &str, host: &str) {
+        if let Some(n) = Net::parse(host) {
+            self.index.ip(&n, &mut self.found);
+            self.emit(field, host, Some(n));
+        } else if self.index.has(Table::Domain) && is_domain(host) {
+            self.index.domain(&lower(host.trim_end_matches('.')), &mut self.found);
+            self.emit(field, host, None);
+        }
+    }
+
+    fn text(&mut self, field: &str, text: &str) {
+        let delims = |c: char| c.is_whitespace() || ",;\"'()[]<>{}=|`".contains(c);
+        for tok in text.split(delims) {
+            let tok = tok.trim_matches(|c: char| matches!(c, '.' | ':' | '!' | '?'));
+            if tok.len() >= 3 && tok.bytes().any(|b| b == b'.' || b == b':' || b == b'@') || is_hash(tok) {
+                self.value(field, tok);
+            }
+        }
+    }
+
+    fn walk(&mut self, path: &mut String, v: &Value) {
+        match v {
+            Value::Object(m) => {
+                for (k, child) in m {
+                    let len = path.len();
+                    if !path.is_empty() {
+                        path.push('.');
+                    }
+                    path.push_str(k);
+                    self.walk(path, child);
+                    path.truncate(len);
+                }
+            }
+            Value::Array(a) => a.iter().for_each(|x| self.walk(path, x)),
+            Value::String(s) => self.string(path, s),
+            _ => {}
+        }
+    }
+
+    fn string(&mut self, path: &str, s: &str) {
+        if path == "seawall.subscribers" {
+            if self.index.has(Table::Subscriber) {
+                if let Some((_, digits)) = s.split_once(':') {
+                    self.index.exact(Table::Subscriber, digits, &mut self.found);
+                    self.emit(path, digits, None);
+                }
+            }
+            return;
+        }
+        if FILE_NAME_FIELDS.contains(&path) && self.index.has(Table::FileName) {
+            let base = s.rsplit(['/', '\\']).next().unwrap_or(s);
+            self.index.exact(Table::FileName, base, &mut self.found);
+            self.emit(path, base, None);
+        }
+        if TEXT_FIELDS.contains(&path) || (s.len() > 64 && s.contains(' ')) {
+            self.text(path, s);
+        } else {
+            self.value(path, s);
+        }
+    }
+}
+
+/// Every indicator value in the event's fields, with the field it was in.
+pub fn scan_event(fields: &Value, index: &IocIndex, out: &mut Vec<ValueHit>) {
+    if index.is_empty() {
+        return;
+    }
+    let mut s = Scan { index, found: Vec::new(), out };
+    let mut path = String::new();
+    s.walk(&mut path, fields);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::observable::Observable;
+
+    #[test]
+    fn finds_values_by_shape_in_fields_and_text() {
+        let mut idx = IocIndex::default();
+        for (i, v) in
+            ["203.0.113.7", "bad.example", "0cc175b9c0f1b6a831c399e269772661", "+15550100001", "x@evil.example"]
+                .iter()
+                .enumerate()
+        {
+            idx.insert(&Observable::recognise(v).unwrap(), i as u32);
+        }
+        let ev = serde_json::json!({
+            "source": {"ip": "203.0.113.7"},
+            "url": {"original": "https://cdn.Bad.Example/x"},
+            "message": "Accepted password for root from 203.0.113.7 port 22; fetched 0CC175B9C0F1B6A831C399E269772661.",
+            "email": {"from": {"address": "X@evil.example"}},
+            "seawall": {"subscribers": ["msisdn:15550100001"]},
+            "destination": {"address": "10.0.0.1:22"}
+        });
+        let mut out = Vec::new();
+        scan_event(&ev, &idx, &mut out);
+        let got: Vec<(u32, &str)> = out.iter().map(|h| (h.indicator, h.field.as_str())).collect();
+        assert!(got.contains(&(0, "source.ip")), "{got:?}");
+        assert!(got.contains(&(0, "message")), "{got:?}");
+        assert!(got.contains(&(1, "url.original")), "{got:?}");
+        assert!(got.contains(&(2, "message")), "{got:?}");
+        assert!(got.contains(&(3, "seawall.subscribers")), "{got:?}");
+        assert!(got.contains(&(4, "email.from.address")), "{got:?}");
+        assert_eq!(out.len(), 6, "{out:?}");
+        assert_eq!(as_net("203.0.113.7:22").map(|n| n.to_string()), Some("203.0.113.7".into()));
+        assert_eq!(as_net("[2001:db8::1]:443").map(|n| n.to_string()), Some("2001:db8::1".into()));
+    }
+}

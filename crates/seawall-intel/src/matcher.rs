@@ -1,0 +1,208 @@
+//! Intelligence over events: atomic indicators through the IOC index, other single-observation
+//! patterns through the STIX evaluator on the event's objects, and multi-observation patterns
+//! (`FOLLOWEDBY`, `REPEATS`, `WITHIN` …) over the events that can take part in them, evaluated
+//! once the evidence has been read.
+
+use std::sync::Arc;
+
+use seawall_core::{Event, Place};
+use seawall_stix::matcher::{Matcher, Observation};
+
+use crate::allowlist::Allowlist;
+use crate::event_values::{scan_event, ValueHit};
+use crate::index::IocIndex;
+use crate::model::{Indicator, IntelError, IntelSet};
+use crate::scos::event_objects;
+
+/// Events kept per multi-observation pattern.
+pub const MAX_SEQUENCE_EVENTS: usize = 10_000;
+
+struct PatternIndicator {
+    indicator: u32,
+    matcher: Matcher,
+    types: Vec<String>,
+}
+
+/// An event kept for a multi-observation pattern.
+#[derive(Debug, Clone)]
+pub struct KeptEvent {
+    pub time: i64,
+    pub file: Arc<str>,
+    pub place: Place,
+    pub objects: Vec<(String, seawall_core::Value)>,
+}
+
+/// What one event gave.
+#[derive(Debug, Default)]
+pub struct EventIntel {
+    /// Atomic indicators met by a value, allowlisted values removed.
+    pub values: Vec<ValueHit>,
+    /// Single-observation pattern indicators that hold for the event.
+    pub patterns: Vec<u32>,
+    /// (pattern number, event) for multi-observation patterns the event can take part in.
+    pub kept: Vec<(usize, KeptEvent)>,
+    /// Hits dropped because the value is on an allowlist.
+    pub allowlisted: u64,
+    /// Pattern evaluation errors (bad data for a pattern), as text.
+    pub errors: Vec<String>,
+}
+
+pub struct IntelMatcher {
+    pub indicators: Vec<Indicator>,
+    index: IocIndex,
+    allowlists: Vec<Allowlist>,
+    single: Vec<PatternIndicator>,
+    multi: Vec<PatternIndicator>,
+    /// Indicators in the index, and their observables.
+    pub atomic: usize,
+    pub revoked: usize,
+}
+
+fn micros(t: jiff::Timestamp) -> i64 {
+    t.as_microsecond()
+}
+
+impl IntelMatcher {
+    /// Compiles a loaded set; indicators whose pattern cannot be evaluated are reported.
+    pub fn new(set: IntelSet) -> (IntelMatcher, Vec<IntelError>) {
+        let mut errors = Vec::new();
+        let mut m = IntelMatcher {
+            indicators: Vec::new(),
+            index: IocIndex::default(),
+            allowlists: set.allowlists,
+            single: Vec::new(),
+            multi: Vec::new(),
+            atomic: 0,
+            revoked: 0,
+        };
+        for ind in set.indicators {
+            if ind.revoked {
+                m.revoked += 1;
+                continue;
+            }
+            let n = m.indicators.len() as u32;
+            let parsed = match seawall_stix::parse_pattern_syntax(&ind.pattern) {
+                Ok(p) => p,
+                Err(e) => {
+                    errors.push(IntelError { origin: ind.origin.clone(), message: format!("pattern: {e}") });
+                    continue;
+                }
+            };
+            if let Some(atoms) = crate::atoms::atoms_of(&parsed.root) {
+                for a in &atoms {
+                    m.index.insert(a, n);
+                }
+                m.atomic += 1;
+            } else {
+                match Matcher::new(&parsed) {
+                    Ok(matcher) => {
+                        let types = matcher.object_types();
+                        let p = PatternIndicator { indicator: n, types, matcher };
+                        if p.matcher.is_single_observation() {
+                            m.single.push(p);
+                        } else {
+                            m.multi.push(p);
+                        }
+                    }
+                    Err(e) => {
+                        errors.push(IntelError { origin: ind.origin.clone(), message: format!("pattern: {e}") });
+                        continue;
+                    }
+                }
+            }
+            m.indicators.push(ind);
+        }
+        (m, errors)
+    }
+
+    pub fn pattern_count(&self) -> (usize, usize) {
+        (self.single.len(), self.multi.len())
+    }
+
+    pub fn observables(&self) -> usize {
+        self.index.len()
+    }
+
+    fn allowlisted(&self, h: &ValueHit) -> bool {
+        self.allowlists.iter().any(|a| a.holds(&h.value, h.net.as_ref()))
+    }
+
+    /// Everything the intelligence says about one event.
+    pub fn check(&self, ev: &Event) -> EventIntel {
+        let mut out = EventIntel::default();
+        let t = ev.timestamp.map(micros);
+        scan_event(&ev.fields, &self.index, &mut out.values);
+        if !out.values.is_empty() {
+            out.values.retain(|h| self.indicators[h.indicator as usize].applies_at(t));
+            let before = out.values.len();
+            out.values.retain(|h| !self.allowlisted(h));
+            out.allowlisted = (before - out.values.len()) as u64;
+        }
+        if self.single.is_empty() && self.multi.is_empty() {
+            return out;
+        }
+        let objects = event_objects(ev);
+        if objects.is_empty() {
+            return out;
+        }
+        let has_type = |types: &[String]| {
+            objects.iter().any(|(_, o)| types.iter().any(|t| o.get("type").and_then(|x| x.as_str()) == Some(t)))
+        };
+        let refs: Vec<(&str, &seawall_core::Value)> = objects.iter().map(|(k, v)| (k.as_str(), v)).collect();
+        let time = t.unwrap_or(0);
+        let obs = Observation::new(time, time, 1, refs);
+        for p in &self.single {
+            if !has_type(&p.types) || !self.indicators[p.indicator as usize].applies_at(t) {
+                continue;
+            }
+            match p.matcher.matches(std::slice::from_ref(&obs)) {
+                Ok(true) => out.patterns.push(p.indicator),
+                Ok(false) => {}
+                Err(e) => out.errors.push(format!("{}: {e}", self.indicators[p.indicator as usize].id)),
+            }
+        }
+        for (k, p) in self.multi.iter().enumerate() {
+            if !has_type(&p.types) || !self.indicators[p.indicator as usize].applies_at(t) {
+                continue;
+            }
+            match p.matcher.touches(&obs) {
+                Ok(true) => out.kept.push((
+                    k,
+                    KeptEvent { time, file: ev.source.file.clone(), place: ev.source.place, objects: objects.clone() },
+                )),
+                Ok(false) => {}
+                Err(e) => out.errors.push(format!("{}: {e}", self.indicators[p.indicator as usize].id)),
+            }
+        }
+        out
+    }
+
+    /// Evaluates the multi-observation patterns over the kept events (sorted by time and
+    /// place first, so the result does not depend on thread timing). Returns, per pattern
+    /// that matched, the indicator and the events of one binding.
+    pub fn finish_sequences(&self, mut kept: Vec<Vec<KeptEvent>>) -> (Vec<(u32, Vec<KeptEvent>)>, Vec<String>) {
+        let mut found = Vec::new();
+        let mut errors = Vec::new();
+        for (k, p) in self.multi.iter().enumerate() {
+            let Some(events) = kept.get_mut(k) else { continue };
+            if events.is_empty() {
+                continue;
+            }
+            events.sort_by(|a, b| (a.time, &a.file, a.place).cmp(&(b.time, &b.file, b.place)));
+            let obs: Vec<Observation<'_>> = events
+                .iter()
+                .map(|e| Observation::new(e.time, e.time, 1, e.objects.iter().map(|(k, v)| (k.as_str(), v)).collect()))
+                .collect();
+            match p.matcher.find(&obs) {
+                Ok(Some(idx)) => found.push((p.indicator, idx.into_iter().map(|i| events[i].clone()).collect())),
+                Ok(None) => {}
+                Err(e) => errors.push(format!("{}: {e}", self.indicators[p.indicator as usize].id)),
+            }
+        }
+        (found, errors)
+    }
+
+    pub fn multi_count(&self) -> usize {
+        self.multi.len()
+    }
+}

@@ -1,0 +1,85 @@
+//! An IP prefix table: one hash table per prefix length, IPv4 and IPv6 apart. A lookup probes
+//! the lengths in use from longest to shortest, so it costs one hash probe per distinct length
+//! (a handful in real feeds), whatever the number of entries.
+
+use rustc_hash::FxHashMap;
+use seawall_stix::matcher::Net;
+
+/// The entries of one prefix length, by the block's leading bits.
+type Blocks<T> = FxHashMap<u128, Vec<T>>;
+
+#[derive(Debug)]
+pub struct PrefixTable<T> {
+    /// Index 0 for IPv4, 1 for IPv6; per family, (length, blocks) longest first.
+    families: [Vec<(u8, Blocks<T>)>; 2],
+    len: usize,
+}
+
+impl<T> Default for PrefixTable<T> {
+    fn default() -> Self {
+        PrefixTable { families: [Vec::new(), Vec::new()], len: 0 }
+    }
+}
+
+impl<T> PrefixTable<T> {
+    pub fn insert(&mut self, net: &Net, value: T) {
+        let fam = &mut self.families[usize::from(!net.is_ipv4())];
+        let len = net.prefix_len();
+        let pos = match fam.iter().position(|(l, _)| *l <= len) {
+            Some(p) if fam[p].0 == len => p,
+            Some(p) => {
+                fam.insert(p, (len, FxHashMap::default()));
+                p
+            }
+            None => {
+                fam.push((len, FxHashMap::default()));
+                fam.len() - 1
+            }
+        };
+        fam[pos].1.entry(net.key()).or_default().push(value);
+        self.len += 1;
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Every entry whose block holds `net`, longest prefix first.
+    pub fn matches<'a>(&'a self, net: &Net) -> impl Iterator<Item = (u8, &'a T)> + 'a {
+        let fam = &self.families[usize::from(!net.is_ipv4())];
+        let (key, own) = (net.key(), net.prefix_len());
+        fam.iter().filter(move |(l, _)| *l <= own).flat_map(move |(l, table)| {
+            let k = if *l == 0 { 0 } else { key >> (128 - u32::from(*l)) << (128 - u32::from(*l)) };
+            table.get(&k).into_iter().flatten().map(move |v| (*l, v))
+        })
+    }
+
+    pub fn contains(&self, net: &Net) -> bool {
+        self.matches(net).next().is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn longest_first_and_families_apart() {
+        let n = |s: &str| Net::parse(s).unwrap();
+        let mut t = PrefixTable::default();
+        t.insert(&n("10.0.0.0/8"), "eight");
+        t.insert(&n("10.1.0.0/16"), "sixteen");
+        t.insert(&n("10.1.2.3"), "host");
+        t.insert(&n("::/0"), "all v6");
+        let got: Vec<_> = t.matches(&n("10.1.2.3")).map(|(_, v)| *v).collect();
+        assert_eq!(got, ["host", "sixteen", "eight"]);
+        assert_eq!(t.matches(&n("10.2.0.1")).map(|(_, v)| *v).collect::<Vec<_>>(), ["eight"]);
+        assert!(!t.contains(&n("11.0.0.1")));
+        assert_eq!(t.matches(&n("2001:db8::1")).count(), 1);
+        assert_eq!(t.matches(&n("10.1.0.0/16")).count(), 2, "a block is inside itself and the /8");
+    }
+}
