@@ -20,7 +20,7 @@ pub enum Command {
     Hunt(Box<HuntArgs>),
     /// Generate a fictional carrier's evidence with an intrusion woven in, and hunt through it.
     Demo(Box<DemoArgs>),
-    /// Threat intelligence (STIX 2.1).
+    /// Threat intelligence: STIX 2.1 bundles, IOC lists, MISP events and warninglists, CISA KEV.
     Intel {
         #[command(subcommand)]
         command: IntelCommand,
@@ -36,6 +36,37 @@ pub enum Command {
 pub enum IntelCommand {
     /// Check STIX 2.1 patterns (arguments, or one per line on stdin) and show where each error is.
     CheckPattern(CheckPatternArgs),
+    /// Check intelligence files and copy them into the intel store (with their SHA-256).
+    Import(ImportArgs),
+    /// Show what the intel store (or the files given) holds: objects and indicators per type,
+    /// validity, allowlists, KEV.
+    List(ListArgs),
+}
+
+/// The intel store: `SEAWALL_INTEL_STORE`, or `.seawall/intel` in the working directory.
+fn default_store() -> PathBuf {
+    std::env::var_os("SEAWALL_INTEL_STORE").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(".seawall/intel"))
+}
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// Files or directories to import.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// The intel store directory.
+    #[arg(long, default_value_os_t = default_store())]
+    pub store: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    /// List these files or directories instead of the store.
+    pub paths: Vec<PathBuf>,
+    /// The intel store directory.
+    #[arg(long, default_value_os_t = default_store())]
+    pub store: PathBuf,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: CheckFormat,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,6 +123,10 @@ pub struct HuntArgs {
     /// Also use the built-in telecom rule pack when --rules is given.
     #[arg(long)]
     pub builtin: bool,
+    /// Threat intelligence files or directories (repeatable): STIX bundles, IOC lists, MISP
+    /// events and warninglists (as allowlists), or the intel store.
+    #[arg(long = "intel", value_name = "PATH")]
+    pub intel: Vec<PathBuf>,
     /// Field and log-source mapping file (default: the built-in one; see docs/SIGMA.md).
     #[arg(long)]
     pub mapping: Option<PathBuf>,

@@ -41,6 +41,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<i32> {
         );
     }
     let hunt = HuntArgs {
+        intel: Vec::new(),
         paths: vec![manifest.evidence_dir],
         rules: Vec::new(),
         builtin: true,

@@ -309,6 +309,130 @@ pub fn correlation_findings(engine: &Engine, matches: Vec<CorrelationMatch>, cap
     out
 }
 
+/// Distinct (field, value, how) triples kept per intelligence finding.
+const MAX_MATCHED_VALUES: usize = 10;
+
+/// Hits of one indicator: like [`Partial`], plus the values that met it.
+#[derive(Default)]
+pub struct IntelPartial {
+    pub partial: Partial,
+    /// `field`, value and how it matched, with counts.
+    pub values: std::collections::BTreeMap<(String, String, String), u64>,
+}
+
+impl IntelPartial {
+    pub fn add_value(&mut self, ev: &Event, entities: &EventEntities, hit: &seawall_intel::ValueHit, cap: usize) {
+        self.partial.add(ev, entities, cap);
+        let key = (hit.field.clone(), hit.value.clone(), hit.how.to_string());
+        if let Some(n) = self.values.get_mut(&key) {
+            *n += 1;
+        } else if self.values.len() < MAX_MATCHED_VALUES {
+            self.values.insert(key, 1);
+        }
+    }
+
+    pub fn add_pattern(&mut self, ev: &Event, entities: &EventEntities, cap: usize) {
+        self.partial.add(ev, entities, cap);
+    }
+
+    pub fn merge(&mut self, other: IntelPartial, cap: usize) {
+        self.partial.merge(other.partial, cap);
+        for (k, n) in other.values {
+            if let Some(m) = self.values.get_mut(&k) {
+                *m += n;
+            } else if self.values.len() < MAX_MATCHED_VALUES {
+                self.values.insert(k, n);
+            }
+        }
+    }
+}
+
+/// The level of an intelligence finding: high for indicators of malicious activity,
+/// compromise or attribution, or with confidence 70 or more; low for benign or anomalous
+/// activity, or confidence under 30; medium otherwise (plain IOC lists).
+fn intel_level(ind: &seawall_intel::Indicator) -> Level {
+    let has = |l: &str| ind.labels.iter().any(|x| x == l);
+    if ind.confidence.is_some_and(|c| c < 30) || has("benign") || has("anomalous-activity") {
+        Level::Low
+    } else if ind.confidence.is_some_and(|c| c >= 70)
+        || has("malicious-activity")
+        || has("compromised")
+        || has("attribution")
+    {
+        Level::High
+    } else {
+        Level::Medium
+    }
+}
+
+/// Findings for indicators met: one per indicator, IOC hits (`ioc`) and pattern matches
+/// (`stix`), plus one per multi-observation pattern that matched.
+pub fn intel_findings(
+    im: &seawall_intel::IntelMatcher,
+    hits: HashMap<u32, IntelPartial>,
+    sequences: Vec<(u32, Vec<seawall_intel::KeptEvent>)>,
+    cap: usize,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let base = |idx: u32, source: FindingSource, p: &Partial| {
+        let ind = &im.indicators[idx as usize];
+        let prefix = if source == FindingSource::Ioc { "ioc" } else { "stix" };
+        Finding {
+            id: format!("{prefix}:{}", ind.id),
+            source,
+            rule_id: ind.id.clone(),
+            title: ind.name.clone().unwrap_or_else(|| format!("Indicator {}", ind.pattern)),
+            level: intel_level(ind),
+            status: None,
+            author: None,
+            attack: im.attack_ids(idx),
+            tags: ind.labels.clone(),
+            first_seen: p.first,
+            last_seen: p.last,
+            count: p.count,
+            entities: Entities::default(),
+            evidence: Vec::new(),
+            evidence_truncated: false,
+            summary: String::new(),
+        }
+    };
+    for (idx, ip) in hits {
+        let ind = &im.indicators[idx as usize];
+        let source = if ip.values.is_empty() { FindingSource::Stix } else { FindingSource::Ioc };
+        let mut f = base(idx, source, &ip.partial);
+        let seen: Vec<String> =
+            ip.values.iter().map(|((field, value, how), n)| format!("{value} in {field} ({how}, {n}×)")).collect();
+        let what = if seen.is_empty() { format!("pattern {} holds", ind.pattern) } else { seen.join("; ") };
+        f.summary = format!("{} matching event(s): {what}. Indicator from {}.", ip.partial.count, ind.origin);
+        let p = ip.partial;
+        let evidence = p.evidence.finish(cap);
+        f.evidence_truncated = (evidence.len() as u64) < p.count && cap != usize::MAX;
+        f.evidence = evidence_refs(evidence);
+        f.entities = Entities { hosts: p.hosts, users: p.users, ips: p.ips, subscribers: p.subscribers };
+        out.push(f);
+    }
+    for (idx, events) in sequences {
+        let ind = &im.indicators[idx as usize];
+        let mut p = Partial::default();
+        for e in &events {
+            let t = jiff::Timestamp::from_microsecond(e.time).ok();
+            if let Some(t) = t {
+                p.first = Some(p.first.map_or(t, |f| f.min(t)));
+                p.last = Some(p.last.map_or(t, |l| l.max(t)));
+            }
+            p.count += 1;
+            p.evidence.push((e.file.clone(), e.place), cap);
+        }
+        let mut f = base(idx, FindingSource::Stix, &p);
+        f.id = format!("stix-sequence:{}", ind.id);
+        f.summary =
+            format!("{} event(s) together satisfy {}. Indicator from {}.", events.len(), ind.pattern, ind.origin);
+        f.evidence = evidence_refs(p.evidence.finish(cap));
+        out.push(f);
+    }
+    out
+}
+
 /// Deterministic order: most severe first, then title, rule id and finding id.
 pub fn sort(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {

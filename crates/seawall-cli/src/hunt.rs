@@ -42,6 +42,11 @@ struct Shared {
     /// Matching buffers handed from batch to batch, so their memory is reused.
     scratch: Mutex<Vec<Scratch>>,
     hits: Mutex<HashMap<u32, Partial>>,
+    intel_hits: Mutex<HashMap<u32, findings::IntelPartial>>,
+    /// Events kept for multi-observation pattern indicators, per pattern.
+    kept: Mutex<Vec<Vec<seawall_intel::KeptEvent>>>,
+    allowlisted: AtomicU64,
+    intel_errors: Mutex<(u64, Vec<String>)>,
     corr_inputs: Mutex<Vec<CorrInput>>,
     out_of_range: AtomicU64,
     evaluated: AtomicU64,
@@ -93,6 +98,7 @@ fn hunt(
             eprintln!("seawall: unsupported: {}:{}: {} ({})", u.file, u.line, u.reason, u.rule);
         }
     }
+    let intel = if args.intel.is_empty() { None } else { Some(load_intel(&args)?) };
     let elapsed_rules = started.elapsed().as_secs_f64();
     if rules_loaded == 0 {
         bail!("no usable rules loaded from {} path(s)", args.rules.len().max(1));
@@ -122,6 +128,10 @@ fn hunt(
     };
     let shared = Shared {
         hits: Mutex::new(HashMap::new()),
+        intel_hits: Mutex::new(HashMap::new()),
+        kept: Mutex::new(vec![Vec::new(); intel.as_ref().map_or(0, |i| i.multi_count())]),
+        allowlisted: AtomicU64::new(0),
+        intel_errors: Mutex::new((0, Vec::new())),
         corr_inputs: Mutex::new(Vec::new()),
         out_of_range: AtomicU64::new(0),
         evaluated: AtomicU64::new(0),
@@ -136,6 +146,9 @@ fn hunt(
         scratch.evaluated = 0;
         let mut matched = Vec::new();
         let mut local: HashMap<u32, Partial> = HashMap::new();
+        let mut local_intel: HashMap<u32, findings::IntelPartial> = HashMap::new();
+        let mut kept: Vec<(usize, seawall_intel::KeptEvent)> = Vec::new();
+        let (mut allowlisted, mut intel_errors) = (0u64, Vec::new());
         let mut corr = Vec::new();
         for ev in &events {
             if from.is_some() || to.is_some() {
@@ -143,6 +156,21 @@ fn hunt(
                 if !inside {
                     shared.out_of_range.fetch_add(1, Ordering::Relaxed);
                     continue;
+                }
+            }
+            if let Some(im) = &intel {
+                let found = im.check(ev);
+                allowlisted += found.allowlisted;
+                intel_errors.extend(found.errors);
+                kept.extend(found.kept);
+                if !found.values.is_empty() || !found.patterns.is_empty() {
+                    let entities = findings::EventEntities::of(ev);
+                    for h in found.values {
+                        local_intel.entry(h.indicator).or_default().add_value(ev, &entities, &h, cap);
+                    }
+                    for p in found.patterns {
+                        local_intel.entry(p).or_default().add_pattern(ev, &entities, cap);
+                    }
                 }
             }
             matched.clear();
@@ -168,6 +196,30 @@ fn hunt(
         }
         if !corr.is_empty() {
             shared.corr_inputs.lock().unwrap_or_else(|p| p.into_inner()).extend(corr);
+        }
+        if !local_intel.is_empty() {
+            let mut hits = shared.intel_hits.lock().unwrap_or_else(|p| p.into_inner());
+            for (i, p) in local_intel {
+                hits.entry(i).or_default().merge(p, cap);
+            }
+        }
+        if !kept.is_empty() {
+            let mut all = shared.kept.lock().unwrap_or_else(|p| p.into_inner());
+            for (k, e) in kept {
+                if all[k].len() < seawall_intel::MAX_SEQUENCE_EVENTS {
+                    all[k].push(e);
+                }
+            }
+        }
+        shared.allowlisted.fetch_add(allowlisted, Ordering::Relaxed);
+        if !intel_errors.is_empty() {
+            let mut e = shared.intel_errors.lock().unwrap_or_else(|p| p.into_inner());
+            e.0 += intel_errors.len() as u64;
+            for msg in intel_errors {
+                if e.1.len() < 10 {
+                    e.1.push(msg);
+                }
+            }
         }
     };
 
@@ -217,6 +269,34 @@ fn hunt(
         let inputs = shared.corr_inputs.into_inner().unwrap_or_else(|p| p.into_inner());
         let matches = run_correlations(&engine.correlations, inputs, cap.min(10_000));
         all.extend(findings::correlation_findings(&engine, matches, cap));
+    }
+    if let Some(im) = &intel {
+        let hits = shared.intel_hits.into_inner().unwrap_or_else(|p| p.into_inner());
+        let kept = shared.kept.into_inner().unwrap_or_else(|p| p.into_inner());
+        let truncated = kept.iter().filter(|k| k.len() >= seawall_intel::MAX_SEQUENCE_EVENTS).count();
+        if truncated > 0 {
+            eprintln!(
+                "seawall: {truncated} multi-observation indicator(s) had more than {} candidate events; the rest were not kept",
+                seawall_intel::MAX_SEQUENCE_EVENTS
+            );
+        }
+        let (sequences, seq_errors) = im.finish_sequences(kept);
+        let (n, mut msgs) = shared.intel_errors.into_inner().unwrap_or_else(|p| p.into_inner());
+        msgs.extend(seq_errors.iter().cloned());
+        let n = n + seq_errors.len() as u64;
+        for m in msgs.iter().take(if args.verbose { usize::MAX } else { 5 }) {
+            eprintln!("seawall: intel evaluation error: {m}");
+        }
+        if n > 0 {
+            eprintln!(
+                "seawall: {n} pattern evaluation error(s) in all (bad data for a pattern; the event did not match it)"
+            );
+        }
+        let suppressed = shared.allowlisted.load(Ordering::Relaxed);
+        if suppressed > 0 && !args.quiet {
+            eprintln!("seawall: {suppressed} IOC hit(s) on allowlisted (known-benign) values suppressed");
+        }
+        all.extend(findings::intel_findings(im, hits, sequences, cap));
     }
     all.retain(|f| f.level >= args.min_level);
     findings::sort(&mut all);
@@ -275,6 +355,37 @@ fn hunt(
     }
     let fail = all.iter().any(|f| f.level >= args.fail_level);
     Ok(if fail { crate::EXIT_FINDINGS } else { crate::EXIT_CLEAN })
+}
+
+/// Loads `--intel`, reports its problems and what it holds.
+fn load_intel(args: &HuntArgs) -> anyhow::Result<seawall_intel::IntelMatcher> {
+    let set = seawall_intel::load_paths(&args.intel);
+    let mut errors = set.errors.clone();
+    let (files, allowlists) = (set.files.len(), set.allowlists.len());
+    let (im, compile_errors) = seawall_intel::IntelMatcher::new(set);
+    errors.extend(compile_errors);
+    let shown = if args.verbose { errors.len() } else { errors.len().min(10) };
+    for e in &errors[..shown] {
+        eprintln!("seawall: intel error: {e}");
+    }
+    if shown < errors.len() {
+        eprintln!("seawall: … and {} more intel errors (use --verbose, or `seawall intel list`)", errors.len() - shown);
+    }
+    if im.indicators.is_empty() && files == 0 {
+        bail!("no intelligence loaded from --intel");
+    }
+    let (single, multi) = im.pattern_count();
+    if !args.quiet {
+        eprintln!(
+            "seawall: intel: {} indicators ({} in the IOC index with {} observables, {single} single- and {multi} multi-observation patterns, {} revoked left out), {allowlists} allowlists, {} errors",
+            im.indicators.len() + im.revoked,
+            im.atomic,
+            im.observables(),
+            im.revoked,
+            errors.len()
+        );
+    }
+    Ok(im)
 }
 
 fn progress(args: &HuntArgs, total: u64) -> Option<indicatif::ProgressBar> {

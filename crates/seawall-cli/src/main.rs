@@ -33,6 +33,8 @@ fn run(args: cli::Cli) -> anyhow::Result<i32> {
         cli::Command::Hunt(h) => hunt::run(*h),
         cli::Command::Demo(d) => demo::run(*d),
         cli::Command::Intel { command: cli::IntelCommand::CheckPattern(a) } => intel_cmd::check_pattern(a),
+        cli::Command::Intel { command: cli::IntelCommand::Import(a) } => intel_cmd::import(a),
+        cli::Command::Intel { command: cli::IntelCommand::List(a) } => intel_cmd::list(a),
         cli::Command::Rules { command: cli::RulesCommand::Check(c) } => rules_cmd::check(c),
     }
 }

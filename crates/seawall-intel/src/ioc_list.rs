@@ -91,7 +91,10 @@ pub(crate) fn load(loader: &mut Loader, file: &str, text: &str) {
                 continue;
             }
         };
-        let name = format!("{} {}", obs.kind.name(), obs.value);
+        let name = match &context {
+            Some(c) => format!("{} {} ({c})", obs.kind.name(), obs.value),
+            None => format!("{} {}", obs.kind.name(), obs.value),
+        };
         loader.add_indicator(Indicator {
             id: entry_id(obs.kind, &obs.value),
             name: Some(name),

@@ -49,6 +49,8 @@ pub struct EventIntel {
 
 pub struct IntelMatcher {
     pub indicators: Vec<Indicator>,
+    /// The other STIX objects (attack patterns, malware, actors …) by id.
+    pub objects: std::collections::BTreeMap<String, seawall_core::Value>,
     index: IocIndex,
     allowlists: Vec<Allowlist>,
     single: Vec<PatternIndicator>,
@@ -68,6 +70,7 @@ impl IntelMatcher {
         let mut errors = Vec::new();
         let mut m = IntelMatcher {
             indicators: Vec::new(),
+            objects: set.objects,
             index: IocIndex::default(),
             allowlists: set.allowlists,
             single: Vec::new(),
@@ -204,5 +207,27 @@ impl IntelMatcher {
 
     pub fn multi_count(&self) -> usize {
         self.multi.len()
+    }
+
+    /// ATT&CK technique ids (`T1190`, `T1133.001`) of the attack patterns an indicator
+    /// `indicates`.
+    pub fn attack_ids(&self, indicator: u32) -> Vec<String> {
+        let mut out = Vec::new();
+        for target in &self.indicators[indicator as usize].indicates {
+            let Some(obj) = self.objects.get(target) else { continue };
+            if obj.get("type").and_then(|t| t.as_str()) != Some("attack-pattern") {
+                continue;
+            }
+            for r in obj.get("external_references").and_then(|r| r.as_array()).into_iter().flatten() {
+                if r.get("source_name").and_then(|s| s.as_str()).is_some_and(|s| s.starts_with("mitre-")) {
+                    if let Some(id) = r.get("external_id").and_then(|s| s.as_str()) {
+                        if !out.iter().any(|x| x == id) {
+                            out.push(id.to_string());
+                        }
+                    }
+                }
+            }
+        }
+        out
     }
 }
