@@ -176,6 +176,14 @@ pub struct HuntArgs {
     /// Write output here instead of stdout.
     #[arg(long, short = 'o')]
     pub output: Option<PathBuf>,
+    /// Also write the investigation as a STIX 2.1 bundle (identity, indicators, sightings,
+    /// observed data, ATT&CK attack patterns, incident and report) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub stix: Option<PathBuf>,
+    /// The reporting organisation named in the STIX bundle (default: the site policy's
+    /// `organisation`, else "Seawall user").
+    #[arg(long, value_name = "NAME")]
+    pub org: Option<String>,
     /// More detail on stderr: skipped files, every rejected record, rule problems.
     #[arg(long, short = 'v')]
     pub verbose: bool,
@@ -223,6 +231,9 @@ pub struct DemoArgs {
     /// Write the findings here instead of stdout.
     #[arg(long, short = 'o')]
     pub output: Option<PathBuf>,
+    /// Also write the investigation as a STIX 2.1 bundle to this file.
+    #[arg(long, value_name = "FILE")]
+    pub stix: Option<PathBuf>,
     /// No progress bar or summary on stderr.
     #[arg(long, short = 'q')]
     pub quiet: bool,

@@ -42,6 +42,8 @@ pub fn run(args: DemoArgs) -> anyhow::Result<i32> {
     }
     let hunt = HuntArgs {
         intel: Vec::new(),
+        stix: args.stix.clone(),
+        org: None,
         paths: vec![manifest.evidence_dir],
         rules: Vec::new(),
         builtin: true,

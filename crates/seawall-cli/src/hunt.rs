@@ -312,6 +312,21 @@ fn hunt(
     out.flush()?;
     drop(out);
 
+    if let Some(path) = &args.stix {
+        let org = args
+            .org
+            .clone()
+            .or_else(|| policy.as_ref().and_then(|p| p.organisation.clone()))
+            .unwrap_or_else(|| "Seawall user".to_string());
+        let bundle = crate::export::stix_bundle(&all, intel.as_ref(), policy.as_ref(), &org);
+        let text = serde_json::to_string_pretty(&bundle)?;
+        std::fs::write(path, text + "\n").with_context(|| format!("writing {}", path.display()))?;
+        if !args.quiet {
+            let n = bundle["objects"].as_array().map_or(0, Vec::len);
+            eprintln!("seawall: STIX 2.1 bundle with {n} objects written to {}", path.display());
+        }
+    }
+
     let elapsed = started.elapsed().as_secs_f64();
     let out_of_range = shared.out_of_range.load(Ordering::Relaxed);
     if !args.quiet {

@@ -3,6 +3,7 @@
 mod builtin;
 mod cli;
 mod demo;
+mod export;
 mod findings;
 mod hunt;
 mod intel_cmd;

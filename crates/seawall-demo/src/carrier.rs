@@ -72,6 +72,7 @@ impl Carrier {
     pub fn policy_yaml(&self) -> String {
         format!(
             "# Northwind Telecom site policy (fictional).\n\
+             organisation: Northwind Telecom\n\
              management_networks: [10.0.0.0/16]\n\
              jump_hosts: [{j0}, {j1}]\n\
              aaa_servers: [{AAA_SERVER}]\n\

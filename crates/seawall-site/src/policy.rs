@@ -21,6 +21,8 @@ use crate::SiteError;
 
 #[derive(Debug, Clone, Default)]
 pub struct SitePolicy {
+    /// The reporting organisation's name (the `identity` of STIX exports).
+    pub organisation: Option<String>,
     pub management_networks: Vec<ipnet::IpNet>,
     pub jump_hosts: Vec<ipnet::IpNet>,
     pub aaa_servers: Vec<ipnet::IpNet>,
@@ -45,6 +47,8 @@ pub struct ChangeWindow {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawPolicy {
+    #[serde(default)]
+    organisation: Option<String>,
     #[serde(default)]
     management_networks: Vec<String>,
     #[serde(default)]
@@ -138,6 +142,7 @@ impl SitePolicy {
             windows.push(ChangeWindow { days, from: time(&w.from)?, to: time(&w.to)?, tz });
         }
         Ok(SitePolicy {
+            organisation: raw.organisation.filter(|o| !o.trim().is_empty()),
             management_networks: nets(&raw.management_networks)?,
             jump_hosts: nets(&raw.jump_hosts)?,
             aaa_servers: nets(&raw.aaa_servers)?,
@@ -149,6 +154,22 @@ impl SitePolicy {
             service_accounts: raw.service_accounts,
             change_windows: windows,
         })
+    }
+
+    /// Whether an address belongs to the site or its known partners (any network the policy
+    /// lists).
+    pub fn is_site(&self, ip: &std::net::IpAddr) -> bool {
+        [
+            &self.management_networks,
+            &self.jump_hosts,
+            &self.aaa_servers,
+            &self.log_servers,
+            &self.tunnel_peers,
+            &self.li_workstations,
+            &self.infrastructure,
+        ]
+        .iter()
+        .any(|list| list.iter().any(|n| n.contains(ip)))
     }
 
     /// Whether a time falls inside a change window (always false without windows).
