@@ -132,10 +132,19 @@ fn main() -> anyhow::Result<()> {
             }
             let matched = verdicts.iter().filter(|v| v.3 == Ok(true)).count();
             let errors = verdicts.iter().filter(|v| v.3.is_err()).count();
+            let phases = seawall_bench::stix_cases::time_phases(&input, 5)?;
             println!(
-                "{{\"cases\": {}, \"matched\": {matched}, \"errors\": {errors}, \"match_seconds\": {:.6}}}",
-                verdicts.len(),
-                spent.as_secs_f64()
+                "{}",
+                json!({
+                    "cases": verdicts.len(),
+                    "matched": matched,
+                    "errors": errors,
+                    "parse_compile_match_seconds": spent.as_secs_f64(),
+                    "compiled_cases": phases.cases,
+                    "compile_seconds": phases.compile.as_secs_f64(),
+                    "observations_seconds": phases.observations.as_secs_f64(),
+                    "match_only_seconds": phases.matching.as_secs_f64(),
+                })
             );
         }
         Cmd::Parse { paths, threads } => parse_only(paths, threads)?,

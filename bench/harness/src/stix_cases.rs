@@ -411,6 +411,62 @@ pub type Verdict = Result<bool, String>;
 /// One evaluated case: its number, pattern, tags and Seawall's verdict.
 pub type Evaluated = (u64, String, Vec<String>, Verdict);
 
+/// Time spent per phase over a case file (each case compiled and each data set read once,
+/// then every case matched `passes` times; the match time is the median pass).
+#[derive(Debug, Clone, Copy)]
+pub struct PhaseTimes {
+    pub cases: usize,
+    pub compile: std::time::Duration,
+    pub observations: std::time::Duration,
+    pub matching: std::time::Duration,
+}
+
+/// Measures parse + compile, building observations, and matching alone.
+pub fn time_phases(path: &std::path::Path, passes: usize) -> anyhow::Result<PhaseTimes> {
+    use seawall_stix::matcher::{observations_v21, Matcher};
+    use std::time::{Duration, Instant};
+    let text = std::fs::read_to_string(path)?;
+    let mut data: std::collections::BTreeMap<u64, Value> = std::collections::BTreeMap::new();
+    let mut cases: Vec<(u64, String)> = Vec::new();
+    for line in text.lines() {
+        let rec: Value = serde_json::from_str(line)?;
+        let k = rec["data"].as_u64().unwrap_or_default();
+        if let Some(observed) = rec.get("observed") {
+            data.insert(k, observed.clone());
+        } else {
+            cases.push((k, rec["pattern"].as_str().unwrap_or_default().to_string()));
+        }
+    }
+    let t = Instant::now();
+    let compiled: Vec<(u64, Matcher)> = cases
+        .iter()
+        .filter_map(|(k, p)| Some((*k, Matcher::new(&seawall_stix::parse_pattern_syntax(p).ok()?).ok()?)))
+        .collect();
+    let compile = t.elapsed();
+    let t = Instant::now();
+    let mut obs = std::collections::BTreeMap::new();
+    for (k, v) in &data {
+        if let Ok(o) = observations_v21(v.as_array().map(Vec::as_slice).unwrap_or_default()) {
+            obs.insert(*k, o);
+        }
+    }
+    let observations = t.elapsed();
+    let mut runs: Vec<Duration> = Vec::new();
+    let mut sink = 0usize;
+    for _ in 0..passes.max(1) {
+        let t = Instant::now();
+        for (k, m) in &compiled {
+            if let Some(o) = obs.get(k) {
+                sink += usize::from(m.matches(o).unwrap_or(false));
+            }
+        }
+        runs.push(t.elapsed());
+    }
+    runs.sort();
+    std::hint::black_box(sink);
+    Ok(PhaseTimes { cases: compiled.len(), compile, observations, matching: runs[runs.len() / 2] })
+}
+
 /// Runs Seawall's parser and evaluator over a case file: per case, the verdict and the pattern
 /// with its tags; and the time spent in parse + compile + match (the same work the
 /// reference's `match()` does).
