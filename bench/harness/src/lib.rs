@@ -2,6 +2,7 @@
 //! Sysmon-like events, event flattening, and the Sysmon log-source table the peers route with.
 
 pub mod generate;
+pub mod intel_gen;
 pub mod stix_cases;
 
 use serde_json::{Map, Value};

@@ -48,10 +48,22 @@ enum Cmd {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// Write a generated IOC list (CSV: type,value,context) for bench/intel.sh.
+    GenIntel {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 1_000_000)]
+        count: u64,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
     /// Seawall's STIX evaluator over a case file: prints the time spent in parse + match.
     StixEval {
         #[arg(long)]
         input: PathBuf,
+        /// Timed passes of matching alone (the median is reported).
+        #[arg(long, default_value_t = 5)]
+        passes: usize,
         /// Also write each case's verdict as JSON lines.
         #[arg(long)]
         verdicts: Option<PathBuf>,
@@ -118,7 +130,13 @@ fn main() -> anyhow::Result<()> {
             std::io::Write::flush(&mut w)?;
             eprintln!("wrote {n} cases over {sets} data sets to {}", out.display());
         }
-        Cmd::StixEval { input, verdicts: dump } => {
+        Cmd::GenIntel { out, count, seed } => {
+            let mut w = BufWriter::new(std::fs::File::create(&out)?);
+            seawall_bench::intel_gen::write_iocs(&mut w, count, seed)?;
+            w.flush()?;
+            eprintln!("wrote {count} indicators to {}", out.display());
+        }
+        Cmd::StixEval { input, passes, verdicts: dump } => {
             let (verdicts, spent) = seawall_bench::stix_cases::evaluate_cases(&input)?;
             if let Some(path) = dump {
                 let mut w = BufWriter::new(std::fs::File::create(path)?);
@@ -132,7 +150,7 @@ fn main() -> anyhow::Result<()> {
             }
             let matched = verdicts.iter().filter(|v| v.3 == Ok(true)).count();
             let errors = verdicts.iter().filter(|v| v.3.is_err()).count();
-            let phases = seawall_bench::stix_cases::time_phases(&input, 5)?;
+            let phases = seawall_bench::stix_cases::time_phases(&input, passes)?;
             println!(
                 "{}",
                 json!({

@@ -25,12 +25,12 @@ pub fn stix_bundle(
             indicators.insert(
                 ind.id.clone(),
                 KnownIndicator {
-                    name: ind.name.clone(),
+                    name: Some(ind.title()),
                     description: ind.description.clone(),
-                    pattern: ind.pattern.clone(),
+                    pattern: ind.pattern().into_owned(),
                     labels: ind.labels.clone(),
                     valid_from: ind.valid_from,
-                    authored_here: ind.kind.is_some(),
+                    authored_here: ind.observable.is_some(),
                 },
             );
         }

@@ -381,7 +381,7 @@ pub fn intel_findings(
             id: format!("{prefix}:{}", ind.id),
             source,
             rule_id: ind.id.clone(),
-            title: ind.name.clone().unwrap_or_else(|| format!("Indicator {}", ind.pattern)),
+            title: ind.title(),
             level: intel_level(ind),
             status: None,
             author: None,
@@ -402,7 +402,7 @@ pub fn intel_findings(
         let mut f = base(idx, source, &ip.partial);
         let seen: Vec<String> =
             ip.values.iter().map(|((field, value, how), n)| format!("{value} in {field} ({how}, {n}×)")).collect();
-        let what = if seen.is_empty() { format!("pattern {} holds", ind.pattern) } else { seen.join("; ") };
+        let what = if seen.is_empty() { format!("pattern {} holds", ind.pattern()) } else { seen.join("; ") };
         f.summary = format!("{} matching event(s): {what}. Indicator from {}.", ip.partial.count, ind.origin);
         let p = ip.partial;
         let evidence = p.evidence.finish(cap);
@@ -426,7 +426,7 @@ pub fn intel_findings(
         let mut f = base(idx, FindingSource::Stix, &p);
         f.id = format!("stix-sequence:{}", ind.id);
         f.summary =
-            format!("{} event(s) together satisfy {}. Indicator from {}.", events.len(), ind.pattern, ind.origin);
+            format!("{} event(s) together satisfy {}. Indicator from {}.", events.len(), ind.pattern(), ind.origin);
         f.evidence = evidence_refs(p.evidence.finish(cap));
         out.push(f);
     }

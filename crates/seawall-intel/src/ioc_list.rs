@@ -51,6 +51,7 @@ pub fn entry_id(kind: ObservableKind, value: &str) -> String {
 }
 
 pub(crate) fn load(loader: &mut Loader, file: &str, text: &str) {
+    let file_ref: std::sync::Arc<str> = file.into();
     let mut lines = text.lines().enumerate().filter(|(_, l)| !is_comment(l)).peekable();
     let sep = lines.peek().and_then(|(_, l)| [',', '\t', ';', '|'].into_iter().find(|c| l.contains(*c)));
     let (mut value_col, mut type_col, mut context_col) = (None, None, None);
@@ -94,24 +95,20 @@ pub(crate) fn load(loader: &mut Loader, file: &str, text: &str) {
                 continue;
             }
         };
-        let name = match &context {
-            Some(c) => format!("{} {} ({c})", obs.kind.name(), obs.value),
-            None => format!("{} {}", obs.kind.name(), obs.value),
-        };
         loader.add_indicator(Indicator {
             id: entry_id(obs.kind, &obs.value),
-            name: Some(name),
-            description: context.clone(),
+            name: None,
+            description: None,
             labels: context.into_iter().collect(),
             confidence: None,
             valid_from: None,
             valid_until: None,
             revoked: false,
             modified: None,
-            pattern: obs.kind.pattern(&obs.value),
-            kind: Some(obs.kind),
+            stix_pattern: String::new(),
+            observable: Some(obs),
             indicates: Vec::new(),
-            origin: Origin { file: file.to_string(), place },
+            origin: Origin { file: file_ref.clone(), place },
         });
     }
 }

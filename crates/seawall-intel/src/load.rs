@@ -14,7 +14,7 @@ use crate::model::{Indicator, IntelError, IntelSet, KevEntry, Origin};
 #[derive(Default)]
 pub struct Loader {
     pub set: IntelSet,
-    by_id: FxHashMap<String, usize>,
+    by_id: FxHashMap<u128, usize>,
     pub(crate) pending_indicates: Vec<(String, String)>,
 }
 
@@ -24,7 +24,7 @@ const MAX_FILE: u64 = 2 << 30;
 impl Loader {
     pub(crate) fn error(&mut self, file: &str, place: &str, message: &str) {
         self.set.errors.push(IntelError {
-            origin: Origin { file: file.to_string(), place: place.to_string() },
+            origin: Origin { file: file.into(), place: place.to_string() },
             message: message.to_string(),
         });
     }
@@ -149,7 +149,7 @@ impl Loader {
     pub fn finish(mut self) -> IntelSet {
         let by_id = std::mem::take(&mut self.by_id);
         for (src, dst) in std::mem::take(&mut self.pending_indicates) {
-            if let Some(&i) = by_id.get(&src) {
+            if let Some(&i) = by_id.get(&crate::model::id_key(&src)) {
                 self.set.indicators[i].indicates.push(dst);
             }
         }

@@ -84,7 +84,14 @@ impl IntelMatcher {
                 continue;
             }
             let n = m.indicators.len() as u32;
-            let parsed = match seawall_stix::parse_pattern_syntax(&ind.pattern) {
+            // List entries name one observable: straight into the index.
+            if let Some(o) = &ind.observable {
+                m.index.insert(o, n);
+                m.atomic += 1;
+                m.indicators.push(ind);
+                continue;
+            }
+            let parsed = match seawall_stix::parse_pattern_syntax(&ind.stix_pattern) {
                 Ok(p) => p,
                 Err(e) => {
                     errors.push(IntelError { origin: ind.origin.clone(), message: format!("pattern: {e}") });

@@ -99,10 +99,10 @@ pub(crate) fn load(loader: &mut Loader, file: &str, doc: &Value) {
                 valid_until: None,
                 revoked: false,
                 modified: a.get("timestamp").and_then(Value::as_str).map(String::from),
-                pattern: obs.kind.pattern(&obs.value),
-                kind: Some(obs.kind),
+                stix_pattern: String::new(),
+                observable: Some(obs),
                 indicates: Vec::new(),
-                origin: Origin { file: file.to_string(), place: place.clone() },
+                origin: Origin { file: file.into(), place: place.clone() },
             });
         }
     }

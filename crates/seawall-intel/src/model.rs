@@ -1,17 +1,19 @@
 //! What intelligence is loaded: indicators (with where each came from), the other STIX objects
 //! kept for reports and export, allowlists and the KEV catalogue, and every problem met.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde_json::Value;
 
 use crate::allowlist::Allowlist;
-use crate::observable::ObservableKind;
+use crate::observable::{Observable, ObservableKind};
 
 /// Where an object or entry came from: the file, and the object or line in it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Origin {
-    pub file: String,
+    pub file: Arc<str>,
     /// `object 12 (indicator--…)`, `line 5`, `attribute 3`.
     pub place: String,
 }
@@ -36,10 +38,10 @@ pub struct Indicator {
     pub valid_until: Option<i64>,
     pub revoked: bool,
     pub modified: Option<String>,
-    /// The STIX pattern (written by Seawall for list entries).
-    pub pattern: String,
-    /// For list entries, the kind the value was read as.
-    pub kind: Option<ObservableKind>,
+    /// The STIX pattern of a STIX indicator (empty for list entries: see [`Indicator::pattern`]).
+    pub stix_pattern: String,
+    /// For IOC-list and MISP entries, the one observable they name.
+    pub observable: Option<Observable>,
     /// The STIX ids of attack patterns, malware, threat actors … this indicator `indicates`.
     pub indicates: Vec<String>,
     pub origin: Origin,
@@ -66,6 +68,33 @@ impl Validity {
 }
 
 impl Indicator {
+    /// The STIX pattern, written out for list entries.
+    pub fn pattern(&self) -> Cow<'_, str> {
+        match &self.observable {
+            Some(o) if self.stix_pattern.is_empty() => Cow::Owned(o.kind.pattern(&o.value)),
+            _ => Cow::Borrowed(&self.stix_pattern),
+        }
+    }
+
+    /// For list entries, the kind of their observable.
+    pub fn kind(&self) -> Option<ObservableKind> {
+        self.observable.as_ref().map(|o| o.kind)
+    }
+
+    /// The name to show: the indicator's own, or the observable and its context.
+    pub fn title(&self) -> String {
+        if let Some(n) = &self.name {
+            return n.clone();
+        }
+        match &self.observable {
+            Some(o) => match self.labels.first() {
+                Some(ctx) => format!("{} {} ({ctx})", o.kind.name(), o.value),
+                None => format!("{} {}", o.kind.name(), o.value),
+            },
+            None => format!("Indicator {}", self.stix_pattern),
+        }
+    }
+
     pub fn validity_at(&self, t: i64) -> Validity {
         if self.revoked {
             Validity::Revoked
@@ -81,6 +110,19 @@ impl Indicator {
     /// Whether an observation at `t` (or of unknown time) falls in the validity window.
     pub fn applies_at(&self, t: Option<i64>) -> bool {
         !self.revoked && t.is_none_or(|t| self.validity_at(t) == Validity::Valid)
+    }
+}
+
+/// A compact key for an id: its UUID (ids are checked to be `type--UUID`), else a hash.
+pub(crate) fn id_key(id: &str) -> u128 {
+    match id.rsplit_once("--").and_then(|(_, u)| uuid::Uuid::parse_str(u).ok()) {
+        Some(u) => u.as_u128(),
+        None => {
+            use std::hash::{Hash, Hasher};
+            let mut h = rustc_hash::FxHasher::default();
+            id.hash(&mut h);
+            u128::from(h.finish()) | (1u128 << 127)
+        }
     }
 }
 
@@ -146,9 +188,9 @@ impl IntelSet {
     pub fn indicator_kinds(&self) -> BTreeMap<&'static str, usize> {
         let mut out = BTreeMap::new();
         for i in &self.indicators {
-            let k = match i.kind {
+            let k = match i.kind() {
                 Some(k) => k.name(),
-                None => crate::atoms::atoms(&i.pattern)
+                None => crate::atoms::atoms(&i.stix_pattern)
                     .and_then(|a| {
                         let first = a.first()?.kind;
                         Some(if a.iter().all(|x| x.kind == first) { first.name() } else { "several observables" })
@@ -170,8 +212,9 @@ impl IntelSet {
     }
 
     /// Adds an indicator; of two with one id, the newer `modified` wins (STIX 2.1 §3.6).
-    pub(crate) fn add_indicator(&mut self, ind: Indicator, by_id: &mut rustc_hash::FxHashMap<String, usize>) {
-        match by_id.get(&ind.id) {
+    pub(crate) fn add_indicator(&mut self, ind: Indicator, by_id: &mut rustc_hash::FxHashMap<u128, usize>) {
+        let key = id_key(&ind.id);
+        match by_id.get(&key) {
             Some(&i) => {
                 self.superseded += 1;
                 if ind.modified >= self.indicators[i].modified {
@@ -179,7 +222,7 @@ impl IntelSet {
                 }
             }
             None => {
-                by_id.insert(ind.id.clone(), self.indicators.len());
+                by_id.insert(key, self.indicators.len());
                 self.indicators.push(ind);
             }
         }

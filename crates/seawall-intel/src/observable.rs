@@ -94,7 +94,13 @@ pub struct Observable {
 }
 
 /// Undoes common defanging: `hxxp`, `[.]`, `(.)`, `[:]`, `[at]`.
-pub fn refang(s: &str) -> String {
+pub fn refang(s: &str) -> std::borrow::Cow<'_, str> {
+    let t = s.trim();
+    let defanged = t.contains(['[', '(', '{'])
+        || t.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("hxx") || p.eq_ignore_ascii_case("fxp"));
+    if !defanged {
+        return std::borrow::Cow::Borrowed(t);
+    }
     let mut v = s.trim().replace("[.]", ".").replace("(.)", ".").replace("{.}", ".").replace("[:]", ":");
     v = v.replace("[at]", "@").replace("[@]", "@");
     for (from, to) in [("hxxps://", "https://"), ("hxxp://", "http://"), ("fxp://", "ftp://")] {
@@ -102,7 +108,7 @@ pub fn refang(s: &str) -> String {
             v = format!("{to}{}", &v[from.len()..]);
         }
     }
-    v
+    std::borrow::Cow::Owned(v)
 }
 
 fn is_hex(s: &str) -> bool {
@@ -215,7 +221,7 @@ impl Observable {
                 let (user, domain) = e.split_once('@')?;
                 (!user.is_empty() && is_domain(domain)).then_some(e)?
             }
-            ObservableKind::FileName => (!v.is_empty()).then_some(v)?,
+            ObservableKind::FileName => (!v.is_empty()).then(|| v.to_string())?,
             ObservableKind::Phone | ObservableKind::Imsi | ObservableKind::Imei => {
                 let ok_chars = v.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
                 let digits: String = v.chars().filter(char::is_ascii_digit).collect();

@@ -117,10 +117,10 @@ fn check(obj: &Value, bundle_version: Option<&str>) -> Result<Option<Indicator>,
         valid_until,
         revoked: m.get("revoked").and_then(Value::as_bool).unwrap_or(false),
         modified: m.get("modified").and_then(Value::as_str).map(String::from),
-        pattern: if pattern_type.unwrap_or("stix") == "stix" { pattern.to_string() } else { String::new() },
-        kind: None,
+        stix_pattern: if pattern_type.unwrap_or("stix") == "stix" { pattern.to_string() } else { String::new() },
+        observable: None,
         indicates: Vec::new(),
-        origin: Origin { file: String::new(), place: String::new() },
+        origin: Origin { file: "".into(), place: String::new() },
     }))
 }
 
@@ -148,13 +148,13 @@ pub(crate) fn load(loader: &mut Loader, file: &str, doc: Value) {
         match check(&obj, bundle_version.as_deref()) {
             Err(e) => loader.error(file, &place, &e),
             Ok(Some(mut ind)) => {
-                if ind.pattern.is_empty() {
+                if ind.stix_pattern.is_empty() {
                     // A Snort, YARA or Sigma indicator: kept as an object, not evaluated.
                     loader.set.non_stix_patterns += 1;
                     loader.set.add_object(id, obj);
                     continue;
                 }
-                ind.origin = Origin { file: file.to_string(), place };
+                ind.origin = Origin { file: file.into(), place };
                 loader.add_indicator(ind);
             }
             Ok(None) => {

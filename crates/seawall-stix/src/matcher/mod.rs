@@ -62,6 +62,113 @@ enum Step {
 struct Path {
     object_type: String,
     steps: Vec<Step>,
+    /// An SDO/SRO type, never a comparison root in STIX 2.1 observed data.
+    non_sco: bool,
+    /// No step decodes binary or follows references: values can be visited depth first
+    /// without collecting them (those steps are walked breadth first, as the reference does,
+    /// so their errors surface the same way).
+    simple: bool,
+}
+
+/// A set of root objects: a bitset for up to 128 objects, a sorted list beyond.
+#[derive(Debug, Clone)]
+enum Roots {
+    Bits(u128),
+    List(Vec<u32>),
+}
+
+impl Roots {
+    fn empty(objects: usize) -> Roots {
+        if objects <= 128 {
+            Roots::Bits(0)
+        } else {
+            Roots::List(Vec::new())
+        }
+    }
+
+    fn insert(&mut self, i: usize) {
+        match self {
+            Roots::Bits(b) => *b |= 1u128 << i,
+            Roots::List(v) => v.push(i as u32),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        match self {
+            Roots::Bits(b) => *b == 0,
+            Roots::List(v) => v.is_empty(),
+        }
+    }
+
+    fn and(self, other: &Roots) -> Roots {
+        match (self, other) {
+            (Roots::Bits(a), Roots::Bits(b)) => Roots::Bits(a & b),
+            (Roots::List(mut a), Roots::List(b)) => {
+                a.retain(|x| b.binary_search(x).is_ok());
+                Roots::List(a)
+            }
+            (a, _) => a,
+        }
+    }
+
+    fn or(self, other: &Roots) -> Roots {
+        match (self, other) {
+            (Roots::Bits(a), Roots::Bits(b)) => Roots::Bits(a | b),
+            (Roots::List(mut a), Roots::List(b)) => {
+                a.extend_from_slice(b);
+                a.sort_unstable();
+                a.dedup();
+                Roots::List(a)
+            }
+            (a, _) => a,
+        }
+    }
+}
+
+/// A key of a JSON object: small objects are scanned, which is cheaper than hashing the key.
+fn field<'a>(m: &'a serde_json::Map<String, Value>, key: &str) -> Option<&'a Value> {
+    if m.len() <= 12 {
+        m.iter().find_map(|(k, v)| (k == key).then_some(v))
+    } else {
+        m.get(key)
+    }
+}
+
+/// Visits the values a simple path reaches from `v`, depth first (the same order as the
+/// breadth-first walk), until `f` says stop; returns whether it did.
+fn visit<'a>(
+    steps: &[Step],
+    v: &PathValue<'a>,
+    f: &mut dyn FnMut(&PathValue<'a>) -> Result<bool, MatchError>,
+) -> Result<bool, MatchError> {
+    let Some((step, rest)) = steps.split_first() else { return f(v) };
+    let PathValue::Json(json) = v else { return Ok(false) };
+    match step {
+        Step::Key { name, .. } => match json {
+            Value::Object(m) => match field(m, name) {
+                Some(x) => visit(rest, &PathValue::Json(x), f),
+                None => Ok(false),
+            },
+            _ => Ok(false),
+        },
+        Step::Index(i) => match (json, usize::try_from(*i)) {
+            (Value::Array(a), Ok(i)) => match a.get(i) {
+                Some(x) => visit(rest, &PathValue::Json(x), f),
+                None => Ok(false),
+            },
+            _ => Ok(false),
+        },
+        Step::Any => {
+            if let Value::Array(a) = json {
+                for x in a {
+                    if visit(rest, &PathValue::Json(x), f)? {
+                        return Ok(true);
+                    }
+                }
+            }
+            Ok(false)
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -105,7 +212,7 @@ pub struct Matcher {
 }
 
 fn compile_path(p: &ObjectPath) -> Path {
-    let steps = p
+    let steps: Vec<Step> = p
         .steps
         .iter()
         .map(|s| match s {
@@ -130,7 +237,10 @@ fn compile_path(p: &ObjectPath) -> Path {
             PathStep::AnyIndex => Step::Any,
         })
         .collect();
-    Path { object_type: p.object_type.clone(), steps }
+    let simple = steps
+        .iter()
+        .all(|s| !matches!(s, Step::Key { decode, deref, .. } if decode != &Decode::None || deref != &Deref::None));
+    Path { non_sco: observed::is_non_sco(&p.object_type), object_type: p.object_type.clone(), steps, simple }
 }
 
 fn compile_cmp(c: &Comparison) -> Result<Cmp, MatchError> {
@@ -219,7 +329,7 @@ impl Matcher {
                 Step::Key { name, decode: d, deref } => {
                     for v in &cur {
                         if let PathValue::Json(Value::Object(m)) = v {
-                            if let Some(x) = m.get(name) {
+                            if let Some(x) = field(m, name) {
                                 next.push(decode(x, *d)?);
                             }
                         }
@@ -292,25 +402,40 @@ impl Matcher {
     }
 
     /// The root objects (indices into `obs.objects`) for which the comparison holds.
-    fn roots(c: &Cmp, obs: &Observation<'_>) -> Result<Vec<u32>, MatchError> {
+    fn roots(c: &Cmp, obs: &Observation<'_>) -> Result<Roots, MatchError> {
         Ok(match c {
             Cmp::Test { path, not, test } => {
-                let mut out = Vec::new();
-                for (i, root) in obs.roots(&path.object_type) {
-                    for v in Self::walk(path, root, obs)? {
-                        if test.passes(&v, *not)? {
-                            out.push(i as u32);
-                            break;
+                let mut out = Roots::empty(obs.objects.len());
+                for (i, root) in obs.roots(&path.object_type, path.non_sco) {
+                    let passed = if path.simple {
+                        let mut pass = |v: &PathValue<'_>| test.passes(v, *not);
+                        visit(&path.steps, &PathValue::Json(root), &mut pass)?
+                    } else {
+                        let mut any = false;
+                        for v in Self::walk(path, root, obs)? {
+                            if test.passes(&v, *not)? {
+                                any = true;
+                                break;
+                            }
                         }
+                        any
+                    };
+                    if passed {
+                        out.insert(i);
                     }
                 }
                 out
             }
             Cmp::Exists { path, not } => {
-                let mut out = Vec::new();
-                for (i, root) in obs.roots(&path.object_type) {
-                    if Self::walk(path, root, obs)?.is_empty() == *not {
-                        out.push(i as u32);
+                let mut out = Roots::empty(obs.objects.len());
+                for (i, root) in obs.roots(&path.object_type, path.non_sco) {
+                    let reached = if path.simple {
+                        visit(&path.steps, &PathValue::Json(root), &mut |_| Ok(true))?
+                    } else {
+                        !Self::walk(path, root, obs)?.is_empty()
+                    };
+                    if reached != *not {
+                        out.insert(i);
                     }
                 }
                 out
@@ -318,20 +443,21 @@ impl Matcher {
             // Every operand is evaluated (no short cut), so bad data is reported the same way
             // whatever the order of the operands.
             Cmp::And(v) => {
-                let mut sets = v.iter().map(|c| Self::roots(c, obs)).collect::<Result<Vec<_>, _>>()?.into_iter();
-                let mut acc = sets.next().unwrap_or_default();
-                for s in sets {
-                    acc.retain(|x| s.binary_search(x).is_ok());
+                let mut acc: Option<Roots> = None;
+                for c in v {
+                    let r = Self::roots(c, obs)?;
+                    acc = Some(match acc {
+                        None => r,
+                        Some(a) => a.and(&r),
+                    });
                 }
-                acc
+                acc.unwrap_or_else(|| Roots::empty(obs.objects.len()))
             }
             Cmp::Or(v) => {
-                let mut acc = Vec::new();
+                let mut acc = Roots::empty(obs.objects.len());
                 for c in v {
-                    acc.extend(Self::roots(c, obs)?);
+                    acc = acc.or(&Self::roots(c, obs)?);
                 }
-                acc.sort_unstable();
-                acc.dedup();
                 acc
             }
         })

@@ -36,6 +36,11 @@ const NON_SCO_TYPES: [&str; 25] = [
     "vulnerability",
 ];
 
+/// Whether a type is one of the STIX 2.1 SDO/SRO types.
+pub(crate) fn is_non_sco(object_type: &str) -> bool {
+    NON_SCO_TYPES.contains(&object_type)
+}
+
 /// One `observed-data`: what was seen, when, and how often.
 #[derive(Debug, Clone)]
 pub struct Observation<'a> {
@@ -47,21 +52,39 @@ pub struct Observation<'a> {
     pub objects: Vec<(&'a str, &'a Value)>,
     /// Whether non-SCO types are excluded as comparison roots (STIX 2.1).
     pub(crate) sco_only: bool,
+    /// Each object's `type`, read once.
+    types: Vec<&'a str>,
+}
+
+fn types_of<'a>(objects: &[(&'a str, &'a Value)]) -> Vec<&'a str> {
+    objects.iter().map(|(_, o)| o.get("type").and_then(Value::as_str).unwrap_or("")).collect()
 }
 
 impl<'a> Observation<'a> {
     /// An observation built by the caller (for events turned into SCOs).
     pub fn new(first: i64, last: i64, count: u32, objects: Vec<(&'a str, &'a Value)>) -> Self {
-        Observation { first, last, count: count.max(1), objects, sco_only: true }
+        let types = types_of(&objects);
+        Observation { first, last, count: count.max(1), objects, sco_only: true, types }
     }
 
-    pub(crate) fn roots<'s>(&'s self, object_type: &'s str) -> impl Iterator<Item = (usize, &'a Value)> + 's {
-        let excluded = self.sco_only && NON_SCO_TYPES.contains(&object_type);
-        self.objects
+    /// The objects of a type; `non_sco` says whether the type is an SDO/SRO type (which STIX
+    /// 2.1 observations never take as comparison roots).
+    pub(crate) fn roots<'s>(
+        &'s self,
+        object_type: &'s str,
+        non_sco: bool,
+    ) -> impl Iterator<Item = (usize, &'a Value)> + 's {
+        let excluded = self.sco_only && non_sco;
+        self.types
             .iter()
             .enumerate()
-            .filter(move |(_, (_, o))| !excluded && o.get("type").and_then(Value::as_str) == Some(object_type))
-            .map(|(i, (_, o))| (i, *o))
+            .filter(move |(_, t)| !excluded && **t == object_type)
+            .map(|(i, _)| (i, self.objects[i].1))
+    }
+
+    /// Whether any object has this type.
+    pub fn has_type(&self, object_type: &str) -> bool {
+        self.types.contains(&object_type)
     }
 
     pub(crate) fn resolve(&self, id: &str, out: &mut Vec<&'a Value>) {
@@ -129,7 +152,8 @@ pub fn observations_v21(bundles: &[Value]) -> Result<Vec<Observation<'_>>, Match
                 }
             }
         }
-        out.push(Observation { first, last, count, objects, sco_only: true });
+        let types = types_of(&objects);
+        out.push(Observation { first, last, count, objects, sco_only: true, types });
     }
     Ok(out)
 }
@@ -143,7 +167,8 @@ pub fn observations_v20(sdos: &[Value]) -> Result<Vec<Observation<'_>>, MatchErr
             Some(m) => m.iter().map(|(k, v)| (k.as_str(), v)).collect(),
             None => Vec::new(),
         };
-        out.push(Observation { first, last, count, objects, sco_only: false });
+        let types = types_of(&objects);
+        out.push(Observation { first, last, count, objects, sco_only: false, types });
     }
     Ok(out)
 }
