@@ -323,11 +323,13 @@ pub struct IntelPartial {
 impl IntelPartial {
     pub fn add_value(&mut self, ev: &Event, entities: &EventEntities, hit: &seawall_intel::ValueHit, cap: usize) {
         self.partial.add(ev, entities, cap);
-        let key = (hit.field.clone(), hit.value.clone(), hit.how.to_string());
-        if let Some(n) = self.values.get_mut(&key) {
+        // Found without building a key: most hits repeat a value already counted.
+        let how = hit.how.to_string();
+        let known = self.values.iter_mut().find(|((f, v, h), _)| *f == hit.field && *v == hit.value && *h == how);
+        if let Some((_, n)) = known {
             *n += 1;
         } else if self.values.len() < MAX_MATCHED_VALUES {
-            self.values.insert(key, 1);
+            self.values.insert((hit.field.clone(), hit.value.clone(), how), 1);
         }
     }
 

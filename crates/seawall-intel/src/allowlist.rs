@@ -45,6 +45,7 @@ impl Allowlist {
             "regex" => a.regexes = Some(regex::RegexSet::new(values).map_err(|e| e.to_string())?),
             other => return Err(format!("unknown warninglist type '{other}'")),
         }
+        a.nets.seal();
         a.entries = values.len() - bad.len();
         Ok((a, bad))
     }

@@ -6,6 +6,7 @@
 use rustc_hash::FxHashMap;
 use seawall_stix::matcher::Net;
 
+use crate::filter::{hash_of, Filter};
 use crate::observable::{Observable, ObservableKind};
 use crate::prefix::PrefixTable;
 
@@ -31,6 +32,7 @@ impl std::fmt::Display for How {
 
 /// Value kinds an event value is looked up as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
 pub enum Table {
     Domain,
     Url,
@@ -50,6 +52,12 @@ pub struct IocIndex {
     filenames: FxHashMap<String, Vec<u32>>,
     subscribers: FxHashMap<String, Vec<u32>>,
     entries: usize,
+    /// Over the keys of the string tables (tagged by table); built by [`IocIndex::seal`].
+    filter: Filter,
+}
+
+fn key_hash(t: Table, value: &str) -> u64 {
+    hash_of(&(t as u8, value))
 }
 
 impl IocIndex {
@@ -71,9 +79,43 @@ impl IocIndex {
             ObservableKind::FileName => &mut self.filenames,
             ObservableKind::Phone | ObservableKind::Imsi | ObservableKind::Imei => &mut self.subscribers,
         };
+        self.filter = Filter::default();
         let list = map.entry(obs.value.clone()).or_default();
         if !list.contains(&indicator) {
             list.push(indicator);
+        }
+    }
+
+    /// Builds the filters; call once every observable is in (lookups work before, slower).
+    pub fn seal(&mut self) {
+        self.ips.seal();
+        let keys = self.domains.len()
+            + self.urls.len()
+            + self.hashes.len()
+            + self.emails.len()
+            + self.filenames.len()
+            + self.subscribers.len();
+        let mut f = Filter::with_capacity(keys);
+        for (t, map) in [
+            (Table::Domain, &self.domains),
+            (Table::Url, &self.urls),
+            (Table::Hash, &self.hashes),
+            (Table::Email, &self.emails),
+            (Table::FileName, &self.filenames),
+            (Table::Subscriber, &self.subscribers),
+        ] {
+            for k in map.keys() {
+                f.add(key_hash(t, k));
+            }
+        }
+        self.filter = f;
+    }
+
+    fn get<'m>(&self, t: Table, map: &'m FxHashMap<String, Vec<u32>>, key: &str) -> Option<&'m Vec<u32>> {
+        if self.filter.may_contain(key_hash(t, key)) {
+            map.get(key)
+        } else {
+            None
         }
     }
 
@@ -111,7 +153,7 @@ impl IocIndex {
 
     /// Indicators naming `domain` (canonical form) or one of its parents.
     pub fn domain(&self, domain: &str, out: &mut Vec<(u32, How)>) {
-        if let Some(v) = self.domains.get(domain) {
+        if let Some(v) = self.get(Table::Domain, &self.domains, domain) {
             out.extend(v.iter().map(|&i| (i, How::Exact)));
         }
         let mut rest = domain;
@@ -120,7 +162,7 @@ impl IocIndex {
             if !parent.contains('.') {
                 break;
             }
-            if let Some(v) = self.domains.get(parent) {
+            if let Some(v) = self.get(Table::Domain, &self.domains, parent) {
                 out.extend(v.iter().map(|&i| (i, How::ParentDomain(parent.to_string()))));
             }
             rest = parent;
@@ -137,7 +179,7 @@ impl IocIndex {
             Table::FileName => &self.filenames,
             Table::Subscriber => &self.subscribers,
         };
-        if let Some(v) = map.get(value) {
+        if let Some(v) = self.get(t, map, value) {
             out.extend(v.iter().map(|&i| (i, How::Exact)));
         }
     }
@@ -168,5 +210,13 @@ mod tests {
         idx.exact(Table::Hash, "cead3f77f6cda6ec00f57d76c9a6879f", &mut out);
         assert_eq!(out, [(3, How::Exact)]);
         assert_eq!(idx.len(), 4);
+        // The same answers once the filters are built.
+        idx.seal();
+        let mut sealed = Vec::new();
+        idx.ip(&Net::parse("10.1.2.3").unwrap(), &mut sealed);
+        idx.domain("x.y.bad.example", &mut sealed);
+        idx.exact(Table::Hash, "cead3f77f6cda6ec00f57d76c9a6879f", &mut sealed);
+        idx.exact(Table::Hash, "00000000000000000000000000000000", &mut sealed);
+        assert_eq!(sealed, [(1, How::InBlock(8)), (2, How::ParentDomain("bad.example".into())), (3, How::Exact)]);
     }
 }

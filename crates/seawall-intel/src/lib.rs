@@ -6,6 +6,7 @@
 pub mod allowlist;
 pub mod atoms;
 mod event_values;
+mod filter;
 pub mod index;
 mod ioc_list;
 pub mod load;

@@ -122,11 +122,17 @@ impl IntelMatcher {
             }
             m.indicators.push(ind);
         }
+        m.index.seal();
         (m, errors)
     }
 
     pub fn pattern_count(&self) -> (usize, usize) {
         (self.single.len(), self.multi.len())
+    }
+
+    /// The IOC index (for benchmarks and tools).
+    pub fn index(&self) -> &IocIndex {
+        &self.index
     }
 
     pub fn observables(&self) -> usize {

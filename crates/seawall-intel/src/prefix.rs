@@ -5,6 +5,8 @@
 use rustc_hash::FxHashMap;
 use seawall_stix::matcher::Net;
 
+use crate::filter::{hash_of, Filter};
+
 /// The entries of one prefix length, by the block's leading bits.
 type Blocks<T> = FxHashMap<u128, Vec<T>>;
 
@@ -13,11 +15,39 @@ pub struct PrefixTable<T> {
     /// Index 0 for IPv4, 1 for IPv6; per family, (length, blocks) longest first.
     families: [Vec<(u8, Blocks<T>)>; 2],
     len: usize,
+    /// Built by [`PrefixTable::seal`]; until then every probe goes to the tables.
+    filter: Filter,
 }
 
 impl<T> Default for PrefixTable<T> {
     fn default() -> Self {
-        PrefixTable { families: [Vec::new(), Vec::new()], len: 0 }
+        PrefixTable { families: [Vec::new(), Vec::new()], len: 0, filter: Filter::default() }
+    }
+}
+
+/// Blocks this long or longer are filtered by their leading `COARSE` bits (per family), so one
+/// probe answers for every such length: feeds are mostly single addresses and /24 (/64) blocks.
+const COARSE: [u8; 2] = [24, 64];
+
+fn block_hash(family: usize, len: u8, key: u128) -> u64 {
+    hash_of(&(family, len, key))
+}
+
+fn masked(key: u128, len: u8) -> u128 {
+    if len == 0 {
+        0
+    } else {
+        key >> (128 - u32::from(len)) << (128 - u32::from(len))
+    }
+}
+
+/// The filter key of a block: its coarse prefix when it is at least that long.
+fn filter_key(family: usize, len: u8, key: u128) -> u64 {
+    let c = COARSE[family];
+    if len >= c {
+        block_hash(family, c, masked(key, c))
+    } else {
+        block_hash(family, len, key)
     }
 }
 
@@ -38,6 +68,21 @@ impl<T> PrefixTable<T> {
         };
         fam[pos].1.entry(net.key()).or_default().push(value);
         self.len += 1;
+        self.filter = Filter::default();
+    }
+
+    /// Builds the filter over the blocks; call once all entries are in.
+    pub fn seal(&mut self) {
+        let blocks: usize = self.families.iter().flatten().map(|(_, t)| t.len()).sum();
+        let mut f = Filter::with_capacity(blocks);
+        for (fi, fam) in self.families.iter().enumerate() {
+            for (len, table) in fam {
+                for key in table.keys() {
+                    f.add(filter_key(fi, *len, *key));
+                }
+            }
+        }
+        self.filter = f;
     }
 
     pub fn len(&self) -> usize {
@@ -50,11 +95,17 @@ impl<T> PrefixTable<T> {
 
     /// Every entry whose block holds `net`, longest prefix first.
     pub fn matches<'a>(&'a self, net: &Net) -> impl Iterator<Item = (u8, &'a T)> + 'a {
-        let fam = &self.families[usize::from(!net.is_ipv4())];
+        let fi = usize::from(!net.is_ipv4());
+        let fam = &self.families[fi];
         let (key, own) = (net.key(), net.prefix_len());
+        let coarse = COARSE[fi];
+        // One probe for all the long prefixes.
+        let coarse_hit = own < coarse || self.filter.may_contain(filter_key(fi, coarse, masked(key, coarse)));
         fam.iter().filter(move |(l, _)| *l <= own).flat_map(move |(l, table)| {
-            let k = if *l == 0 { 0 } else { key >> (128 - u32::from(*l)) << (128 - u32::from(*l)) };
-            table.get(&k).into_iter().flatten().map(move |v| (*l, v))
+            let k = masked(key, *l);
+            let maybe = if *l >= coarse { coarse_hit } else { self.filter.may_contain(filter_key(fi, *l, k)) };
+            let hit = if maybe { table.get(&k) } else { None };
+            hit.into_iter().flatten().map(move |v| (*l, v))
         })
     }
 
