@@ -74,6 +74,14 @@ impl EvidenceList {
         self.places.truncate(cap);
     }
 
+    /// The places in order (for tests).
+    #[cfg(test)]
+    pub fn clone_places(&self) -> Vec<(Arc<str>, Place)> {
+        let mut p = self.places.clone();
+        p.sort_unstable_by(place_order);
+        p
+    }
+
     /// The places in order, without duplicates, at most `cap`.
     fn finish(mut self, cap: usize) -> Vec<(Arc<str>, Place)> {
         self.compact(cap);
@@ -116,6 +124,14 @@ impl<'e> EventEntities<'e> {
                 .map(|a| a.iter().filter_map(Value::as_str).collect())
                 .unwrap_or_default(),
         }
+    }
+}
+
+impl EventEntities<'_> {
+    /// Owned copies (hosts, users, addresses, subscribers), for hits kept past the event.
+    pub fn owned(&self) -> [Vec<String>; 4] {
+        let own = |v: &Vec<&str>| v.iter().map(|s| s.to_string()).collect();
+        [own(&self.hosts), own(&self.users), own(&self.ips), own(&self.subscribers)]
     }
 }
 
@@ -309,44 +325,13 @@ pub fn correlation_findings(engine: &Engine, matches: Vec<CorrelationMatch>, cap
     out
 }
 
-/// Distinct (field, value, how) triples kept per intelligence finding.
-const MAX_MATCHED_VALUES: usize = 10;
-
-/// Hits of one indicator: like [`Partial`], plus the values that met it.
+/// Hits of one indicator: like [`Partial`], plus the values that met it (built by
+/// [`crate::intel_hits::HitStore`]).
 #[derive(Default)]
 pub struct IntelPartial {
     pub partial: Partial,
     /// `field`, value and how it matched, with counts.
     pub values: std::collections::BTreeMap<(String, String, String), u64>,
-}
-
-impl IntelPartial {
-    pub fn add_value(&mut self, ev: &Event, entities: &EventEntities, hit: &seawall_intel::ValueHit, cap: usize) {
-        self.partial.add(ev, entities, cap);
-        // Found without building a key: most hits repeat a value already counted.
-        let how = hit.how.to_string();
-        let known = self.values.iter_mut().find(|((f, v, h), _)| *f == hit.field && *v == hit.value && *h == how);
-        if let Some((_, n)) = known {
-            *n += 1;
-        } else if self.values.len() < MAX_MATCHED_VALUES {
-            self.values.insert((hit.field.clone(), hit.value.clone(), how), 1);
-        }
-    }
-
-    pub fn add_pattern(&mut self, ev: &Event, entities: &EventEntities, cap: usize) {
-        self.partial.add(ev, entities, cap);
-    }
-
-    pub fn merge(&mut self, other: IntelPartial, cap: usize) {
-        self.partial.merge(other.partial, cap);
-        for (k, n) in other.values {
-            if let Some(m) = self.values.get_mut(&k) {
-                *m += n;
-            } else if self.values.len() < MAX_MATCHED_VALUES {
-                self.values.insert(k, n);
-            }
-        }
-    }
 }
 
 /// The level of an intelligence finding: high for indicators of malicious activity,

@@ -42,7 +42,7 @@ struct Shared {
     /// Matching buffers handed from batch to batch, so their memory is reused.
     scratch: Mutex<Vec<Scratch>>,
     hits: Mutex<HashMap<u32, Partial>>,
-    intel_hits: Mutex<HashMap<u32, findings::IntelPartial>>,
+    intel_hits: Mutex<crate::intel_hits::HitStore>,
     /// Events kept for multi-observation pattern indicators, per pattern.
     kept: Mutex<Vec<Vec<seawall_intel::KeptEvent>>>,
     allowlisted: AtomicU64,
@@ -128,7 +128,7 @@ fn hunt(
     };
     let shared = Shared {
         hits: Mutex::new(HashMap::new()),
-        intel_hits: Mutex::new(HashMap::new()),
+        intel_hits: Mutex::new(crate::intel_hits::HitStore::default()),
         kept: Mutex::new(vec![Vec::new(); intel.as_ref().map_or(0, |i| i.multi_count())]),
         allowlisted: AtomicU64::new(0),
         intel_errors: Mutex::new((0, Vec::new())),
@@ -146,7 +146,7 @@ fn hunt(
         scratch.evaluated = 0;
         let mut matched = Vec::new();
         let mut local: HashMap<u32, Partial> = HashMap::new();
-        let mut local_intel: HashMap<u32, findings::IntelPartial> = HashMap::new();
+        let mut local_intel: Vec<crate::intel_hits::LocalHit> = Vec::new();
         let mut kept: Vec<(usize, seawall_intel::KeptEvent)> = Vec::new();
         let (mut allowlisted, mut intel_errors) = (0u64, Vec::new());
         let mut corr = Vec::new();
@@ -164,12 +164,14 @@ fn hunt(
                 intel_errors.extend(found.errors);
                 kept.extend(found.kept);
                 if !found.values.is_empty() || !found.patterns.is_empty() {
+                    use crate::intel_hits::LocalHit;
                     let entities = findings::EventEntities::of(ev);
                     for h in found.values {
-                        local_intel.entry(h.indicator).or_default().add_value(ev, &entities, &h, cap);
+                        let value = Some((h.field, h.value, h.how.to_string()));
+                        local_intel.push(LocalHit::new(ev, &entities, h.indicator, value));
                     }
                     for p in found.patterns {
-                        local_intel.entry(p).or_default().add_pattern(ev, &entities, cap);
+                        local_intel.push(LocalHit::new(ev, &entities, p, None));
                     }
                 }
             }
@@ -198,10 +200,7 @@ fn hunt(
             shared.corr_inputs.lock().unwrap_or_else(|p| p.into_inner()).extend(corr);
         }
         if !local_intel.is_empty() {
-            let mut hits = shared.intel_hits.lock().unwrap_or_else(|p| p.into_inner());
-            for (i, p) in local_intel {
-                hits.entry(i).or_default().merge(p, cap);
-            }
+            shared.intel_hits.lock().unwrap_or_else(|p| p.into_inner()).add(local_intel, cap);
         }
         if !kept.is_empty() {
             let mut all = shared.kept.lock().unwrap_or_else(|p| p.into_inner());
@@ -271,7 +270,7 @@ fn hunt(
         all.extend(findings::correlation_findings(&engine, matches, cap));
     }
     if let Some(im) = &intel {
-        let hits = shared.intel_hits.into_inner().unwrap_or_else(|p| p.into_inner());
+        let hits = shared.intel_hits.into_inner().unwrap_or_else(|p| p.into_inner()).into_partials(cap);
         let kept = shared.kept.into_inner().unwrap_or_else(|p| p.into_inner());
         let truncated = kept.iter().filter(|k| k.len() >= seawall_intel::MAX_SEQUENCE_EVENTS).count();
         if truncated > 0 {

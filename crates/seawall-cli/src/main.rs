@@ -7,6 +7,7 @@ mod export;
 mod findings;
 mod hunt;
 mod intel_cmd;
+mod intel_hits;
 mod output;
 mod rules_cmd;
 
