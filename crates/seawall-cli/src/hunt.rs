@@ -364,6 +364,8 @@ fn hunt(
             "elapsed_s": (elapsed * 1000.0).round() / 1000.0,
             "rules_s": ((elapsed_rules * 1000.0).round() / 1000.0),
             "scan_s": (scan_s * 1000.0).round() / 1000.0,
+            "intel_indicators": intel.as_ref().map_or(0, |i| i.indicators.len()),
+            "intel_allowlisted": shared.allowlisted.load(Ordering::Relaxed),
         });
         eprintln!("{s}");
     }
