@@ -21,7 +21,7 @@ pub fn stix_bundle(
             .filter(|f| matches!(f.source, FindingSource::Ioc | FindingSource::Stix))
             .map(|f| f.rule_id.as_str())
             .collect();
-        for ind in im.indicators.iter().filter(|i| wanted.contains(i.id.as_str())) {
+        for (n, ind) in im.indicators.iter().enumerate().filter(|(_, i)| wanted.contains(i.id.as_str())) {
             indicators.insert(
                 ind.id.clone(),
                 KnownIndicator {
@@ -31,6 +31,7 @@ pub fn stix_bundle(
                     labels: ind.labels.clone(),
                     valid_from: ind.valid_from,
                     authored_here: ind.observable.is_some(),
+                    cve: im.kev_cve(n as u32).map(String::from),
                 },
             );
         }

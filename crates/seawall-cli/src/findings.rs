@@ -335,7 +335,7 @@ pub struct IntelPartial {
 }
 
 /// The level of an intelligence finding: high for indicators of malicious activity,
-/// compromise or attribution, or with confidence 70 or more; low for benign or anomalous
+/// compromise or attribution, CISA KEV vulnerabilities, or confidence 70 or more; low for benign or anomalous
 /// activity, or confidence under 30; medium otherwise (plain IOC lists).
 fn intel_level(ind: &seawall_intel::Indicator) -> Level {
     let has = |l: &str| ind.labels.iter().any(|x| x == l);
@@ -345,6 +345,7 @@ fn intel_level(ind: &seawall_intel::Indicator) -> Level {
         || has("malicious-activity")
         || has("compromised")
         || has("attribution")
+        || has("cisa-kev")
     {
         Level::High
     } else {

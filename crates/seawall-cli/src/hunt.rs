@@ -165,13 +165,22 @@ fn hunt(
                 kept.extend(found.kept);
                 if !found.values.is_empty() || !found.patterns.is_empty() {
                     use crate::intel_hits::LocalHit;
+                    // One hit per indicator and event, with every value of the event that met it.
                     let entities = findings::EventEntities::of(ev);
+                    let first = local_intel.len();
                     for h in found.values {
-                        let value = Some((h.field, h.value, h.how.to_string()));
-                        local_intel.push(LocalHit::new(ev, &entities, h.indicator, value));
+                        let value = (h.field, h.value, h.how.to_string());
+                        match local_intel[first..].iter_mut().find(|l| l.indicator == h.indicator) {
+                            Some(l) => l.values.push(value),
+                            None => {
+                                let mut l = LocalHit::new(ev, &entities, h.indicator);
+                                l.values.push(value);
+                                local_intel.push(l);
+                            }
+                        }
                     }
                     for p in found.patterns {
-                        local_intel.push(LocalHit::new(ev, &entities, p, None));
+                        local_intel.push(LocalHit::new(ev, &entities, p));
                     }
                 }
             }

@@ -25,25 +25,21 @@ pub struct LocalHit {
     pub time: Option<Timestamp>,
     pub file: Arc<str>,
     pub place: Place,
-    /// Field, value and how it matched; `None` for a pattern that held.
-    pub value: Option<(String, String, String)>,
+    /// Field, value and how it matched, for each value of the event that met the indicator
+    /// (none for a pattern that held).
+    pub values: Vec<(String, String, String)>,
     /// Hosts, users, addresses, subscribers of the event.
     pub entities: [Vec<String>; 4],
 }
 
 impl LocalHit {
-    pub fn new(
-        ev: &Event,
-        entities: &EventEntities,
-        indicator: u32,
-        value: Option<(String, String, String)>,
-    ) -> LocalHit {
+    pub fn new(ev: &Event, entities: &EventEntities, indicator: u32) -> LocalHit {
         LocalHit {
             indicator,
             time: ev.timestamp,
             file: ev.source.file.clone(),
             place: ev.source.place,
-            value,
+            values: Vec::new(),
             entities: entities.owned(),
         }
     }
@@ -133,7 +129,7 @@ impl HitStore {
                     self.entities.push((h.indicator, kind as u8, id));
                 }
             }
-            if let Some((field, value, how)) = &h.value {
+            for (field, value, how) in &h.values {
                 let (f, v, w) = (self.strings.intern(field), self.strings.intern(value), self.strings.intern(how));
                 self.values.push((h.indicator, f, v, w, 1));
             }
@@ -262,7 +258,7 @@ mod tests {
             time: Some(Timestamp::from_second(1_700_000_000 + line as i64).unwrap()),
             file: Arc::from("a.log"),
             place: Place::Line(line),
-            value: Some(("source.ip".into(), value.into(), "exact".into())),
+            values: vec![("source.ip".into(), value.into(), "exact".into())],
             entities: [vec!["rtr1".into()], vec![], vec![ip.into()], vec![]],
         }
     }

@@ -182,3 +182,41 @@ fn intel_import_and_list_the_store() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("not imported"), "{}", stderr(&out));
 }
+
+#[test]
+fn known_exploited_vulnerabilities_named_in_events_are_findings() {
+    let Some(c) = corpus() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let eve = dir.path().join("eve.json");
+    write_lines(
+        &eve,
+        &[
+            json!({"timestamp": "2024-10-02T01:12:30.000000+0000", "event_type": "alert", "src_ip": "203.0.113.66",
+                   "src_port": 44321, "dest_ip": "10.255.0.3", "dest_port": 443, "proto": "TCP",
+                   "alert": {"signature": "ET EXPLOIT Cisco IOS XE Web UI Privilege Escalation Attempt (CVE-2023-20198)",
+                             "signature_id": 2048741, "severity": 1}}),
+            // Not in KEV: no finding.
+            json!({"timestamp": "2024-10-02T01:13:30.000000+0000", "event_type": "alert", "src_ip": "203.0.113.66",
+                   "dest_ip": "10.255.0.3", "alert": {"signature": "ET SCAN Something (CVE-1999-99999)", "signature_id": 1}}),
+        ],
+    );
+    let out = seawall(&[
+        "hunt",
+        eve.to_str().unwrap(),
+        "--intel",
+        c.join("intel/kev/known_exploited_vulnerabilities.json").to_str().unwrap(),
+        "--format",
+        "jsonl",
+    ]);
+    let f = findings(&out);
+    let kev: Vec<&Value> =
+        f.iter().filter(|x| x["tags"].as_array().is_some_and(|t| t.iter().any(|t| t == "cisa-kev"))).collect();
+    assert_eq!(kev.len(), 1, "{f:#?}\n{}", stderr(&out));
+    assert!(kev[0]["title"].as_str().unwrap().contains("CVE-2023-20198"));
+    assert!(kev[0]["title"].as_str().unwrap().contains("Cisco"));
+    assert_eq!((kev[0]["level"].as_str(), kev[0]["count"].as_u64()), (Some("high"), Some(1)));
+    assert!(
+        kev[0]["summary"].as_str().unwrap().contains("rule.name")
+            || kev[0]["summary"].as_str().unwrap().contains("alert.signature")
+    );
+}

@@ -145,3 +145,39 @@ fn an_empty_investigation_is_a_valid_bundle() {
     let objs = objects(&stix);
     assert_eq!(objs.len(), 2, "identity and report: {objs:#?}");
 }
+
+#[test]
+fn kev_hits_export_a_sighted_vulnerability() {
+    let Some(v) = validator() else { return };
+    let Some(c) = corpus() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let eve = dir.path().join("eve.json");
+    let line = serde_json::json!({"timestamp": "2024-10-02T01:12:30.000000+0000", "event_type": "alert",
+        "src_ip": "203.0.113.66", "src_port": 44321, "dest_ip": "10.255.0.3", "dest_port": 443, "proto": "TCP",
+        "alert": {"signature": "ET EXPLOIT Cisco IOS XE Web UI Privilege Escalation Attempt (CVE-2023-20198)",
+                  "signature_id": 2048741, "severity": 1}});
+    std::fs::write(&eve, format!("{line}\n")).unwrap();
+    let stix = dir.path().join("kev.json");
+    let kev = c.join("intel/kev/known_exploited_vulnerabilities.json");
+    let out = seawall(&[
+        "hunt",
+        eve.to_str().unwrap(),
+        "--intel",
+        kev.to_str().unwrap(),
+        "--stix",
+        stix.to_str().unwrap(),
+        "-q",
+        "-o",
+        "/dev/null",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_valid(&v, &stix);
+    let objs = objects(&stix);
+    let vuln = of_type(&objs, "vulnerability");
+    assert_eq!(vuln.len(), 1, "{objs:#?}");
+    assert_eq!(vuln[0]["name"], "CVE-2023-20198");
+    assert_eq!(vuln[0]["external_references"][0]["external_id"], "CVE-2023-20198");
+    let sighting = of_type(&objs, "sighting");
+    assert_eq!(sighting.len(), 1);
+    assert_eq!(sighting[0]["sighting_of_ref"], vuln[0]["id"]);
+}

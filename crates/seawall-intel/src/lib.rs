@@ -22,7 +22,7 @@ pub use event_values::{scan_event, ValueHit};
 pub use index::{How, IocIndex};
 pub use ioc_list::entry_id;
 pub use load::{load_paths, Loader};
-pub use matcher::{EventIntel, IntelMatcher, KeptEvent, MAX_SEQUENCE_EVENTS};
+pub use matcher::{kev_id, EventIntel, IntelMatcher, KeptEvent, MAX_SEQUENCE_EVENTS};
 pub use model::{Indicator, IntelError, IntelSet, KevEntry, Origin, Validity};
 pub use observable::{Observable, ObservableKind};
 pub use scos::event_objects;

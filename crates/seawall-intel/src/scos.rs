@@ -170,6 +170,20 @@ pub fn event_objects(ev: &Event) -> Vec<(String, Value)> {
             push("email-addr", json!({"value": a}).as_object().cloned().unwrap_or_default(), &mut out);
         }
     }
+    let mut software = Map::new();
+    for (k, p) in [("vendor", "observer.vendor"), ("name", "observer.product"), ("version", "observer.version")] {
+        if let Some(v) = text(f, p) {
+            software.insert(k.into(), v.into());
+        }
+    }
+    if software.contains_key("name") || software.contains_key("vendor") {
+        if !software.contains_key("name") {
+            if let Some(v) = software.get("vendor").cloned() {
+                software.insert("name".into(), v);
+            }
+        }
+        push("software", software, &mut out);
+    }
     if let Some(subs) = get(f, "seawall.subscribers").and_then(Value::as_array) {
         for s in subs.iter().filter_map(Value::as_str) {
             if let Some((kind, v)) = s.split_once(':') {

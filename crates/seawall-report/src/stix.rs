@@ -30,6 +30,8 @@ pub struct KnownIndicator {
     /// Whether Seawall wrote this indicator (from an IOC list or MISP) and must include it; a
     /// STIX indicator from a feed is referenced by id only.
     pub authored_here: bool,
+    /// For a CISA KEV entry, its CVE id: the bundle then holds a `vulnerability` with this id.
+    pub cve: Option<String>,
 }
 
 /// What goes into the bundle.
@@ -224,7 +226,21 @@ pub fn bundle(input: &ExportInput<'_>) -> Value {
     let mut covered: BTreeSet<IpAddr> = BTreeSet::new();
     for (ind_id, fs) in &by_indicator {
         let Some(known) = input.indicators.get(*ind_id) else { continue };
-        if known.authored_here {
+        if let Some(cve) = &known.cve {
+            let mut m = Map::new();
+            m.insert("type".into(), "vulnerability".into());
+            m.insert("spec_version".into(), "2.1".into());
+            m.insert("id".into(), (*ind_id).into());
+            m.insert("created_by_ref".into(), identity.clone().into());
+            m.insert("created".into(), created.clone().into());
+            m.insert("modified".into(), created.clone().into());
+            m.insert("name".into(), cve.clone().into());
+            if let Some(n) = &known.name {
+                m.insert("description".into(), n.clone().into());
+            }
+            m.insert("external_references".into(), json!([{"source_name": "cve", "external_id": cve}]));
+            b.add(Value::Object(m));
+        } else if known.authored_here {
             let mut m = Map::new();
             m.insert("type".into(), "indicator".into());
             m.insert("spec_version".into(), "2.1".into());
