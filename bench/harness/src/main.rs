@@ -45,6 +45,9 @@ enum Cmd {
         sets: usize,
         #[arg(long, default_value_t = 60)]
         per_set: usize,
+        /// Observed-data per set (default: 3 to 6).
+        #[arg(long, default_value_t = 0)]
+        observations: usize,
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
@@ -124,9 +127,9 @@ fn main() -> anyhow::Result<()> {
             w.flush()?;
             println!("{}", json!({"events": events, "bytes": bytes, "seconds": t.elapsed().as_secs_f64()}));
         }
-        Cmd::GenStix { out, sets, per_set, seed } => {
+        Cmd::GenStix { out, sets, per_set, observations, seed } => {
             let mut w = std::io::BufWriter::new(std::fs::File::create(&out)?);
-            let n = seawall_bench::stix_cases::write_cases(&mut w, sets, per_set, seed)?;
+            let n = seawall_bench::stix_cases::write_cases_sized(&mut w, sets, per_set, observations, seed)?;
             std::io::Write::flush(&mut w)?;
             eprintln!("wrote {n} cases over {sets} data sets to {}", out.display());
         }

@@ -96,6 +96,8 @@ fn quote(s: &str) -> String {
 
 struct Gen {
     rng: Rng,
+    /// Observed-data per data set; 0 for the default 3 to 6.
+    observations: usize,
 }
 
 impl Gen {
@@ -150,7 +152,8 @@ impl Gen {
         // Observed data: 3 to 6, minutes apart, each naming some of the objects.
         let base = 1_727_776_800; // 2024-10-01T10:00:00Z
         let mut objects = Vec::new();
-        for n in 0..3 + r.below(4) {
+        let count = if self.observations > 0 { self.observations } else { 3 + r.below(4) };
+        for n in 0..count {
             let first = (r.below(30) * 60) as i64;
             let last = first + [0, 0, 30, 120][r.below(4)];
             let mut refs: Vec<String> = Vec::new();
@@ -389,7 +392,18 @@ impl Gen {
 
 /// Writes `data_sets` observed-data sets with `per_set` patterns each.
 pub fn write_cases(out: &mut dyn Write, data_sets: usize, per_set: usize, seed: u64) -> std::io::Result<usize> {
-    let mut g = Gen { rng: Rng::new(seed) };
+    write_cases_sized(out, data_sets, per_set, 0, seed)
+}
+
+/// Like [`write_cases`], with `observations` observed-data per set (0: 3 to 6).
+pub fn write_cases_sized(
+    out: &mut dyn Write,
+    data_sets: usize,
+    per_set: usize,
+    observations: usize,
+    seed: u64,
+) -> std::io::Result<usize> {
+    let mut g = Gen { rng: Rng::new(seed), observations };
     let mut n = 0;
     for k in 0..data_sets {
         writeln!(out, "{}", json!({"data": k, "observed": g.data(k)}))?;

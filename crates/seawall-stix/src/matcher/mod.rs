@@ -7,9 +7,9 @@
 //! plain address as the container of `ISSUPERSET`, `true` in a set of numbers), Seawall follows
 //! the spec; `docs/STIX.md` lists these.
 
-mod bindings;
 mod compare;
 pub mod observed;
+mod stream;
 mod time;
 
 pub use compare::{Net, PathValue};
@@ -19,11 +19,10 @@ pub use time::parse_timestamp;
 use serde_json::Value;
 
 use crate::pattern::{Comparison, ObjectPath, Observation as Obs, PathStep, Pattern, Qualifier};
-use bindings::Bindings;
 use compare::Test;
 
-/// Most bindings one observation expression may hold before matching gives up.
-pub const MAX_BINDINGS: usize = 1_000_000;
+/// Most pairs and combinations one match may examine before it gives up.
+pub const MAX_STEPS: u64 = 50_000_000;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum MatchError {
@@ -33,7 +32,7 @@ pub enum MatchError {
     /// The observed data is not what the pattern needs (a timestamp that is not one, ...).
     #[error("observed data: {0}")]
     Data(String),
-    #[error("more than {0} candidate bindings: the pattern is too broad for this much observed data")]
+    #[error("more than {0} candidate bindings examined: the pattern is too broad for this much observed data")]
     TooComplex(usize),
 }
 
@@ -209,6 +208,8 @@ pub struct Matcher {
     root: Node,
     /// Instances of one observation beyond this many never change the verdict.
     instance_cap: u32,
+    /// Work allowed per match (see [`MAX_STEPS`]).
+    max_steps: u64,
 }
 
 fn compile_path(p: &ObjectPath) -> Path {
@@ -317,7 +318,7 @@ impl Matcher {
     pub fn new(p: &Pattern) -> Result<Matcher, MatchError> {
         let root = compile_obs(&p.root)?;
         let instance_cap = u32::try_from(root.max_size().max(1)).unwrap_or(u32::MAX);
-        Ok(Matcher { root, instance_cap })
+        Ok(Matcher { root, instance_cap, max_steps: MAX_STEPS })
     }
 
     /// The values `path` reaches from one root object.
@@ -463,43 +464,114 @@ impl Matcher {
         })
     }
 
-    fn bind(&self, n: &Node, data: &[Observation<'_>]) -> Result<Bindings, MatchError> {
-        Ok(match n {
+    /// Evaluates every observation expression's comparison on every observation first (so
+    /// bad data is reported whatever the bindings do, as the reference does), keeping, per
+    /// leaf in tree order, the observations it holds for and their instance counts.
+    fn leaves(
+        &self,
+        n: &Node,
+        data: &[Observation<'_>],
+        out: &mut Vec<(Vec<u32>, Vec<u32>)>,
+    ) -> Result<(), MatchError> {
+        match n {
             Node::Simple(c) => {
-                let mut b = Bindings::default();
-                for (i, obs) in data.iter().enumerate() {
-                    if !Self::roots(c, obs)?.is_empty() {
-                        b.add_instances(i as u32, obs.count.min(self.instance_cap))?;
+                let (mut obs, mut counts) = (Vec::new(), Vec::new());
+                for (i, o) in data.iter().enumerate() {
+                    if !Self::roots(c, o)?.is_empty() {
+                        obs.push(i as u32);
+                        counts.push(o.count.min(self.instance_cap));
                     }
                 }
-                b
+                out.push((obs, counts));
+            }
+            Node::And(v) | Node::Or(v) | Node::FollowedBy(v) => {
+                for x in v {
+                    self.leaves(x, data, out)?;
+                }
+            }
+            Node::Within(x, _) | Node::Repeats(x, _) | Node::StartStop(x, _, _) => self.leaves(x, data, out)?,
+        }
+        Ok(())
+    }
+
+    /// The lazy stream of bindings of a node; `next_leaf` walks the leaves in tree order.
+    fn stream<'s>(
+        &'s self,
+        n: &'s Node,
+        data: &'s [Observation<'s>],
+        leaves: &'s [(Vec<u32>, Vec<u32>)],
+        next_leaf: &mut usize,
+        budget: &'s stream::Budget,
+    ) -> stream::Stream<'s> {
+        use stream::{earliest_last, latest_first};
+        match n {
+            Node::Simple(_) => {
+                let (obs, counts) = &leaves[*next_leaf];
+                *next_leaf += 1;
+                stream::leaf(obs, counts)
+            }
+            Node::Or(v) => {
+                let children = v.iter().map(|x| self.stream(x, data, leaves, next_leaf, budget)).collect();
+                stream::or(children)
             }
             Node::And(v) | Node::FollowedBy(v) => {
                 let followed = matches!(n, Node::FollowedBy(_));
-                let mut parts = v.iter().map(|x| self.bind(x, data)).collect::<Result<Vec<_>, _>>()?.into_iter();
-                let mut acc = parts.next().unwrap_or_default();
+                let mut parts: Vec<stream::Stream<'s>> =
+                    v.iter().map(|x| self.stream(x, data, leaves, next_leaf, budget)).collect();
+                let mut acc = parts.remove(0);
                 for p in parts {
-                    acc = if followed { acc.followed_by(&p, data)? } else { acc.and(&p)? };
+                    acc = if followed {
+                        stream::join(acc, p, move |l, r| latest_first(l, data) <= earliest_last(r, data), budget)
+                    } else {
+                        stream::join(acc, p, |_, _| true, budget)
+                    };
                 }
                 acc
             }
-            Node::Or(v) => {
-                let mut acc = Bindings::default();
-                for x in v {
-                    acc.extend(self.bind(x, data)?)?;
-                }
-                acc
+            Node::Within(inner, micros) => {
+                let micros = *micros;
+                let s = self.stream(inner, data, leaves, next_leaf, budget);
+                Box::new(s.filter(move |b| latest_first(b, data) <= earliest_last(b, data).saturating_add(micros)))
             }
-            Node::Within(inner, micros) => self.bind(inner, data)?.within(*micros, data),
-            Node::Repeats(inner, k) => self.bind(inner, data)?.repeats(*k)?,
-            Node::StartStop(inner, a, b) => self.bind(inner, data)?.start_stop(*a, *b, data),
-        })
+            Node::Repeats(inner, k) => stream::repeats(self.stream(inner, data, leaves, next_leaf, budget), *k, budget),
+            Node::StartStop(inner, start, stop) => {
+                let (start, stop) = (*start, *stop);
+                let s = self.stream(inner, data, leaves, next_leaf, budget);
+                // Every observation must overlap [start, stop): touching start is enough,
+                // touching only stop is not.
+                Box::new(s.filter(move |b| {
+                    start < stop
+                        && b.iter().all(|&i| {
+                            let o = &data[stream::obs_of(i)];
+                            stop != o.first && (o.last == start || (o.first <= stop && start <= o.last))
+                        })
+                }))
+            }
+        }
     }
 
     /// The observations (indices into `data`) of one binding that satisfies the pattern, or
     /// `None` when the pattern does not match.
     pub fn find(&self, data: &[Observation<'_>]) -> Result<Option<Vec<usize>>, MatchError> {
-        Ok(self.bind(&self.root, data)?.first_observations())
+        let mut leaves = Vec::new();
+        self.leaves(&self.root, data, &mut leaves)?;
+        let budget = stream::Budget::new(self.max_steps);
+        let mut next_leaf = 0;
+        let first = self.stream(&self.root, data, &leaves, &mut next_leaf, &budget).next();
+        match first {
+            Some(b) => {
+                let mut obs: Vec<usize> = b.iter().map(|&i| stream::obs_of(i)).collect();
+                obs.dedup();
+                Ok(Some(obs))
+            }
+            None if budget.spent.get() => Err(MatchError::TooComplex(self.max_steps as usize)),
+            None => Ok(None),
+        }
+    }
+
+    /// Sets the work allowed per match (pairs and combinations examined).
+    pub fn set_max_steps(&mut self, steps: u64) {
+        self.max_steps = steps;
     }
 
     pub fn matches(&self, data: &[Observation<'_>]) -> Result<bool, MatchError> {
