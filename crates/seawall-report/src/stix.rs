@@ -251,9 +251,12 @@ pub fn bundle(input: &ExportInput<'_>) -> Value {
             if let Some(n) = &known.name {
                 m.insert("name".into(), n.clone().into());
             }
-            if let Some(d) = &known.description {
-                m.insert("description".into(), d.clone().into());
-            }
+            // The validator's best practice wants a description beside the name.
+            let description = known.description.clone().unwrap_or_else(|| match known.labels.first() {
+                Some(ctx) => format!("From a supplied IOC list or MISP event ({ctx})."),
+                None => "From a supplied IOC list or MISP event.".to_string(),
+            });
+            m.insert("description".into(), description.into());
             m.insert("indicator_types".into(), json!(["malicious-activity"]));
             m.insert("pattern".into(), known.pattern.clone().into());
             m.insert("pattern_type".into(), "stix".into());
