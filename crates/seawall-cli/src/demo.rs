@@ -1,5 +1,6 @@
 //! `seawall demo`: writes the fictional carrier's evidence, then runs the hunt on it with the
-//! built-in telecom pack, the carrier's watchlist and its site policy.
+//! built-in telecom pack, the carrier's watchlist and site policy, and the partner advisory
+//! (STIX 2.1) the carrier received.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -41,7 +42,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<i32> {
         );
     }
     let hunt = HuntArgs {
-        intel: Vec::new(),
+        intel: vec![manifest.intel],
         stix: args.stix.clone(),
         org: None,
         paths: vec![manifest.evidence_dir],

@@ -86,6 +86,18 @@ fn every_storyline_step_is_detected() {
     assert_eq!(seq["level"], "critical");
     let webui = by_rule[&rule_id("tel_sys_webui_programmatic_config")];
     assert_eq!(webui["entities"]["hosts"], serde_json::json!(["edge-rtr-03"]));
+    // The partner advisory's three indicators hit: two addresses through the IOC index, the
+    // TFTP drop as a pattern over flows.
+    for (id, source, min) in [
+        ("indicator--3a9e7c1b-2d4f-4a6b-8c0d-1e2f3a4b5c6d", "ioc", 10),
+        ("indicator--4b0f8d2c-3e5a-4b7c-9d1e-2f3a4b5c6d7e", "ioc", 10),
+        ("indicator--5c1a9e3d-4f6b-4c8d-8e2f-3a4b5c6d7e8f", "stix", 1),
+    ] {
+        let f = by_rule.get(id).unwrap_or_else(|| panic!("advisory indicator {id} did not hit"));
+        assert_eq!((f["source"].as_str(), f["level"].as_str()), (Some(source), Some("high")), "{id}");
+        assert!(f["count"].as_u64().unwrap() >= min, "{id}: {}", f["count"]);
+    }
+    assert_eq!(by_rule["indicator--4b0f8d2c-3e5a-4b7c-9d1e-2f3a4b5c6d7e"]["attack"], serde_json::json!(["T1572"]));
     std::fs::remove_dir_all(&out).ok();
 }
 

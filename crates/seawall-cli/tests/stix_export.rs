@@ -69,16 +69,29 @@ fn demo_bundles_are_valid_and_stable() {
         assert_eq!(of_type(&objs, "report").len(), 1);
         let indicators: Vec<&str> =
             of_type(&objs, "indicator").iter().map(|o| o["pattern"].as_str().unwrap()).collect();
+        let sighted: Vec<&str> =
+            of_type(&objs, "sighting").iter().map(|o| o["sighting_of_ref"].as_str().unwrap()).collect();
+        let addresses: Vec<&str> = of_type(&objs, "ipv4-addr").iter().map(|o| o["value"].as_str().unwrap()).collect();
         if benign {
             assert!(of_type(&objs, "incident").is_empty(), "no incident without the intrusion");
-            assert!(indicators.is_empty(), "{indicators:?}");
+            assert!(indicators.is_empty() && sighted.is_empty(), "{indicators:?} {sighted:?}");
         } else {
             assert_eq!(of_type(&objs, "incident").len(), 1);
+            // The partner advisory's indicators are sighted (referenced, not copied).
+            for id in [
+                "indicator--3a9e7c1b-2d4f-4a6b-8c0d-1e2f3a4b5c6d",
+                "indicator--4b0f8d2c-3e5a-4b7c-9d1e-2f3a4b5c6d7e",
+                "indicator--5c1a9e3d-4f6b-4c8d-8e2f-3a4b5c6d7e8f",
+            ] {
+                assert!(sighted.contains(&id), "{id}: {sighted:?}");
+            }
             for ip in ["203.0.113.66", "203.0.113.77", "203.0.113.88"] {
-                assert!(indicators.contains(&format!("[ipv4-addr:value = '{ip}']").as_str()), "{ip}: {indicators:?}");
+                assert!(addresses.contains(&ip), "{ip} observed: {addresses:?}");
+                // Covered by the advisory, so not announced again as new infrastructure.
+                let own = format!("[ipv4-addr:value = '{ip}']");
+                assert!(!indicators.contains(&own.as_str()), "{ip}: {indicators:?}");
             }
             assert!(indicators.iter().all(|p| !p.contains("'10.")), "site addresses are not attacker infrastructure");
-            assert_eq!(of_type(&objs, "sighting").len(), indicators.len());
             let techniques: Vec<&str> = of_type(&objs, "attack-pattern")
                 .iter()
                 .map(|o| o["external_references"][0]["external_id"].as_str().unwrap())
@@ -126,6 +139,12 @@ fn intel_hunt_bundle_sights_imported_and_listed_indicators() {
         .find(|o| o["pattern"] == "[ipv4-addr:value = '203.0.113.66']")
         .expect("the listed indicator is in the bundle");
     assert!(listed["name"].as_str().unwrap().contains("exploitation source"));
+    // Infrastructure no supplied indicator covers becomes a new indicator.
+    let new_one = of_type(&objs, "indicator")
+        .into_iter()
+        .find(|o| o["pattern"] == "[ipv4-addr:value = '203.0.113.77']")
+        .expect("the GRE endpoint is announced as attacker infrastructure");
+    assert_eq!(new_one["indicator_types"], serde_json::json!(["malicious-activity"]));
     let sighting =
         of_type(&objs, "sighting").into_iter().find(|s| s["sighting_of_ref"] == listed["id"]).expect("sighted");
     assert!(sighting["count"].as_u64().unwrap() >= 1);

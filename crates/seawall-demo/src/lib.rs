@@ -3,6 +3,7 @@
 //! each system would write and knows nothing of Seawall's rules: what is found is found by the
 //! readers and rules, not from labels left behind.
 
+mod advisory;
 mod background;
 mod carrier;
 mod rng;
@@ -38,6 +39,8 @@ pub struct Manifest {
     pub evidence_dir: PathBuf,
     pub watchlist: PathBuf,
     pub policy: PathBuf,
+    /// The partner's threat intelligence (a STIX 2.1 bundle).
+    pub intel: PathBuf,
     pub files: usize,
     pub records: u64,
     pub flow_records: u64,
@@ -101,8 +104,10 @@ pub fn generate(out: &Path, opts: &DemoOptions) -> Result<Manifest, DemoError> {
         evidence_dir: evidence.clone(),
         watchlist: site.join("watchlist.csv"),
         policy: site.join("policy.yml"),
+        intel: site.join("partner-advisory.json"),
         ..Manifest::default()
     };
+    std::fs::write(&m.intel, advisory::bundle_json()).map_err(io(&m.intel))?;
     std::fs::write(&m.watchlist, carrier.watchlist_csv()).map_err(io(&m.watchlist))?;
     std::fs::write(&m.policy, carrier.policy_yaml()).map_err(io(&m.policy))?;
 
