@@ -295,23 +295,10 @@ fn decode(v: &Value, d: Decode) -> Result<PathValue<'_>, MatchError> {
     }
     let s = v.as_str().ok_or_else(|| MatchError::Data(format!("a *_hex or *_bin property is not a string: {v}")))?;
     let bytes = match d {
-        Decode::Hex => hex(s),
+        Decode::Hex => crate::pattern::hex(s),
         _ => crate::pattern::base64(s),
     };
     bytes.map(PathValue::Bytes).ok_or_else(|| MatchError::Data(format!("cannot decode binary property value '{s}'")))
-}
-
-fn hex(s: &str) -> Option<Vec<u8>> {
-    let b = s.as_bytes();
-    if !b.len().is_multiple_of(2) {
-        return None;
-    }
-    b.chunks(2)
-        .map(|p| {
-            let d = |c: u8| char::from(c).to_digit(16);
-            Some((d(p[0])? * 16 + d(p[1])?) as u8)
-        })
-        .collect()
 }
 
 impl Matcher {

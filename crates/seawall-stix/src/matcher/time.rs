@@ -1,25 +1,6 @@
 //! STIX timestamps (`YYYY-MM-DDTHH:MM:SS[.ffffff]Z`, upper case, UTC) as microseconds since
 //! 1970. Fractions beyond microseconds are cut, as the reference matcher does.
 
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn days_in_month(y: i64, m: i64) -> i64 {
-    match m {
-        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
 /// Parses a STIX timestamp; `None` when it is not one.
 pub fn parse_timestamp(s: &str) -> Option<i64> {
     let b = s.as_bytes();
@@ -34,9 +15,12 @@ pub fn parse_timestamp(s: &str) -> Option<i64> {
         return None;
     }
     let (y, mo, d, h, mi, sec) = (num(0..4)?, num(5..7)?, num(8..10)?, num(11..13)?, num(14..16)?, num(17..19)?);
-    if y < 1 || !(1..=12).contains(&mo) || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 59 {
+    if y < 1 || sec > 59 {
         return None;
     }
+    // jiff checks the month, the day within it and the time of day.
+    let civil = jiff::civil::DateTime::new(y as i16, mo as i8, d as i8, h as i8, mi as i8, sec as i8, 0).ok()?;
+    let secs = civil.to_zoned(jiff::tz::TimeZone::UTC).ok()?.timestamp().as_second();
     let frac = &b[19..b.len() - 1];
     let micros = if frac.is_empty() {
         0
@@ -49,7 +33,6 @@ pub fn parse_timestamp(s: &str) -> Option<i64> {
         let v = kept.iter().fold(0i64, |a, c| a * 10 + i64::from(c - b'0'));
         v * 10i64.pow(6 - kept.len() as u32)
     };
-    let secs = days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + sec;
     Some(secs * 1_000_000 + micros)
 }
 

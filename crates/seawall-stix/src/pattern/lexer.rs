@@ -96,6 +96,15 @@ fn valid_timestamp(s: &str) -> bool {
     rest.is_empty() || (rest.len() >= 2 && rest[0] == b'.' && rest[1..].iter().all(u8::is_ascii_digit))
 }
 
+/// Bytes of an even-length hex string (either case), or `None`.
+pub(crate) fn hex(s: &str) -> Option<Vec<u8>> {
+    let b = s.as_bytes();
+    if !b.len().is_multiple_of(2) {
+        return None;
+    }
+    b.chunks(2).map(|p| Some((char::from(p[0]).to_digit(16)? * 16 + char::from(p[1]).to_digit(16)?) as u8)).collect()
+}
+
 pub(crate) fn base64(s: &str) -> Option<Vec<u8>> {
     let b = s.as_bytes();
     if !b.len().is_multiple_of(4) {
@@ -257,16 +266,10 @@ pub fn lex(src: &str) -> Result<Vec<Token>, PatternError> {
                         Some(v) => Tok::Binary(v),
                         None => return Err(err(start, format!("invalid binary (base64) literal b'{s}'"))),
                     },
-                    _ => {
-                        if !s.len().is_multiple_of(2) || !s.bytes().all(|x| x.is_ascii_hexdigit()) {
-                            return Err(err(start, format!("invalid hex literal h'{s}'")));
-                        }
-                        let v = (0..s.len())
-                            .step_by(2)
-                            .map(|k| u8::from_str_radix(&s[k..k + 2], 16).unwrap_or(0))
-                            .collect();
-                        Tok::Hex(v)
-                    }
+                    _ => match hex(&s) {
+                        Some(v) => Tok::Hex(v),
+                        None => return Err(err(start, format!("invalid hex literal h'{s}'"))),
+                    },
                 }
             }
             b'.' if !b.get(i + 1).is_some_and(u8::is_ascii_digit) => {

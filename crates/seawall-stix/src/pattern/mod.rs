@@ -7,7 +7,7 @@ mod lexer;
 
 pub use inspect::{inspect, Inspection};
 
-pub(crate) use lexer::base64;
+pub(crate) use lexer::{base64, hex};
 use lexer::{lex, Tok, Token};
 
 /// A pattern error and where it is (byte offset into the pattern).
