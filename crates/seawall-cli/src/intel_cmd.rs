@@ -74,30 +74,16 @@ pub fn import(args: crate::cli::ImportArgs) -> anyhow::Result<i32> {
     std::fs::create_dir_all(&args.store).with_context(|| format!("creating {}", args.store.display()))?;
     let mut files = Vec::new();
     for p in &args.paths {
-        if p.is_dir() {
-            let mut stack = vec![p.clone()];
-            while let Some(d) = stack.pop() {
-                let mut entries: Vec<_> = std::fs::read_dir(&d)?.flatten().map(|e| e.path()).collect();
-                entries.sort();
-                for e in entries {
-                    if e.is_dir() {
-                        stack.push(e);
-                    } else {
-                        files.push(e);
-                    }
-                }
-            }
-        } else {
-            files.push(p.clone());
+        let found = seawall_intel::load::files_under(p);
+        if found.is_empty() {
+            eprintln!("seawall: intel error: {}: no intelligence files there", p.display());
         }
+        files.extend(found);
     }
     let mut manifest = std::fs::OpenOptions::new().create(true).append(true).open(args.store.join(MANIFEST))?;
     let (mut imported, mut rejected_total) = (0usize, 0usize);
     for f in &files {
         let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("intel");
-        if name.starts_with("LICENSE") || name.ends_with(".md") || name.starts_with('.') {
-            continue;
-        }
         let bytes = match std::fs::read(f) {
             Ok(b) => b,
             Err(e) => {

@@ -52,6 +52,24 @@ fn is_hash(v: &str) -> bool {
     matches!(v.len(), 32 | 40 | 64 | 128) && v.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
+/// CVE ids (`CVE-2023-20198`) in a text, upper-cased.
+fn cve_ids(text: &str, mut f: impl FnMut(String)) {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while let Some(off) = b[i..].windows(4).position(|w| w.eq_ignore_ascii_case(b"cve-")) {
+        let start = i + off;
+        let rest = &b[start + 4..];
+        let year = rest.iter().take_while(|c| c.is_ascii_digit()).count();
+        if year == 4 && rest.get(4) == Some(&b'-') {
+            let num = rest[5..].iter().take_while(|c| c.is_ascii_digit()).count();
+            if num >= 4 {
+                f(format!("CVE-{}", &text[start + 4..start + 9 + num]));
+            }
+        }
+        i = start + 4;
+    }
+}
+
 struct Scan<'a> {
     index: &'a IocIndex,
     found: Vec<(u32, How)>,
@@ -165,6 +183,14 @@ impl Scan<'_> {
             self.index.exact(Table::FileName, base, &mut self.found);
             self.emit(path, base, None);
         }
+        if self.index.has(Table::Cve) && s.len() >= 13 {
+            let mut cves = Vec::new();
+            cve_ids(s, |cve| cves.push(cve));
+            for cve in cves {
+                self.index.exact(Table::Cve, &cve, &mut self.found);
+                self.emit(path, &cve, None);
+            }
+        }
         if TEXT_FIELDS.contains(&path) || (s.len() > 64 && s.contains(' ')) {
             self.text(path, s);
         } else {
@@ -218,5 +244,17 @@ mod tests {
         assert_eq!(out.len(), 6, "{out:?}");
         assert_eq!(as_net("203.0.113.7:22").map(|n| n.to_string()), Some("203.0.113.7".into()));
         assert_eq!(as_net("[2001:db8::1]:443").map(|n| n.to_string()), Some("2001:db8::1".into()));
+    }
+}
+
+#[cfg(test)]
+mod cve_tests {
+    use super::cve_ids;
+
+    #[test]
+    fn finds_cve_ids_in_text() {
+        let mut got = Vec::new();
+        cve_ids("ET EXPLOIT IOS XE (CVE-2023-20198) and cve-2024-3400; not CVE-24-1 or CVE-2024-12", |c| got.push(c));
+        assert_eq!(got, ["CVE-2023-20198", "CVE-2024-3400"]);
     }
 }

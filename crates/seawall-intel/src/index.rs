@@ -40,6 +40,8 @@ pub enum Table {
     Email,
     FileName,
     Subscriber,
+    /// CVE ids of known-exploited vulnerabilities.
+    Cve,
 }
 
 #[derive(Debug, Default)]
@@ -51,6 +53,7 @@ pub struct IocIndex {
     emails: FxHashMap<String, Vec<u32>>,
     filenames: FxHashMap<String, Vec<u32>>,
     subscribers: FxHashMap<String, Vec<u32>>,
+    cves: FxHashMap<String, Vec<u32>>,
     entries: usize,
     /// Over the keys of the string tables (tagged by table); built by [`IocIndex::seal`].
     filter: Filter,
@@ -86,6 +89,13 @@ impl IocIndex {
         }
     }
 
+    /// Indexes a CVE id (`CVE-2023-20198`, upper case) for `indicator`.
+    pub fn insert_cve(&mut self, cve: &str, indicator: u32) {
+        self.entries += 1;
+        self.filter = Filter::default();
+        self.cves.entry(cve.to_string()).or_default().push(indicator);
+    }
+
     /// Builds the filters; call once every observable is in (lookups work before, slower).
     pub fn seal(&mut self) {
         self.ips.seal();
@@ -103,6 +113,7 @@ impl IocIndex {
             (Table::Email, &self.emails),
             (Table::FileName, &self.filenames),
             (Table::Subscriber, &self.subscribers),
+            (Table::Cve, &self.cves),
         ] {
             for k in map.keys() {
                 f.add(key_hash(t, k));
@@ -136,6 +147,7 @@ impl IocIndex {
             Table::Email => self.emails.is_empty(),
             Table::FileName => self.filenames.is_empty(),
             Table::Subscriber => self.subscribers.is_empty(),
+            Table::Cve => self.cves.is_empty(),
         }
     }
 
@@ -178,6 +190,7 @@ impl IocIndex {
             Table::Email => &self.emails,
             Table::FileName => &self.filenames,
             Table::Subscriber => &self.subscribers,
+            Table::Cve => &self.cves,
         };
         if let Some(v) = self.get(t, map, value) {
             out.extend(v.iter().map(|&i| (i, How::Exact)));

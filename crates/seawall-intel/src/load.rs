@@ -36,8 +36,7 @@ impl Loader {
     /// Loads every file under the paths (directories recursively, sorted).
     pub fn load_paths(&mut self, paths: &[PathBuf]) {
         for p in paths {
-            let mut files = Vec::new();
-            collect(p, &mut files);
+            let files = files_under(p);
             if files.is_empty() {
                 self.error(&p.display().to_string(), "file", "no such file or directory");
             }
@@ -157,6 +156,14 @@ impl Loader {
     }
 }
 
+/// The intelligence files at a path: the file itself, or every file under a directory (sorted),
+/// leaving out hidden files, licence files and Markdown notes.
+pub fn files_under(p: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    collect(p, &mut out);
+    out
+}
+
 fn collect(p: &Path, out: &mut Vec<PathBuf>) {
     if p.is_file() {
         out.push(p.to_path_buf());
@@ -166,7 +173,7 @@ fn collect(p: &Path, out: &mut Vec<PathBuf>) {
         for e in entries {
             let name = e.file_name().and_then(|n| n.to_str()).unwrap_or("");
             // Licence and provenance notes travel with feeds; they are not intelligence.
-            if name.starts_with('.') || name.starts_with("LICENSE") || name == "SOURCE.md" || name.ends_with(".md") {
+            if name.starts_with('.') || name.starts_with("LICENSE") || name.ends_with(".md") {
                 continue;
             }
             collect(&e, out);

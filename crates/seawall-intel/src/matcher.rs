@@ -10,7 +10,7 @@ use seawall_stix::matcher::{Matcher, Observation};
 
 use crate::allowlist::Allowlist;
 use crate::event_values::{scan_event, ValueHit};
-use crate::index::{How, IocIndex};
+use crate::index::IocIndex;
 use crate::model::{Indicator, IntelError, IntelSet};
 use crate::scos::event_objects;
 
@@ -58,8 +58,6 @@ pub struct IntelMatcher {
     /// Indicators in the index, and their observables.
     pub atomic: usize,
     pub revoked: usize,
-    /// CISA KEV entries by CVE id: indicator numbers of their synthetic indicators.
-    kev: rustc_hash::FxHashMap<String, u32>,
 }
 
 /// The deterministic id of a KEV entry's `vulnerability` (UUIDv5 of the CVE id, version 4).
@@ -70,43 +68,6 @@ pub fn kev_id(cve: &str) -> String {
         "vulnerability--{}",
         uuid::Builder::from_bytes(*v5.as_bytes()).with_version(uuid::Version::Random).into_uuid()
     )
-}
-
-/// CVE ids (`CVE-2023-20198`) in a text, upper-cased.
-fn cve_ids(text: &str, mut f: impl FnMut(String)) {
-    let b = text.as_bytes();
-    let mut i = 0;
-    while let Some(off) = b[i..].windows(4).position(|w| w.eq_ignore_ascii_case(b"cve-")) {
-        let start = i + off;
-        let rest = &b[start + 4..];
-        let year = rest.iter().take_while(|c| c.is_ascii_digit()).count();
-        if year == 4 && rest.get(4) == Some(&b'-') {
-            let num = rest[5..].iter().take_while(|c| c.is_ascii_digit()).count();
-            if num >= 4 {
-                f(format!("CVE-{}", &text[start + 4..start + 9 + num]));
-            }
-        }
-        i = start + 4;
-    }
-}
-
-fn each_string<'a>(v: &'a seawall_core::Value, path: &mut String, f: &mut dyn FnMut(&str, &'a str)) {
-    match v {
-        seawall_core::Value::Object(m) => {
-            for (k, child) in m {
-                let len = path.len();
-                if !path.is_empty() {
-                    path.push('.');
-                }
-                path.push_str(k);
-                each_string(child, path, f);
-                path.truncate(len);
-            }
-        }
-        seawall_core::Value::Array(a) => a.iter().for_each(|x| each_string(x, path, f)),
-        seawall_core::Value::String(s) => f(path, s),
-        _ => {}
-    }
 }
 
 fn micros(t: jiff::Timestamp) -> i64 {
@@ -126,7 +87,6 @@ impl IntelMatcher {
             multi: Vec::new(),
             atomic: 0,
             revoked: 0,
-            kev: Default::default(),
         };
         for ind in set.indicators {
             if ind.revoked {
@@ -175,7 +135,7 @@ impl IntelMatcher {
         // Each known-exploited vulnerability becomes an indicator of its CVE id.
         for k in set.kev {
             let n = m.indicators.len() as u32;
-            m.kev.insert(k.cve.clone(), n);
+            m.index.insert_cve(&k.cve, n);
             let mut labels = vec!["cisa-kev".to_string()];
             if k.ransomware {
                 labels.push("known-ransomware-use".to_string());
@@ -222,24 +182,6 @@ impl IntelMatcher {
         let mut out = EventIntel::default();
         let t = ev.timestamp.map(micros);
         scan_event(&ev.fields, &self.index, &mut out.values);
-        if !self.kev.is_empty() {
-            let mut path = String::new();
-            each_string(&ev.fields, &mut path, &mut |field, text| {
-                if text.len() >= 13 && text.contains(['-']) {
-                    cve_ids(text, |cve| {
-                        if let Some(&i) = self.kev.get(&cve) {
-                            out.values.push(ValueHit {
-                                indicator: i,
-                                field: field.to_string(),
-                                value: cve,
-                                net: None,
-                                how: How::Exact,
-                            });
-                        }
-                    });
-                }
-            });
-        }
         if !out.values.is_empty() {
             out.values.retain(|h| self.indicators[h.indicator as usize].applies_at(t));
             let before = out.values.len();
@@ -340,17 +282,5 @@ impl IntelMatcher {
             }
         }
         out
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::cve_ids;
-
-    #[test]
-    fn finds_cve_ids_in_text() {
-        let mut got = Vec::new();
-        cve_ids("ET EXPLOIT IOS XE (CVE-2023-20198) and cve-2024-3400; not CVE-24-1 or CVE-2024-12", |c| got.push(c));
-        assert_eq!(got, ["CVE-2023-20198", "CVE-2024-3400"]);
     }
 }
