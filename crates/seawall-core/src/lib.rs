@@ -4,12 +4,14 @@
 mod event;
 mod finding;
 mod level;
+mod stix_id;
 mod subscriber;
 mod tally;
 
 pub use event::{Event, EventKind, Place, SourceRef};
 pub use finding::{Entities, EvidenceRef, Finding, FindingSource};
 pub use level::{Level, ParseLevelError};
+pub use stix_id::content_id;
 pub use subscriber::{normalise_subscriber, subscriber_id};
 pub use tally::{RejectedRecord, Tally};
 

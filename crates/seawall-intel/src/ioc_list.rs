@@ -41,13 +41,10 @@ fn is_comment(line: &str) -> bool {
     t.is_empty() || t.starts_with('#') || t.starts_with("//") || t.starts_with(';')
 }
 
-/// The deterministic id of a list entry: the UUIDv5 of its kind and canonical value, with the
-/// version set to 4 as STIX 2.1 requires for indicators (the bits stay a hash).
+/// The deterministic id of a list entry, from its kind and canonical value.
 pub fn entry_id(kind: ObservableKind, value: &str) -> String {
-    let ns = uuid::Uuid::from_u128(0x5ea3_a11e_0000_4000_8000_0000_0000_0001);
-    let v5 = uuid::Uuid::new_v5(&ns, format!("{}:{value}", kind.name()).as_bytes());
-    let v4 = uuid::Builder::from_bytes(*v5.as_bytes()).with_version(uuid::Version::Random).into_uuid();
-    format!("indicator--{v4}")
+    let key = format!("{}:{value}", kind.name());
+    seawall_core::content_id("indicator", 0x5ea3_a11e_0000_4000_8000_0000_0000_0001, key.as_bytes())
 }
 
 pub(crate) fn load(loader: &mut Loader, file: &str, text: &str) {

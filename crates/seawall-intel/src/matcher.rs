@@ -60,14 +60,9 @@ pub struct IntelMatcher {
     pub revoked: usize,
 }
 
-/// The deterministic id of a KEV entry's `vulnerability` (UUIDv5 of the CVE id, version 4).
+/// The deterministic id of a KEV entry's `vulnerability`.
 pub fn kev_id(cve: &str) -> String {
-    let ns = uuid::Uuid::from_u128(0x5ea3_a11e_0000_4000_8000_0000_0000_0003);
-    let v5 = uuid::Uuid::new_v5(&ns, cve.as_bytes());
-    format!(
-        "vulnerability--{}",
-        uuid::Builder::from_bytes(*v5.as_bytes()).with_version(uuid::Version::Random).into_uuid()
-    )
+    seawall_core::content_id("vulnerability", 0x5ea3_a11e_0000_4000_8000_0000_0000_0003, cve.as_bytes())
 }
 
 fn micros(t: jiff::Timestamp) -> i64 {

@@ -52,9 +52,7 @@ pub struct ExportInput<'a> {
 /// to 4, because STIX 2.1 requires version-4 UUIDs for these objects (the bits stay a hash, so
 /// the same content always has the same id).
 fn id(ty: &str, key: &str) -> String {
-    let v5 = uuid::Uuid::new_v5(&SEAWALL_NAMESPACE, format!("{ty}|{key}").as_bytes());
-    let v4 = uuid::Builder::from_bytes(*v5.as_bytes()).with_version(uuid::Version::Random).into_uuid();
-    format!("{ty}--{v4}")
+    seawall_core::content_id(ty, SEAWALL_NAMESPACE.as_u128(), format!("{ty}|{key}").as_bytes())
 }
 
 /// A deterministic SCO id: UUIDv5 over the canonical JSON of its id-contributing properties.
