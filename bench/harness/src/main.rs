@@ -217,7 +217,7 @@ fn seawall_engine(rules: Vec<PathBuf>, input: PathBuf, limit: u64, passes: usize
     let engine = seawall_sigma::Engine::build(loaded.documents, &seawall_sigma::Mapping::default_mapping());
     let mut events = Vec::new();
     for line in BufReader::with_capacity(1 << 20, std::fs::File::open(&input)?).lines() {
-        let Ok(v) = serde_json::from_str::<Value>(&line?) else { continue };
+        let Ok(v) = serde_json::from_str::<seawall_core::Value>(&line?) else { continue };
         events.push(v);
         if events.len() as u64 >= limit {
             break;

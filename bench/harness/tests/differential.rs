@@ -76,7 +76,8 @@ fn load(rule_files: &[PathBuf]) -> Engines {
 
 fn matched(e: &Engines, ev: &Value) -> (BTreeSet<String>, BTreeSet<String>) {
     let mut out = Vec::new();
-    e.seawall.evaluate(ev, &mut seawall_sigma::Scratch::default(), &mut out);
+    let event = seawall_core::Value::from(ev.clone());
+    e.seawall.evaluate(&event, &mut seawall_sigma::Scratch::default(), &mut out);
     let ours: BTreeSet<String> = out
         .iter()
         .filter_map(|&i| e.seawall.rules[i as usize].meta.id.clone())

@@ -80,7 +80,7 @@ pub fn lookup_dotted<'a>(root: &'a Value, path: &str) -> Option<&'a Value> {
     if let Some(v) = map.get(path) {
         return Some(v);
     }
-    for (pos, _) in path.match_indices('.').collect::<Vec<_>>().into_iter().rev() {
+    for (pos, _) in path.rmatch_indices('.') {
         if let Some(v) = map.get(&path[..pos]) {
             if let Some(found) = lookup_dotted(v, &path[pos + 1..]) {
                 return Some(found);
@@ -93,7 +93,7 @@ pub fn lookup_dotted<'a>(root: &'a Value, path: &str) -> Option<&'a Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     #[test]
     fn dotted_lookup_handles_nested_and_flattened_keys() {

@@ -7,6 +7,7 @@ mod level;
 mod stix_id;
 mod subscriber;
 mod tally;
+mod value;
 
 pub use event::{Event, EventKind, Place, SourceRef};
 pub use finding::{Entities, EvidenceRef, Finding, FindingSource};
@@ -14,6 +15,15 @@ pub use level::{Level, ParseLevelError};
 pub use stix_id::content_id;
 pub use subscriber::{normalise_subscriber, subscriber_id};
 pub use tally::{RejectedRecord, Tally};
+pub use value::{Map, Number, Text, Value, ValueIndex};
 
-/// Field values of an event: nested and typed (string, number, bool, null, list, map).
-pub type Value = serde_json::Value;
+#[doc(hidden)]
+pub use serde_json as __serde_json;
+
+/// Builds a [`Value`] with `serde_json::json!` syntax (for tests and fixed fields).
+#[macro_export]
+macro_rules! json {
+    ($($t:tt)+) => {
+        $crate::Value::from($crate::__serde_json::json!($($t)+))
+    };
+}

@@ -224,7 +224,7 @@ mod tests {
         {
             idx.insert(&Observable::recognise(v).unwrap(), i as u32);
         }
-        let ev = serde_json::json!({
+        let ev = seawall_core::json!({
             "source": {"ip": "203.0.113.7"},
             "url": {"original": "https://cdn.Bad.Example/x"},
             "message": "Accepted password for root from 203.0.113.7 port 22; fetched 0CC175B9C0F1B6A831C399E269772661.",

@@ -29,7 +29,7 @@ pub struct KeptEvent {
     pub time: i64,
     pub file: Arc<str>,
     pub place: Place,
-    pub objects: Vec<(String, seawall_core::Value)>,
+    pub objects: Vec<(String, serde_json::Value)>,
 }
 
 /// What one event gave.
@@ -50,7 +50,7 @@ pub struct EventIntel {
 pub struct IntelMatcher {
     pub indicators: Vec<Indicator>,
     /// The other STIX objects (attack patterns, malware, actors …) by id.
-    pub objects: std::collections::BTreeMap<String, seawall_core::Value>,
+    pub objects: std::collections::BTreeMap<String, serde_json::Value>,
     index: IocIndex,
     allowlists: Vec<Allowlist>,
     single: Vec<PatternIndicator>,
@@ -193,7 +193,7 @@ impl IntelMatcher {
         let has_type = |types: &[String]| {
             objects.iter().any(|(_, o)| types.iter().any(|t| o.get("type").and_then(|x| x.as_str()) == Some(t)))
         };
-        let refs: Vec<(&str, &seawall_core::Value)> = objects.iter().map(|(k, v)| (k.as_str(), v)).collect();
+        let refs: Vec<(&str, &serde_json::Value)> = objects.iter().map(|(k, v)| (k.as_str(), v)).collect();
         let time = t.unwrap_or(0);
         let obs = Observation::new(time, time, 1, refs);
         for p in &self.single {

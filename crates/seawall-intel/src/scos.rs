@@ -3,11 +3,11 @@
 //! `docs/STIX.md`; telecom identifiers become the custom `x-seawall-subscriber` object
 //! (`msisdn`, `imsi`, `imei`).
 
-use serde_json::{json, Map};
+use serde_json::{json, Map, Value};
 
-use seawall_core::{Event, Value};
+use seawall_core::{Event, Value as EventValue};
 
-fn get<'v>(fields: &'v Value, path: &str) -> Option<&'v Value> {
+fn get<'v>(fields: &'v EventValue, path: &str) -> Option<&'v EventValue> {
     let mut cur = fields;
     for seg in path.split('.') {
         cur = cur.get(seg)?;
@@ -15,14 +15,14 @@ fn get<'v>(fields: &'v Value, path: &str) -> Option<&'v Value> {
     Some(cur)
 }
 
-fn text<'v>(fields: &'v Value, path: &str) -> Option<&'v str> {
-    get(fields, path).and_then(Value::as_str).filter(|s| !s.is_empty() && *s != "-")
+fn text<'v>(fields: &'v EventValue, path: &str) -> Option<&'v str> {
+    get(fields, path).and_then(EventValue::as_str).filter(|s| !s.is_empty() && *s != "-")
 }
 
-fn number(fields: &Value, path: &str) -> Option<Value> {
+fn number(fields: &EventValue, path: &str) -> Option<Value> {
     match get(fields, path)? {
-        Value::Number(n) => Some(Value::Number(n.clone())),
-        Value::String(s) => s.trim().parse::<u64>().ok().map(Value::from),
+        n @ EventValue::Number(_) => Some(n.to_json()),
+        EventValue::String(s) => s.trim().parse::<u64>().ok().map(Value::from),
         _ => None,
     }
 }
@@ -184,8 +184,8 @@ pub fn event_objects(ev: &Event) -> Vec<(String, Value)> {
         }
         push("software", software, &mut out);
     }
-    if let Some(subs) = get(f, "seawall.subscribers").and_then(Value::as_array) {
-        for s in subs.iter().filter_map(Value::as_str) {
+    if let Some(subs) = get(f, "seawall.subscribers").and_then(EventValue::as_array) {
+        for s in subs.iter().filter_map(EventValue::as_str) {
             if let Some((kind, v)) = s.split_once(':') {
                 if matches!(kind, "msisdn" | "imsi" | "imei") {
                     let mut m = Map::new();

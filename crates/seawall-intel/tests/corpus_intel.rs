@@ -136,7 +136,7 @@ fn event(fields: serde_json::Value) -> Event {
         timestamp: Some("2024-10-01T10:00:00Z".parse().unwrap()),
         source: SourceRef { file: "test.jsonl".into(), place: Place::Line(1) },
         kind: EventKind::Json,
-        fields,
+        fields: fields.into(),
     }
 }
 

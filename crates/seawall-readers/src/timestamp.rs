@@ -84,7 +84,7 @@ pub fn parse_timestamp(s: &str) -> Option<Timestamp> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use seawall_core::json;
 
     #[test]
     fn finds_common_time_fields() {

@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use quick_xml::events::Event as Xml;
 use quick_xml::Reader;
+use seawall_core::Map;
 use seawall_core::{Event, EventKind, Place, RejectedRecord, SourceRef, Value};
-use serde_json::Map;
 
 use crate::input::map_limit;
 use crate::text::record::Record;
@@ -33,12 +33,12 @@ fn local(name: &[u8]) -> String {
 struct Node {
     name: String,
     xsi_type: Option<String>,
-    children: Map<String, Value>,
+    children: Map,
     text: String,
     line: u64,
 }
 
-fn insert(map: &mut Map<String, Value>, key: String, v: Value) {
+fn insert(map: &mut Map, key: String, v: Value) {
     match map.get_mut(&key) {
         Some(Value::Array(a)) => a.push(v),
         Some(existing) => {
@@ -46,7 +46,7 @@ fn insert(map: &mut Map<String, Value>, key: String, v: Value) {
             *existing = Value::Array(vec![first, v]);
         }
         None => {
-            map.insert(key, v);
+            map.insert(key.into(), v);
         }
     }
 }
@@ -89,7 +89,7 @@ where
             }
             Ok(Xml::Empty(e)) => {
                 if let Some(top) = stack.last_mut() {
-                    insert(&mut top.children, local(e.name().as_ref()), Value::String(String::new()));
+                    insert(&mut top.children, local(e.name().as_ref()), Value::from(""));
                 }
             }
             Ok(Xml::Text(t)) => {
@@ -136,7 +136,7 @@ where
                     continue;
                 }
                 let value =
-                    if node.children.is_empty() { Value::String(node.text) } else { Value::Object(node.children) };
+                    if node.children.is_empty() { Value::from(node.text) } else { Value::Object(node.children) };
                 if let Some(parent) = stack.last_mut() {
                     insert(&mut parent.children, node.name, value);
                 }
@@ -275,8 +275,8 @@ fn message_event(node: Node) -> Result<(Value, Option<jiff::Timestamp>), String>
                 for (choice, v) in obj {
                     let value = v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string());
                     let ty = target_type(choice);
-                    targets.push(serde_json::json!({"type": ty, "value": value}));
-                    subscribers.push(Value::String(seawall_core::subscriber_id(ty, &value)));
+                    targets.push(seawall_core::json!({"type": ty, "value": value}));
+                    subscribers.push(Value::from(seawall_core::subscriber_id(ty, &value)));
                 }
             }
         }
@@ -315,10 +315,10 @@ mod tests {
         assert_eq!(action("DeactivateTaskResponse"), "target_deactivate");
         assert_eq!(target_type("e164Number"), "msisdn");
         let mut children = Map::new();
-        children.insert("messageTimestamp".into(), Value::String("2017-10-06T18:46:21.247432Z".into()));
+        children.insert("messageTimestamp".into(), Value::from("2017-10-06T18:46:21.247432Z"));
         children.insert(
             "taskDetails".into(),
-            serde_json::json!({"xId": "29f2", "targetIdentifiers": {"targetIdentifier": {"e164Number": "447700900000"}}}),
+            seawall_core::json!({"xId": "29f2", "targetIdentifiers": {"targetIdentifier": {"e164Number": "447700900000"}}}),
         );
         let node = Node {
             name: "x1RequestMessage".into(),

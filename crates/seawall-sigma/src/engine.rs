@@ -671,7 +671,7 @@ impl Engine {
         let mut slots = crate::eval::SlotIndex::default();
         let mut ctx = EventCtx::new(fields, &self.fields, &mut slots);
         match ctx.get(slot)? {
-            Value::String(s) => Some(s.clone()),
+            Value::String(s) => Some(s.to_string()),
             Value::Null => None,
             other => Some(other.to_string()),
         }

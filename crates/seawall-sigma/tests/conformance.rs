@@ -4,10 +4,10 @@
 
 use std::path::Path;
 
+use seawall_core::{json, Value};
 use seawall_sigma::correlation::run_correlations;
 use seawall_sigma::loader::load_rule_text;
 use seawall_sigma::{Engine, Mapping, Scratch};
-use serde_json::{json, Value};
 
 fn engine_with(yaml: &str, mapping: &Mapping) -> Engine {
     let (docs, errs) = load_rule_text(yaml, Path::new("test.yml"));

@@ -195,7 +195,7 @@ impl SitePolicy {
         let Some(ts) = event.timestamp else { return };
         let inside = self.in_change_window(ts);
         if let seawall_core::Value::Object(map) = &mut event.fields {
-            let entry = map.entry("seawall").or_insert_with(|| seawall_core::Value::Object(Default::default()));
+            let entry = map.entry_or_insert_with("seawall", || seawall_core::Value::Object(Default::default()));
             if let seawall_core::Value::Object(s) = entry {
                 s.insert("change_window".into(), seawall_core::Value::Bool(inside));
             }

@@ -35,7 +35,7 @@ fn subscribers(list: Option<&Value>, type_key: &str) -> Vec<Value> {
         .filter_map(|t| {
             let ty = t.get(type_key).and_then(Value::as_str)?;
             let v = t.get("value").and_then(Value::as_str).or_else(|| t.get("value_hmac").and_then(Value::as_str))?;
-            Some(Value::String(seawall_core::subscriber_id(&ty.to_ascii_lowercase(), v)))
+            Some(Value::from(seawall_core::subscriber_id(&ty.to_ascii_lowercase(), v)))
         })
         .collect()
 }

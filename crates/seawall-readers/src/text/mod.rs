@@ -700,19 +700,19 @@ mod tests {
 
     #[test]
     fn json_from_zeek_and_suricata_gets_ecs_fields() {
-        let mut z = serde_json::json!({"ts": 1521911121.5, "uid": "C1", "id.orig_h": "10.0.0.1", "id.orig_p": 5,
+        let mut z = seawall_core::json!({"ts": 1521911121.5, "uid": "C1", "id.orig_h": "10.0.0.1", "id.orig_p": 5,
             "id.resp_h": "10.0.0.2", "id.resp_p": 22, "proto": "tcp"});
         normalise_json(&mut z, "/logs/ssh.json.gz");
         assert_eq!((z["event"]["dataset"].as_str(), z["source"]["ip"].as_str()), (Some("zeek.ssh"), Some("10.0.0.1")));
         assert_eq!(z["destination"]["port"], 22);
-        let mut e = serde_json::json!({"timestamp": "2024-01-01T00:00:00Z", "event_type": "alert", "src_ip": "1.2.3.4",
+        let mut e = seawall_core::json!({"timestamp": "2024-01-01T00:00:00Z", "event_type": "alert", "src_ip": "1.2.3.4",
             "dest_ip": "5.6.7.8", "dest_port": 443, "proto": "TCP", "alert": {"signature": "ET X"}});
         normalise_json(&mut e, "eve.json");
         assert_eq!((e["event"]["dataset"].as_str(), e["rule"]["name"].as_str()), (Some("suricata.eve"), Some("ET X")));
         assert_eq!(e["network"]["transport"], "tcp");
-        let mut plain = serde_json::json!({"a": 1});
+        let mut plain = seawall_core::json!({"a": 1});
         normalise_json(&mut plain, "x.json");
-        assert_eq!(plain, serde_json::json!({"a": 1}));
+        assert_eq!(plain, seawall_core::json!({"a": 1}));
     }
 
     #[test]
@@ -726,7 +726,7 @@ mod tests {
         assert_eq!(v["event"]["dataset"], "cisco.ios");
         assert_eq!(v["observer"]["hostname"], "192.168.100.2");
         assert_eq!(v["user"]["name"], "john.smith");
-        assert_eq!(v["seawall"]["time_inferred"], serde_json::json!(["year"]));
+        assert_eq!(v["seawall"]["time_inferred"], seawall_core::json!(["year"]));
         let (v, _) =
             syslog_record("Dec 10 06:55:46 LabSZ sshd[24200]: Invalid user webmaster from 173.234.31.186", &rules())
                 .unwrap();

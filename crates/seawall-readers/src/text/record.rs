@@ -1,12 +1,12 @@
 //! Building an event's fields: nested ECS-style objects set by dotted path.
 
+use seawall_core::Map;
 use seawall_core::Value;
-use serde_json::Map;
 
 /// Fields of one event under construction.
 #[derive(Default, Debug)]
 pub struct Record {
-    pub fields: Map<String, Value>,
+    pub fields: Map,
 }
 
 impl Record {
@@ -16,15 +16,15 @@ impl Record {
         let mut map = &mut self.fields;
         let mut rest = path;
         while let Some((part, tail)) = rest.split_once('.') {
-            // Look the object up before allocating its key: most paths share their parents.
-            if !map.get(part).is_some_and(Value::is_object) {
-                map.insert(part.to_string(), Value::Object(Map::new()));
+            let slot = map.entry_or_insert_with(part, || Value::Object(Map::new()));
+            if !slot.is_object() {
+                *slot = Value::Object(Map::new());
             }
-            let Some(Value::Object(m)) = map.get_mut(part) else { return };
+            let Value::Object(m) = slot else { return };
             map = m;
             rest = tail;
         }
-        map.insert(rest.to_string(), value.into());
+        map.insert(rest.into(), value.into());
     }
 
     /// Sets a string unless it is empty or a placeholder (`-`).
@@ -42,7 +42,7 @@ impl Record {
             self.set(path, n);
         } else if let Ok(n) = v.parse::<i64>() {
             self.set(path, n);
-        } else if let Some(n) = v.parse::<f64>().ok().and_then(serde_json::Number::from_f64) {
+        } else if let Some(n) = v.parse::<f64>().ok().and_then(seawall_core::Number::from_f64) {
             self.set(path, Value::Number(n));
         } else {
             self.text(path, v);

@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
+use seawall_core::Map;
 use seawall_core::Value;
-use serde_json::Map;
 
 use super::record::Record;
 
@@ -16,7 +16,8 @@ pub struct ZeekHeader {
     pub set_separator: String,
     pub empty: String,
     pub unset: String,
-    pub fields: Vec<String>,
+    /// Column names, inline text so each record copies them without allocating.
+    pub fields: Vec<seawall_core::Text>,
     pub types: Vec<String>,
 }
 
@@ -61,7 +62,7 @@ impl ZeekHeaderBuilder {
     pub fn plain_header(&mut self, line: &str) -> Arc<ZeekHeader> {
         self.directive("#set_separator\t,");
         let h = &mut self.current;
-        h.fields = line.split('\t').map(str::to_string).collect();
+        h.fields = line.split('\t').map(seawall_core::Text::new).collect();
         h.types = h
             .fields
             .iter()
@@ -100,7 +101,7 @@ impl ZeekHeaderBuilder {
             "#unset_field" => h.unset = values.first().cloned().unwrap_or_else(|| "-".into()),
             "#path" => h.path = values.first().cloned().unwrap_or_default(),
             "#fields" => {
-                h.fields = values;
+                h.fields = values.iter().map(seawall_core::Text::new).collect();
                 h.types.clear();
                 return Some(Arc::new(h.clone()));
             }
@@ -123,18 +124,18 @@ fn typed(ty: &str, v: &str, h: &ZeekHeader) -> Value {
         return Value::Array(v.split(h.set_separator.as_str()).map(|x| typed(inner, x, h)).collect());
     }
     if v == h.empty {
-        return Value::String(String::new());
+        return Value::from("");
     }
     match ty {
-        "count" | "int" | "port" => v.parse::<i64>().map(Value::from).unwrap_or_else(|_| Value::String(v.to_string())),
+        "count" | "int" | "port" => v.parse::<i64>().map(Value::from).unwrap_or_else(|_| Value::from(v)),
         "double" | "interval" | "time" => v
             .parse::<f64>()
             .ok()
-            .and_then(serde_json::Number::from_f64)
+            .and_then(seawall_core::Number::from_f64)
             .map(Value::Number)
-            .unwrap_or_else(|| Value::String(v.to_string())),
+            .unwrap_or_else(|| Value::from(v)),
         "bool" => Value::Bool(v == "T"),
-        _ => Value::String(v.to_string()),
+        _ => Value::from(v),
     }
 }
 
@@ -230,7 +231,7 @@ mod tests {
         assert_eq!(v["network"]["bytes"], 10);
         assert_eq!(v["event"]["dataset"], "zeek.conn");
         assert!(v.get("resp_bytes").is_none());
-        assert_eq!(v["tunnel_parents"], serde_json::json!([]));
+        assert_eq!(v["tunnel_parents"], seawall_core::json!([]));
         assert!(record(&h, "1\t2").is_err());
     }
 }

@@ -1,0 +1,805 @@
+//! Field values of an event: nested and typed (string, number, bool, null, list, map).
+//!
+//! Readers build millions of these a second, so the representation avoids allocating per field:
+//! strings of up to 24 bytes (most keys, addresses, ports, names) are stored inline, and a map is
+//! one vector of entries kept in insertion order rather than a hash table with its index and
+//! boxed keys. Lookups scan the entries, which for the tens of keys an event holds is as fast
+//! as hashing the key. The API follows `serde_json::Value` where it can, so code reads the same.
+
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+
+/// Text of a key or a string value: inline up to 24 bytes, on the heap beyond.
+pub type Text = compact_str::CompactString;
+
+/// A JSON-like value.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Value {
+    #[default]
+    Null,
+    Bool(bool),
+    Number(Number),
+    String(Text),
+    Array(Vec<Value>),
+    Object(Map),
+}
+
+/// A number: an unsigned or negative integer, or a finite float.
+#[derive(Clone, Copy, Debug)]
+pub struct Number(N);
+
+#[derive(Clone, Copy, Debug)]
+enum N {
+    /// Always non-negative integers.
+    Pos(u64),
+    /// Always negative integers.
+    Neg(i64),
+    /// Always finite.
+    Float(f64),
+}
+
+impl PartialEq for Number {
+    fn eq(&self, other: &Number) -> bool {
+        match (self.0, other.0) {
+            (N::Pos(a), N::Pos(b)) => a == b,
+            (N::Neg(a), N::Neg(b)) => a == b,
+            (N::Float(a), N::Float(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Number {
+    /// A float, unless it is NaN or infinite (JSON has neither).
+    pub fn from_f64(f: f64) -> Option<Number> {
+        f.is_finite().then_some(Number(N::Float(f)))
+    }
+
+    pub fn as_i64(&self) -> Option<i64> {
+        match self.0 {
+            N::Pos(u) => i64::try_from(u).ok(),
+            N::Neg(i) => Some(i),
+            N::Float(_) => None,
+        }
+    }
+
+    pub fn as_u64(&self) -> Option<u64> {
+        match self.0 {
+            N::Pos(u) => Some(u),
+            _ => None,
+        }
+    }
+
+    pub fn as_f64(&self) -> Option<f64> {
+        Some(match self.0 {
+            N::Pos(u) => u as f64,
+            N::Neg(i) => i as f64,
+            N::Float(f) => f,
+        })
+    }
+
+    pub fn is_i64(&self) -> bool {
+        self.as_i64().is_some()
+    }
+
+    pub fn is_u64(&self) -> bool {
+        matches!(self.0, N::Pos(_))
+    }
+
+    pub fn is_f64(&self) -> bool {
+        matches!(self.0, N::Float(_))
+    }
+
+    fn to_json(self) -> serde_json::Number {
+        match self.0 {
+            N::Pos(u) => u.into(),
+            N::Neg(i) => i.into(),
+            N::Float(f) => serde_json::Number::from_f64(f).unwrap_or_else(|| 0.into()),
+        }
+    }
+}
+
+impl fmt::Display for Number {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The same digits as serde_json writes.
+        fmt::Display::fmt(&self.to_json(), f)
+    }
+}
+
+macro_rules! number_from_unsigned {
+    ($($t:ty)*) => {$(
+        impl From<$t> for Number {
+            fn from(v: $t) -> Number {
+                Number(N::Pos(v as u64))
+            }
+        }
+        impl From<$t> for Value {
+            fn from(v: $t) -> Value {
+                Value::Number(v.into())
+            }
+        }
+    )*};
+}
+number_from_unsigned!(u8 u16 u32 u64 usize);
+
+macro_rules! number_from_signed {
+    ($($t:ty)*) => {$(
+        impl From<$t> for Number {
+            fn from(v: $t) -> Number {
+                let v = v as i64;
+                if v < 0 { Number(N::Neg(v)) } else { Number(N::Pos(v as u64)) }
+            }
+        }
+        impl From<$t> for Value {
+            fn from(v: $t) -> Value {
+                Value::Number(v.into())
+            }
+        }
+    )*};
+}
+number_from_signed!(i8 i16 i32 i64 isize);
+
+impl From<f64> for Value {
+    /// NaN and infinities become `null`, as in JSON.
+    fn from(f: f64) -> Value {
+        Number::from_f64(f).map_or(Value::Null, Value::Number)
+    }
+}
+
+impl From<bool> for Value {
+    fn from(b: bool) -> Value {
+        Value::Bool(b)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Value {
+        Value::String(Text::new(s))
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Value {
+        Value::String(Text::from(s))
+    }
+}
+
+impl From<&String> for Value {
+    fn from(s: &String) -> Value {
+        Value::String(Text::new(s))
+    }
+}
+
+impl From<Text> for Value {
+    fn from(s: Text) -> Value {
+        Value::String(s)
+    }
+}
+
+impl<T: Into<Value>> From<Vec<T>> for Value {
+    fn from(v: Vec<T>) -> Value {
+        Value::Array(v.into_iter().map(Into::into).collect())
+    }
+}
+
+impl From<Map> for Value {
+    fn from(m: Map) -> Value {
+        Value::Object(m)
+    }
+}
+
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(v: Option<T>) -> Value {
+        v.map_or(Value::Null, Into::into)
+    }
+}
+
+impl From<serde_json::Value> for Value {
+    fn from(v: serde_json::Value) -> Value {
+        match v {
+            serde_json::Value::Null => Value::Null,
+            serde_json::Value::Bool(b) => Value::Bool(b),
+            serde_json::Value::Number(n) => {
+                if let Some(u) = n.as_u64() {
+                    u.into()
+                } else if let Some(i) = n.as_i64() {
+                    i.into()
+                } else {
+                    n.as_f64().into()
+                }
+            }
+            serde_json::Value::String(s) => Value::String(Text::from(s)),
+            serde_json::Value::Array(a) => Value::Array(a.into_iter().map(Value::from).collect()),
+            serde_json::Value::Object(m) => {
+                let mut out = Map::with_capacity(m.len());
+                // serde_json's map already holds each key once.
+                out.entries.extend(m.into_iter().map(|(k, v)| (Text::from(k), Value::from(v))));
+                Value::Object(out)
+            }
+        }
+    }
+}
+
+impl Value {
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_object(&self) -> Option<&Map> {
+        match self {
+            Value::Object(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    pub fn as_object_mut(&mut self) -> Option<&mut Map> {
+        match self {
+            Value::Object(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    pub fn as_array(&self) -> Option<&Vec<Value>> {
+        match self {
+            Value::Array(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    pub fn as_array_mut(&mut self) -> Option<&mut Vec<Value>> {
+        match self {
+            Value::Array(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Value::Number(n) => n.as_i64(),
+            _ => None,
+        }
+    }
+
+    pub fn as_u64(&self) -> Option<u64> {
+        match self {
+            Value::Number(n) => n.as_u64(),
+            _ => None,
+        }
+    }
+
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Number(n) => n.as_f64(),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    pub fn is_object(&self) -> bool {
+        matches!(self, Value::Object(_))
+    }
+
+    pub fn is_array(&self) -> bool {
+        matches!(self, Value::Array(_))
+    }
+
+    pub fn is_string(&self) -> bool {
+        matches!(self, Value::String(_))
+    }
+
+    pub fn is_number(&self) -> bool {
+        matches!(self, Value::Number(_))
+    }
+
+    pub fn is_i64(&self) -> bool {
+        matches!(self, Value::Number(n) if n.is_i64())
+    }
+
+    pub fn is_u64(&self) -> bool {
+        matches!(self, Value::Number(n) if n.is_u64())
+    }
+
+    pub fn is_f64(&self) -> bool {
+        matches!(self, Value::Number(n) if n.is_f64())
+    }
+
+    pub fn is_boolean(&self) -> bool {
+        matches!(self, Value::Bool(_))
+    }
+
+    /// A member of an object, or an element of an array.
+    pub fn get<I: ValueIndex>(&self, index: I) -> Option<&Value> {
+        index.index_into(self)
+    }
+
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
+        self.as_object_mut()?.get_mut(key)
+    }
+
+    /// Replaces the value with `null` and returns it.
+    pub fn take(&mut self) -> Value {
+        std::mem::take(self)
+    }
+
+    /// The same value as a `serde_json::Value` (for APIs that take one).
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Value::Null => serde_json::Value::Null,
+            Value::Bool(b) => serde_json::Value::Bool(*b),
+            Value::Number(n) => serde_json::Value::Number(n.to_json()),
+            Value::String(s) => serde_json::Value::String(s.to_string()),
+            Value::Array(a) => serde_json::Value::Array(a.iter().map(Value::to_json).collect()),
+            Value::Object(m) => {
+                serde_json::Value::Object(m.iter().map(|(k, v)| (k.to_string(), v.to_json())).collect())
+            }
+        }
+    }
+}
+
+/// What `Value::get` and indexing take: a key (`&str`) or a position (`usize`).
+pub trait ValueIndex {
+    fn index_into<'v>(&self, v: &'v Value) -> Option<&'v Value>;
+}
+
+impl ValueIndex for &str {
+    fn index_into<'v>(&self, v: &'v Value) -> Option<&'v Value> {
+        v.as_object()?.get(self)
+    }
+}
+
+impl ValueIndex for &String {
+    fn index_into<'v>(&self, v: &'v Value) -> Option<&'v Value> {
+        v.as_object()?.get(self)
+    }
+}
+
+impl ValueIndex for usize {
+    fn index_into<'v>(&self, v: &'v Value) -> Option<&'v Value> {
+        v.as_array()?.get(*self)
+    }
+}
+
+static NULL: Value = Value::Null;
+
+impl<I: ValueIndex> std::ops::Index<I> for Value {
+    type Output = Value;
+
+    /// `null` when the key or position is missing, as in serde_json.
+    fn index(&self, index: I) -> &Value {
+        index.index_into(self).unwrap_or(&NULL)
+    }
+}
+
+impl fmt::Display for Value {
+    /// Compact JSON.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = serde_json::to_string(self).map_err(|_| fmt::Error)?;
+        f.write_str(&s)
+    }
+}
+
+macro_rules! eq_number {
+    ($($t:ty)*) => {$(
+        impl PartialEq<$t> for Value {
+            fn eq(&self, other: &$t) -> bool {
+                // A number or a bool: building the value allocates nothing.
+                #[allow(clippy::cmp_owned)]
+                let same = *self == Value::from(*other);
+                same
+            }
+        }
+    )*};
+}
+eq_number!(u8 u16 u32 u64 usize i8 i16 i32 i64 isize f64 bool);
+
+impl PartialEq<str> for Value {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == Some(other)
+    }
+}
+
+impl PartialEq<&str> for Value {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == Some(*other)
+    }
+}
+
+impl PartialEq<String> for Value {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == Some(other.as_str())
+    }
+}
+
+impl PartialEq<serde_json::Value> for Value {
+    fn eq(&self, other: &serde_json::Value) -> bool {
+        self.to_json() == *other
+    }
+}
+
+/// An object: entries in insertion order, each key once.
+#[derive(Clone, Debug, Default)]
+pub struct Map {
+    entries: Vec<(Text, Value)>,
+}
+
+impl PartialEq for Map {
+    /// Equal when they hold the same keys with equal values, in any order (as JSON objects).
+    fn eq(&self, other: &Map) -> bool {
+        self.len() == other.len() && self.iter().all(|(k, v)| other.get(k) == Some(v))
+    }
+}
+
+impl Map {
+    pub fn new() -> Map {
+        Map { entries: Vec::new() }
+    }
+
+    pub fn with_capacity(n: usize) -> Map {
+        Map { entries: Vec::with_capacity(n) }
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    fn position(&self, key: &str) -> Option<usize> {
+        self.entries.iter().position(|(k, _)| k.as_str() == key)
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.entries.iter().find(|(k, _)| k.as_str() == key).map(|(_, v)| v)
+    }
+
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
+        self.entries.iter_mut().find(|(k, _)| k.as_str() == key).map(|(_, v)| v)
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.position(key).is_some()
+    }
+
+    /// Sets a key; an existing key keeps its place and gets the new value, which is returned.
+    pub fn insert(&mut self, key: Text, value: Value) -> Option<Value> {
+        match self.position(&key) {
+            Some(i) => Some(std::mem::replace(&mut self.entries[i].1, value)),
+            None => {
+                self.entries.push((key, value));
+                None
+            }
+        }
+    }
+
+    /// The value of a key, inserted first as `make()` when missing.
+    pub fn entry_or_insert_with(&mut self, key: &str, make: impl FnOnce() -> Value) -> &mut Value {
+        let i = match self.position(key) {
+            Some(i) => i,
+            None => {
+                self.entries.push((Text::new(key), make()));
+                self.entries.len() - 1
+            }
+        };
+        &mut self.entries[i].1
+    }
+
+    /// Removes a key, keeping the order of the others.
+    pub fn remove(&mut self, key: &str) -> Option<Value> {
+        let i = self.position(key)?;
+        Some(self.entries.remove(i).1)
+    }
+
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&Text, &Value)> + DoubleEndedIterator {
+        self.entries.iter().map(|(k, v)| (k, v))
+    }
+
+    pub fn iter_mut(&mut self) -> impl ExactSizeIterator<Item = (&Text, &mut Value)> {
+        self.entries.iter_mut().map(|(k, v)| (&*k, v))
+    }
+
+    pub fn keys(&self) -> impl ExactSizeIterator<Item = &Text> {
+        self.entries.iter().map(|(k, _)| k)
+    }
+
+    pub fn values(&self) -> impl ExactSizeIterator<Item = &Value> {
+        self.entries.iter().map(|(_, v)| v)
+    }
+
+    /// Builds a map from entries that may repeat a key: the first place and the last value win,
+    /// as when inserting them one by one.
+    fn from_entries(mut entries: Vec<(Text, Value)>) -> Map {
+        if has_duplicate_keys(&entries) {
+            let mut out = Map::with_capacity(entries.len());
+            for (k, v) in entries.drain(..) {
+                out.insert(k, v);
+            }
+            return out;
+        }
+        Map { entries }
+    }
+}
+
+/// Whether some key repeats. A cheap signature per key (length and end bytes) rules it out in
+/// one pass for almost every real object; only a collision there costs a pairwise check.
+fn has_duplicate_keys(entries: &[(Text, Value)]) -> bool {
+    if entries.len() < 2 {
+        return false;
+    }
+    let mut seen = [0u64; 4];
+    let mut collision = false;
+    for (k, _) in entries {
+        let b = k.as_bytes();
+        let sig = (b.len() as u64)
+            .wrapping_mul(31)
+            .wrapping_add(u64::from(b.first().copied().unwrap_or(0)))
+            .wrapping_mul(31)
+            .wrapping_add(u64::from(b.last().copied().unwrap_or(0)))
+            % 256;
+        let (word, bit) = ((sig / 64) as usize, sig % 64);
+        if seen[word] & (1 << bit) != 0 {
+            collision = true;
+            break;
+        }
+        seen[word] |= 1 << bit;
+    }
+    if !collision {
+        return false;
+    }
+    if entries.len() <= 64 {
+        return entries.iter().enumerate().any(|(i, (k, _))| entries[..i].iter().any(|(o, _)| o == k));
+    }
+    let mut keys: Vec<&str> = entries.iter().map(|(k, _)| k.as_str()).collect();
+    keys.sort_unstable();
+    keys.windows(2).any(|w| w[0] == w[1])
+}
+
+impl<'a> IntoIterator for &'a Map {
+    type Item = (&'a Text, &'a Value);
+    type IntoIter = std::iter::Map<std::slice::Iter<'a, (Text, Value)>, fn(&'a (Text, Value)) -> (&'a Text, &'a Value)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.iter().map(|(k, v)| (k, v))
+    }
+}
+
+impl IntoIterator for Map {
+    type Item = (Text, Value);
+    type IntoIter = std::vec::IntoIter<(Text, Value)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.into_iter()
+    }
+}
+
+impl<K: Into<Text>> FromIterator<(K, Value)> for Map {
+    fn from_iter<T: IntoIterator<Item = (K, Value)>>(iter: T) -> Map {
+        let mut m = Map::new();
+        for (k, v) in iter {
+            m.insert(k.into(), v);
+        }
+        m
+    }
+}
+
+impl<K: Into<Text>> Extend<(K, Value)> for Map {
+    fn extend<T: IntoIterator<Item = (K, Value)>>(&mut self, iter: T) {
+        for (k, v) in iter {
+            self.insert(k.into(), v);
+        }
+    }
+}
+
+impl Serialize for Value {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Value::Null => s.serialize_unit(),
+            Value::Bool(b) => s.serialize_bool(*b),
+            Value::Number(n) => n.serialize(s),
+            Value::String(t) => s.serialize_str(t),
+            Value::Array(a) => {
+                let mut seq = s.serialize_seq(Some(a.len()))?;
+                for v in a {
+                    seq.serialize_element(v)?;
+                }
+                seq.end()
+            }
+            Value::Object(m) => m.serialize(s),
+        }
+    }
+}
+
+impl Serialize for Number {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            N::Pos(u) => s.serialize_u64(u),
+            N::Neg(i) => s.serialize_i64(i),
+            N::Float(f) => s.serialize_f64(f),
+        }
+    }
+}
+
+impl Serialize for Map {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.len()))?;
+        for (k, v) in &self.entries {
+            map.serialize_entry(k.as_str(), v)?;
+        }
+        map.end()
+    }
+}
+
+struct ValueVisitor;
+
+impl<'de> Visitor<'de> for ValueVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        Value::deserialize(d)
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
+        Ok(Value::Bool(b))
+    }
+
+    fn visit_i64<E>(self, i: i64) -> Result<Value, E> {
+        Ok(i.into())
+    }
+
+    fn visit_u64<E>(self, u: u64) -> Result<Value, E> {
+        Ok(u.into())
+    }
+
+    fn visit_f64<E>(self, f: f64) -> Result<Value, E> {
+        Ok(f.into())
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<Value, E> {
+        Ok(Value::String(Text::new(s)))
+    }
+
+    fn visit_string<E>(self, s: String) -> Result<Value, E> {
+        Ok(Value::String(Text::from(s)))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        while let Some(v) = seq.next_element::<Value>()? {
+            out.push(v);
+        }
+        Ok(Value::Array(out))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(8).min(4096));
+        while let Some(k) = map.next_key::<Key>()? {
+            entries.push((k.0, map.next_value::<Value>()?));
+        }
+        Ok(Value::Object(Map::from_entries(entries)))
+    }
+}
+
+/// A map key read straight into inline text.
+struct Key(Text);
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Key, D::Error> {
+        struct KeyVisitor;
+        impl Visitor<'_> for KeyVisitor {
+            type Value = Key;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string key")
+            }
+
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Key, E> {
+                Ok(Key(Text::new(s)))
+            }
+
+            fn visit_string<E: de::Error>(self, s: String) -> Result<Key, E> {
+                Ok(Key(Text::from(s)))
+            }
+        }
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for Value {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(ValueVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for Map {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Map, D::Error> {
+        match Value::deserialize(d)? {
+            Value::Object(m) => Ok(m),
+            _ => Err(de::Error::custom("expected a JSON object")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_writes_json_in_order() {
+        let text = r#"{"b":1,"a":[true,null,-2,2.5,"x"],"c":{"d":"a string longer than twenty-four bytes"}}"#;
+        let v: Value = serde_json::from_str(text).unwrap();
+        assert_eq!(v.to_string(), text);
+        assert_eq!(v["b"], 1);
+        assert_eq!(v["a"][2], -2);
+        assert_eq!(v["a"][3].as_f64(), Some(2.5));
+        assert_eq!(v["c"]["d"], "a string longer than twenty-four bytes");
+        assert!(v["missing"].is_null());
+        assert_eq!(v, serde_json::from_str::<serde_json::Value>(text).unwrap());
+    }
+
+    #[test]
+    fn a_repeated_key_keeps_its_first_place_and_last_value() {
+        let v: Value = serde_json::from_str(r#"{"a":1,"b":2,"a":3}"#).unwrap();
+        assert_eq!(v.to_string(), r#"{"a":3,"b":2}"#);
+        let many: String = (0..100).map(|i| format!("\"k{i}\":{i},")).collect();
+        let v: Value = serde_json::from_str(&format!("{{{many}\"k7\":\"again\"}}")).unwrap();
+        assert_eq!(v.as_object().unwrap().len(), 100);
+        assert_eq!(v["k7"], "again");
+    }
+
+    #[test]
+    fn numbers_compare_by_kind_and_value() {
+        assert_eq!(Value::from(5u16), Value::from(5i64));
+        assert_ne!(Value::from(5u16), Value::from(5.0));
+        assert_eq!(Value::from(-3i32).as_i64(), Some(-3));
+        assert_eq!(Value::from(-3i32).as_u64(), None);
+        assert!(Value::from(f64::NAN).is_null());
+        assert_eq!(Value::from(u64::MAX).as_i64(), None);
+    }
+
+    #[test]
+    fn converts_from_and_to_serde_json() {
+        let j = serde_json::json!({"x": [1, -1, 0.5, "s", null, {"y": false}]});
+        let v = Value::from(j.clone());
+        assert_eq!(v.to_json(), j);
+        assert_eq!(v, j);
+    }
+
+    #[test]
+    fn map_insert_replaces_in_place() {
+        let mut m = Map::new();
+        assert_eq!(m.insert("a".into(), 1.into()), None);
+        m.insert("b".into(), 2.into());
+        assert_eq!(m.insert("a".into(), 3.into()), Some(Value::from(1)));
+        assert_eq!(m.keys().map(|k| k.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(m.remove("a"), Some(Value::from(3)));
+        assert_eq!(m.len(), 1);
+    }
+}
