@@ -9,6 +9,7 @@ mod subscriber;
 mod tally;
 mod value;
 
+pub use compact_str::{format_compact, ToCompactString};
 pub use event::{Event, EventKind, Place, SourceRef};
 pub use finding::{Entities, EvidenceRef, Finding, FindingSource};
 pub use level::{Level, ParseLevelError};

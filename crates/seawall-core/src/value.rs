@@ -462,15 +462,15 @@ impl Map {
     }
 
     fn position(&self, key: &str) -> Option<usize> {
-        self.entries.iter().position(|(k, _)| k.as_str() == key)
+        self.entries.iter().position(|(k, _)| same_key(k, key))
     }
 
     pub fn get(&self, key: &str) -> Option<&Value> {
-        self.entries.iter().find(|(k, _)| k.as_str() == key).map(|(_, v)| v)
+        self.entries.iter().find(|(k, _)| same_key(k, key)).map(|(_, v)| v)
     }
 
     pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
-        self.entries.iter_mut().find(|(k, _)| k.as_str() == key).map(|(_, v)| v)
+        self.entries.iter_mut().find(|(k, _)| same_key(k, key)).map(|(_, v)| v)
     }
 
     pub fn contains_key(&self, key: &str) -> bool {
@@ -534,6 +534,14 @@ impl Map {
         }
         Map { entries }
     }
+}
+
+/// Key equality for the entry scans: length and last byte first, which tells most different
+/// keys apart (`mpls1`/`mpls2`, `source`/`server`) without a call to `memcmp`.
+#[inline]
+fn same_key(k: &Text, key: &str) -> bool {
+    let (a, b) = (k.as_bytes(), key.as_bytes());
+    a.len() == b.len() && a.last() == b.last() && a == b
 }
 
 /// Whether some key repeats. A cheap signature per key (length and end bytes) rules it out in

@@ -6,7 +6,7 @@ use std::io::Read;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 
-use seawall_core::{Event, EventKind, Place, RejectedRecord, SourceRef};
+use seawall_core::{Event, EventKind, Place, RejectedRecord, SourceRef, Text, ToCompactString};
 
 use crate::input::map_limit;
 use crate::text::flows::FlowRecord;
@@ -74,14 +74,14 @@ fn v3_record(rec: &[u8], elements: u8) -> Result<FlowRecord, String> {
             }
             // EXipv4Flow
             2 => {
-                flow.src = Ipv4Addr::from(u32le(e, 0).ok_or("short IPv4 element")?).to_string();
-                flow.dst = Ipv4Addr::from(u32le(e, 4).ok_or("short IPv4 element")?).to_string();
+                flow.src = Ipv4Addr::from(u32le(e, 0).ok_or("short IPv4 element")?).to_compact_string();
+                flow.dst = Ipv4Addr::from(u32le(e, 4).ok_or("short IPv4 element")?).to_compact_string();
                 have_addr = true;
             }
             // EXipv6Flow
             3 => {
-                flow.src = ipv6(e, 0).ok_or("short IPv6 element")?.to_string();
-                flow.dst = ipv6(e, 16).ok_or("short IPv6 element")?.to_string();
+                flow.src = ipv6(e, 0).ok_or("short IPv6 element")?.to_compact_string();
+                flow.dst = ipv6(e, 16).ok_or("short IPv6 element")?.to_compact_string();
                 have_addr = true;
             }
             // EXflowMisc: interfaces.
@@ -95,8 +95,8 @@ fn v3_record(rec: &[u8], elements: u8) -> Result<FlowRecord, String> {
                 flow.out_bytes = u64le(e, 8).unwrap_or(0);
             }
             // EXipReceivedV4 / V6: the exporter.
-            12 => flow.exporter = IpAddr::V4(Ipv4Addr::from(u32le(e, 0).unwrap_or(0))).to_string(),
-            13 => flow.exporter = ipv6(e, 0).map(|a| a.to_string()).unwrap_or_default(),
+            12 => flow.exporter = IpAddr::V4(Ipv4Addr::from(u32le(e, 0).unwrap_or(0))).to_compact_string(),
+            13 => flow.exporter = ipv6(e, 0).map(|a| a.to_compact_string()).unwrap_or_default(),
             _ => {}
         }
         at += len;
@@ -108,7 +108,7 @@ fn v3_record(rec: &[u8], elements: u8) -> Result<FlowRecord, String> {
 }
 
 /// TCP flags as nfdump prints them (`UAPRSF`, a dot for each unset flag).
-fn tcp_flags(f: u8) -> String {
+fn tcp_flags(f: u8) -> Text {
     let names =
         [(0x80, 'C'), (0x40, 'E'), (0x20, 'U'), (0x10, 'A'), (0x08, 'P'), (0x04, 'R'), (0x02, 'S'), (0x01, 'F')];
     names.iter().map(|(bit, c)| if f & bit != 0 { *c } else { '.' }).collect()

@@ -21,7 +21,7 @@ fn tacacs_attributes(r: &mut Record, pairs: &[(String, String)]) {
     let mut cmd = String::new();
     let mut args = Vec::new();
     for (k, v) in pairs {
-        r.set(&format!("tacacs.{}", k.replace(['-', '.'], "_")), v.as_str());
+        r.set(&seawall_core::format_compact!("tacacs.{}", k.replace(['-', '.'], "_")), v.as_str());
         match k.as_str() {
             "cmd" => cmd = v.trim_end_matches("<cr>").trim().to_string(),
             "cmd-arg" if v.trim() != "<cr>" => args.push(v.trim().to_string()),
@@ -64,7 +64,7 @@ pub fn tacacs_record(line: &str, rules: &TimeRules) -> Parsed {
     r.endpoint("source", cols[4]);
     let kind = cols[5].trim();
     r.set("tacacs.record_type", kind);
-    r.set("event.action", format!("accounting-{kind}"));
+    r.set("event.action", seawall_core::format_compact!("accounting-{kind}"));
     let pairs: Vec<(String, String)> = cols[6..]
         .iter()
         .filter_map(|c| c.split_once('=').map(|(k, v)| (k.trim().to_string(), v.to_string())))
@@ -93,7 +93,7 @@ pub fn radius_detail_record(text: &str, rules: &TimeRules) -> Parsed {
         };
         let (k, v) = (k.trim(), v.trim().trim_matches('"'));
         n += 1;
-        r.set(&format!("radius.{}", k.replace(['-', '.', ':'], "_").to_ascii_lowercase()), v);
+        r.set(&seawall_core::format_compact!("radius.{}", k.replace(['-', '.', ':'], "_").to_ascii_lowercase()), v);
         match k {
             "User-Name" => r.text("user.name", v),
             "NAS-IP-Address" => {
@@ -103,7 +103,9 @@ pub fn radius_detail_record(text: &str, rules: &TimeRules) -> Parsed {
             "NAS-Identifier" => r.text("observer.hostname", v),
             "Calling-Station-Id" => r.text("source.address", v),
             "Framed-IP-Address" => r.text("client.ip", v),
-            "Acct-Status-Type" => r.set("event.action", format!("accounting-{}", v.to_ascii_lowercase())),
+            "Acct-Status-Type" => {
+                r.set("event.action", seawall_core::format_compact!("accounting-{}", v.to_ascii_lowercase()))
+            }
             "Acct-Input-Octets" => r.number("source.bytes", v),
             "Acct-Output-Octets" => r.number("destination.bytes", v),
             "Acct-Session-Time" => r.number("event.duration_s", v),
@@ -183,7 +185,7 @@ pub fn ise(message: &str, r: &mut Record, rules: &TimeRules) -> Option<jiff::Tim
     let mut tacacs = Vec::new();
     for (k, v) in &pairs {
         let key = k.replace([' ', '-', '.'], "_").to_ascii_lowercase();
-        r.set(&format!("cisco.ise.{key}"), v.as_str());
+        r.set(&seawall_core::format_compact!("cisco.ise.{key}"), v.as_str());
         match k.as_str() {
             "User" | "User-Name" | "UserName" | "AdminName" => r.text("user.name", v),
             "Remote-Address" | "AdminIPAddress" => r.endpoint("source", v),
@@ -200,7 +202,7 @@ pub fn ise(message: &str, r: &mut Record, rules: &TimeRules) -> Option<jiff::Tim
                 tacacs.push(("cmd".to_string(), cmd.to_string()));
             }
             "AcctRequest-Flags" | "Acct-Status-Type" => {
-                r.set("event.action", format!("accounting-{}", v.to_ascii_lowercase()))
+                r.set("event.action", seawall_core::format_compact!("accounting-{}", v.to_ascii_lowercase()))
             }
             "Framed-IP-Address" => r.text("client.ip", v),
             "Calling-Station-ID" => r.text("source.mac", v),

@@ -1,7 +1,7 @@
 //! Flow records (NetFlow / IPFIX as nfdump stores them): `nfdump -o csv` lines here, nfdump's
 //! binary files in `nfcapd.rs`; both become the same [`FlowRecord`] and the same fields.
 
-use seawall_core::Value;
+use seawall_core::{Text, ToCompactString, Value};
 
 use super::record::Record;
 
@@ -10,13 +10,13 @@ use super::record::Record;
 pub struct FlowRecord {
     pub start: Option<jiff::Timestamp>,
     pub end: Option<jiff::Timestamp>,
-    pub src: String,
-    pub dst: String,
+    pub src: Text,
+    pub dst: Text,
     pub src_port: u16,
     pub dst_port: u16,
     /// IANA protocol number.
     pub protocol: u8,
-    pub tcp_flags: String,
+    pub tcp_flags: Text,
     pub packets: u64,
     pub bytes: u64,
     /// Packets and bytes of the reverse direction (bidirectional exporters only).
@@ -26,7 +26,7 @@ pub struct FlowRecord {
     pub output_if: u32,
     pub tos: u8,
     /// The exporter (router) address.
-    pub exporter: String,
+    pub exporter: Text,
 }
 
 const PROTOCOLS: &[(u8, &str)] = &[
@@ -68,10 +68,10 @@ impl FlowRecord {
         r.set("event.kind", "event");
         r.set("event.category", "network");
         if let Some(s) = self.start {
-            r.set("event.start", s.to_string());
+            r.set("event.start", s.to_compact_string());
         }
         if let Some(e) = self.end {
-            r.set("event.end", e.to_string());
+            r.set("event.end", e.to_compact_string());
         }
         if let (Some(s), Some(e)) = (self.start, self.end) {
             if let Ok(span) = e.since(s) {
@@ -82,10 +82,10 @@ impl FlowRecord {
         r.set("destination.ip", self.dst.as_str());
         r.set("source.port", self.src_port);
         r.set("destination.port", self.dst_port);
-        r.set("network.iana_number", self.protocol.to_string());
+        r.set("network.iana_number", self.protocol.to_compact_string());
         r.set(
             "network.transport",
-            protocol_name(self.protocol).map_or_else(|| self.protocol.to_string(), str::to_string),
+            protocol_name(self.protocol).map_or_else(|| self.protocol.to_compact_string(), Text::const_new),
         );
         r.set("source.packets", self.packets);
         r.set("source.bytes", self.bytes);
@@ -172,12 +172,12 @@ pub fn nfdump_csv(cols: &FlowColumns, line: &str) -> Result<(Value, Option<jiff:
     let flow = FlowRecord {
         start: Some(start),
         end: col(1).and_then(csv_time),
-        src: col(2).ok_or("no 'sa' column")?.to_string(),
-        dst: col(3).ok_or("no 'da' column")?.to_string(),
+        src: Text::new(col(2).ok_or("no 'sa' column")?),
+        dst: Text::new(col(3).ok_or("no 'da' column")?),
         src_port: num(4)? as u16,
         dst_port: num(5)? as u16,
         protocol: col(6).and_then(protocol_number).ok_or("unknown protocol in 'pr'")?,
-        tcp_flags: col(7).unwrap_or("").to_string(),
+        tcp_flags: Text::new(col(7).unwrap_or("")),
         packets: num(8)?,
         bytes: num(9)?,
         out_packets: num(10).unwrap_or(0),
@@ -185,7 +185,7 @@ pub fn nfdump_csv(cols: &FlowColumns, line: &str) -> Result<(Value, Option<jiff:
         input_if: num(12).unwrap_or(0) as u32,
         output_if: num(13).unwrap_or(0) as u32,
         tos: num(14).unwrap_or(0) as u8,
-        exporter: col(15).unwrap_or("").to_string(),
+        exporter: Text::new(col(15).unwrap_or("")),
     };
     if flow.src.parse::<std::net::IpAddr>().is_err() || flow.dst.parse::<std::net::IpAddr>().is_err() {
         return Err(format!("flow addresses are not IP addresses: {} -> {}", flow.src, flow.dst));

@@ -44,7 +44,7 @@ pub fn fortinet(s: &Syslog, rules: &TimeRules) -> Parsed {
     r.set("event.module", "fortinet");
     r.set("observer.vendor", "Fortinet");
     for (k, v) in &kv {
-        r.set(&format!("fortinet.{}", k.replace('.', "_")), v.as_str());
+        r.set(&seawall_core::format_compact!("fortinet.{}", k.replace('.', "_")), v.as_str());
     }
     let mut copy = |from: &str, to: &str, numeric: bool| {
         if let Some(v) = get(from) {

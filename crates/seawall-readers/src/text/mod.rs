@@ -567,7 +567,7 @@ fn syslog_record(line: &str, rules: &TimeRules) -> Parsed {
         r.set("cisco.node", node);
     }
     if let Some(rt) = &s.relay_time {
-        r.set("log.syslog.relay_time", rt.ts.to_string());
+        r.set("log.syslog.relay_time", seawall_core::ToCompactString::to_compact_string(&rt.ts));
     }
     r.set("message", s.message);
     let msg = s.message.trim_start();
@@ -644,7 +644,7 @@ fn structured_data(sd: &str, r: &mut Record) {
                 "command" => r.text("process.command_line", &val),
                 _ => {}
             }
-            r.set(&format!("log.syslog.structured_data.{id}.{}", key.replace('.', "_")), val);
+            r.set(&seawall_core::format_compact!("log.syslog.structured_data.{id}.{}", key.replace('.', "_")), val);
         }
         id_end = (i + 1).min(body.len());
         rest = &body[id_end..];

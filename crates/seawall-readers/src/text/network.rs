@@ -62,9 +62,9 @@ fn split_cisco(msg: &str) -> Option<(&str, &str, &str, &str)> {
 
 pub fn cisco(msg: &str, r: &mut Record) -> bool {
     let Some((fac, sev, mnem, text)) = split_cisco(msg) else { return false };
-    let code = format!("{fac}-{sev}-{mnem}");
+    let code = seawall_core::format_compact!("{fac}-{sev}-{mnem}");
     let vendor = if fac == "ASA" || fac == "FTD" { "asa" } else { "ios" };
-    r.set("event.dataset", format!("cisco.{vendor}"));
+    r.set("event.dataset", seawall_core::format_compact!("cisco.{vendor}"));
     r.set("event.module", "cisco");
     r.set("observer.vendor", "Cisco");
     r.set("cisco.facility", fac);
@@ -289,7 +289,7 @@ pub fn huawei(msg: &str, r: &mut Record) -> bool {
     r.set("event.dataset", "huawei.vrp");
     r.set("event.module", "huawei");
     r.set("observer.vendor", "Huawei");
-    r.set("event.code", format!("{module}/{}/{brief}", parts[1]));
+    r.set("event.code", seawall_core::format_compact!("{module}/{}/{brief}", parts[1]));
     r.set("message", text.trim());
     true
 }
