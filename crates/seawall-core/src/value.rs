@@ -488,6 +488,13 @@ impl Map {
         }
     }
 
+    /// Appends a key the caller knows is not in the map yet (readers building fixed shapes),
+    /// without the scan `insert` makes.
+    pub fn push_new(&mut self, key: &'static str, value: impl Into<Value>) {
+        debug_assert!(!self.contains_key(key), "push_new with a key already present: {key}");
+        self.entries.push((Text::const_new(key), value.into()));
+    }
+
     /// The value of a key, inserted first as `make()` when missing.
     pub fn entry_or_insert_with(&mut self, key: &str, make: impl FnOnce() -> Value) -> &mut Value {
         let i = match self.position(key) {
