@@ -28,6 +28,7 @@ pub fn check(args: CheckArgs) -> anyhow::Result<i32> {
     let engine = Engine::build(loaded.documents, &mapping);
     let mut errors = loaded.errors;
     errors.extend(engine.errors.iter().cloned());
+    errors.extend(engine.compile_regexes());
     errors.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     let rules = documents + parse_errors;
     let ok = rules - errors.len().min(rules);

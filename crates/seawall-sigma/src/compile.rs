@@ -31,6 +31,41 @@ pub struct FieldTable {
     container_index: rustc_hash::FxHashMap<Vec<String>, u32>,
 }
 
+/// The fields one rule refers to while it compiles (rules compile in parallel): slots by field
+/// name and by path list only. Where to look for each (`FieldTable`'s specs) is worked out once
+/// per distinct path list when the rule's slots join the shared table.
+#[derive(Debug, Default)]
+pub struct RuleFields {
+    by_name: rustc_hash::FxHashMap<String, Slot>,
+    by_paths: rustc_hash::FxHashMap<Vec<String>, Slot>,
+    paths: Vec<Vec<String>>,
+}
+
+impl RuleFields {
+    fn intern(&mut self, name: &str, mapping: &Mapping) -> Slot {
+        if let Some(&s) = self.by_name.get(name) {
+            return s;
+        }
+        let paths = mapping.paths_for(name);
+        let slot = match self.by_paths.get(&paths) {
+            Some(&s) => s,
+            None => {
+                let s = self.paths.len() as Slot;
+                self.paths.push(paths.clone());
+                self.by_paths.insert(paths, s);
+                s
+            }
+        };
+        self.by_name.insert(name.to_string(), slot);
+        slot
+    }
+
+    /// The path lists of the rule's slots, in slot order.
+    pub fn path_lists(&self) -> impl Iterator<Item = &Vec<String>> {
+        self.paths.iter()
+    }
+}
+
 impl FieldTable {
     /// Like [`FieldTable::intern`], copying the paths only when they are new.
     pub fn intern_ref(&mut self, paths: &[String]) -> Slot {
@@ -88,15 +123,14 @@ pub enum Problem {
 
 pub struct Compiler<'a> {
     pub mapping: &'a Mapping,
-    pub fields: &'a mut FieldTable,
+    pub fields: &'a mut RuleFields,
     pub unsupported: Vec<String>,
 }
 
 impl Compiler<'_> {
     fn slot(&mut self, variant: &SourceVariant, field: &str) -> Slot {
         let name = variant.rename.get(field).map(String::as_str).unwrap_or(field);
-        let paths = self.mapping.paths_for(name);
-        self.fields.intern(paths)
+        self.fields.intern(name, self.mapping)
     }
 
     /// Compiles a detection under one variant: the detection's condition(s) AND the variant's
@@ -289,10 +323,7 @@ impl Compiler<'_> {
                     flags.push('s');
                 }
                 let src = if flags.is_empty() { text.to_string() } else { format!("(?{flags}){text}") };
-                let re = regex::RegexBuilder::new(&src)
-                    .size_limit(64 << 20)
-                    .build()
-                    .map_err(|e| format!("bad regular expression: {}", e.to_string().lines().last().unwrap_or("")))?;
+                let re = crate::expr::LazyRegex::new(src).map_err(|e| format!("bad regular expression: {e}"))?;
                 out.push(Matcher::Regex(re));
                 continue;
             }

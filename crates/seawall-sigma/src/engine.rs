@@ -11,9 +11,9 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use rayon::prelude::*;
 use seawall_core::{Level, Value};
 
-use crate::compile::{Compiler, FieldTable};
+use crate::compile::{Compiler, FieldTable, RuleFields};
 use crate::eval::EventCtx;
-use crate::expr::{Expr, LiteralSource, Slot};
+use crate::expr::{Expr, LiteralSource, Matcher, Slot};
 use crate::loader::RuleError;
 use crate::mapping::{Mapping, Scope};
 use crate::pattern::fold;
@@ -46,7 +46,7 @@ struct RuleOutcome {
     variants: Option<Vec<CompiledVariant>>,
     unsupported: Vec<String>,
     errors: Vec<RuleError>,
-    fields: FieldTable,
+    fields: RuleFields,
     unmapped: bool,
 }
 
@@ -266,6 +266,36 @@ pub struct Engine {
 }
 
 impl Engine {
+    /// Compiles every regular expression now (a hunt compiles each when an event first reaches
+    /// it), so that `rules check` also reports the ones over the size limit.
+    pub fn compile_regexes(&self) -> Vec<RuleError> {
+        fn walk(e: &Expr, out: &mut Vec<String>) {
+            match e {
+                Expr::And(v) | Expr::Or(v) => v.iter().for_each(|x| walk(x, out)),
+                Expr::Not(x) => walk(x, out),
+                Expr::Field(_, Matcher::Regex(re)) | Expr::Keyword(Matcher::Regex(re)) => {
+                    if let Err(e) = re.compile() {
+                        out.push(format!("bad regular expression: {e}"));
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut errors: Vec<RuleError> = Vec::new();
+        for v in &self.variants {
+            let mut found = Vec::new();
+            v.guard.iter().chain(std::iter::once(&v.expr)).for_each(|e| walk(e, &mut found));
+            let meta = &self.rules[v.rule as usize].meta;
+            for error in found {
+                let e = RuleError { file: meta.file.to_string(), line: meta.line, error };
+                if !errors.contains(&e) {
+                    errors.push(e);
+                }
+            }
+        }
+        errors
+    }
+
     /// Compiles documents into a plan. Rules that fail are reported in `errors` and left out.
     pub fn build(documents: Vec<SigmaDocument>, mapping: &Mapping) -> Engine {
         let mut fields = FieldTable::default();
@@ -312,7 +342,7 @@ impl Engine {
             .into_par_iter()
             .map(|rule| {
                 let variants = mapping.variants_for(&rule.logsource);
-                let mut local = FieldTable::default();
+                let mut local = RuleFields::default();
                 let mut comp = Compiler { mapping, fields: &mut local, unsupported: Vec::new() };
                 let mut out = Vec::new();
                 let mut errors = Vec::new();

@@ -10,7 +10,7 @@ use crate::rule::{parse_document, SigmaDocument};
 use crate::yaml::{parse_documents, Yaml};
 
 /// A rule that could not be loaded, with where and why.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RuleError {
     pub file: String,
     pub line: usize,
