@@ -61,8 +61,8 @@ impl RuleFields {
     }
 
     /// The path lists of the rule's slots, in slot order.
-    pub fn path_lists(&self) -> impl Iterator<Item = &Vec<String>> {
-        self.paths.iter()
+    pub fn into_path_lists(self) -> Vec<Vec<String>> {
+        self.paths
     }
 }
 

@@ -41,12 +41,26 @@ pub struct Unsupported {
 type CompiledVariant = (Scope, Option<Vec<String>>, Option<Vec<i64>>, Option<Expr>, Expr);
 
 /// One rule compiled on a worker thread, before its slots join the shared table.
+/// What the engine keeps of a compiled rule; its detection tree is freed on the compiling
+/// thread rather than in the serial merge.
+struct RuleHead {
+    meta: RuleMeta,
+    logsource: crate::rule::LogSource,
+}
+
+impl RuleHead {
+    fn of(rule: DetectionRule) -> RuleHead {
+        RuleHead { meta: rule.meta, logsource: rule.logsource }
+    }
+}
+
 struct RuleOutcome {
-    rule: DetectionRule,
+    rule: RuleHead,
     variants: Option<Vec<CompiledVariant>>,
     unsupported: Vec<String>,
     errors: Vec<RuleError>,
-    fields: RuleFields,
+    /// Slot -> field paths, for renumbering into the shared table.
+    fields: Vec<Vec<String>>,
     unmapped: bool,
 }
 
@@ -105,7 +119,7 @@ struct RouteScans {
 }
 
 /// Literals of each route: source -> literal -> the groups it satisfies.
-type RouteTable = HashMap<LiteralSource, HashMap<String, Vec<u32>>>;
+type RouteTable = FxHashMap<LiteralSource, FxHashMap<String, Vec<u32>>>;
 
 /// The literal table of a combination of routes: its routes' tables merged, sorted.
 fn merge_tables(tables: &[RouteTable], routes: &[u32; 3]) -> Vec<SourceLiterals> {
@@ -353,11 +367,11 @@ impl Engine {
                             let line = locate(&rule.meta, &e);
                             errors.push(RuleError { file: rule.meta.file.to_string(), line, error: e });
                             return RuleOutcome {
-                                rule,
+                                rule: RuleHead::of(rule),
                                 variants: None,
                                 unsupported: vec![],
                                 errors,
-                                fields: local,
+                                fields: local.into_path_lists(),
                                 unmapped: false,
                             };
                         }
@@ -376,15 +390,22 @@ impl Engine {
                 let unmapped = variants.iter().all(|v| v.specificity <= 1)
                     && rule.logsource.product.as_deref() == Some("windows")
                     && (rule.logsource.category.is_some() || rule.logsource.service.is_some());
-                RuleOutcome { rule, variants: Some(out), unsupported, errors, fields: local, unmapped }
+                RuleOutcome {
+                    rule: RuleHead::of(rule),
+                    variants: Some(out),
+                    unsupported,
+                    errors,
+                    fields: local.into_path_lists(),
+                    unmapped,
+                }
             })
             .collect();
-        let mut compiled: Vec<(DetectionRule, Vec<CompiledVariant>)> = Vec::new();
+        let mut compiled: Vec<(RuleHead, Vec<CompiledVariant>)> = Vec::new();
         for o in outcomes {
             eng.errors.extend(o.errors);
             let Some(mut variants) = o.variants else { continue };
             let rule = o.rule;
-            let map: Vec<Slot> = o.fields.path_lists().map(|paths| fields.intern_ref(paths)).collect();
+            let map: Vec<Slot> = o.fields.into_iter().map(|paths| fields.intern(paths)).collect();
             for (_, _, _, guard, expr) in &mut variants {
                 expr.remap_slots(&map);
                 if let Some(g) = guard {
@@ -528,9 +549,10 @@ impl Engine {
         let mut need = vec![0u8; self.variants.len()];
         self.filtered = vec![0; self.variants.len().div_ceil(64)];
         // route -> source -> literal -> groups
-        let mut tables: Vec<RouteTable> = (0..self.routes.len()).map(|_| HashMap::new()).collect();
-        for (vi, v) in self.variants.iter().enumerate() {
-            let groups = v.expr.required_groups();
+        let mut tables: Vec<RouteTable> = (0..self.routes.len()).map(|_| FxHashMap::default()).collect();
+        // Each variant's literal groups are worked out in parallel, the tables filled in order.
+        let all_groups: Vec<_> = self.variants.par_iter().map(|v| v.expr.required_groups()).collect();
+        for (vi, groups) in all_groups.into_iter().enumerate() {
             if groups.is_empty() {
                 continue;
             }
@@ -540,13 +562,16 @@ impl Engine {
                 let gid = group_variant.len() as u32;
                 group_variant.push(vi as u32);
                 for lit in g {
+                    let key = literal_key(&lit.text);
                     for &r in &self.variant_routes[vi] {
-                        tables[r as usize]
-                            .entry(lit.source)
-                            .or_default()
-                            .entry(literal_key(&lit.text).to_string())
-                            .or_default()
-                            .push(gid);
+                        let lits = tables[r as usize].entry(lit.source).or_default();
+                        // Most literals recur across rules: look before allocating the key.
+                        match lits.get_mut(key) {
+                            Some(g) => g.push(gid),
+                            None => {
+                                lits.insert(key.to_string(), vec![gid]);
+                            }
+                        }
                     }
                 }
             }
