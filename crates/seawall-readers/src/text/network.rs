@@ -37,7 +37,6 @@ static ACL: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 static BADAUTH: LazyLock<Regex> = LazyLock::new(|| re(r"from (\S+?)[(:](\d+)\)? to (\S+?)[(:](\d+)\)?"));
-static UI_USER: LazyLock<Regex> = LazyLock::new(|| re(r"User '([^']*)'"));
 static UI_COMMAND: LazyLock<Regex> = LazyLock::new(|| re(r"command '(.*)'\s*$"));
 static UI_OPERATION: LazyLock<Regex> = LazyLock::new(|| re(r"requested '([^']*)' operation(?: \(comment: (.*)\))?"));
 static JUNOS_FROM: LazyLock<Regex> = LazyLock::new(|| re(r"from (?:host )?'?([0-9A-Fa-f.:]+)'?"));
@@ -99,15 +98,15 @@ pub fn cisco(msg: &str, r: &mut Record) -> bool {
             }
         }
         ("SEC_LOGIN", m) if m.starts_with("LOGIN_") || m.starts_with("QUIET_MODE") => {
-            if let Some(c) = LOGIN.captures(text) {
-                let ok = &c[1] == "Success";
+            if let Some(c) = login_fields(text) {
+                let ok = c.outcome == "Success";
                 r.set("event.action", if ok { "login-success" } else { "login-failure" });
                 r.set("event.outcome", if ok { "success" } else { "failure" });
-                r.text("user.name", &c[2]);
-                r.endpoint("source", &c[3]);
-                r.number("destination.port", &c[4]);
-                if let Some(reason) = c.get(5) {
-                    r.text("event.reason", reason.as_str());
+                r.text("user.name", c.user);
+                r.endpoint("source", c.source);
+                r.number("destination.port", c.port);
+                if let Some(reason) = c.reason {
+                    r.text("event.reason", reason);
                 }
             } else {
                 r.set("event.action", "login-policy");
@@ -140,9 +139,9 @@ pub fn cisco(msg: &str, r: &mut Record) -> bool {
         }
         ("LINEPROTO", "UPDOWN") | ("LINK", "UPDOWN") | ("LINK", "CHANGED") => {
             r.set("event.action", "interface-state");
-            if let Some(c) = LINE_UPDOWN.captures(text) {
-                r.text("interface.name", &c[1]);
-                r.text("interface.state", &c[2]);
+            if let Some((name, state)) = line_state(text) {
+                r.text("interface.name", name);
+                r.text("interface.state", state);
             }
         }
         ("SYS", "LOGGINGHOST_STARTSTOP") => {
@@ -175,25 +174,189 @@ pub fn cisco(msg: &str, r: &mut Record) -> bool {
         _ => {}
     }
     if mnem.starts_with("IPACCESSLOG") || mnem.starts_with("ACCESSLOG") {
-        if let Some(c) = ACL.captures(text) {
-            let allowed = &c[2] == "permitted";
+        if let Some(c) = acl_fields(text) {
+            let allowed = c.action == "permitted";
             r.set("event.action", "acl-log");
             r.set("event.outcome", if allowed { "success" } else { "failure" });
-            r.set("cisco.acl", &c[1]);
-            r.set("cisco.acl_action", &c[2]);
-            r.set("network.transport", c[3].to_ascii_lowercase());
-            r.endpoint("source", &c[4]);
-            if let Some(p) = c.get(5) {
-                r.number("source.port", p.as_str());
+            r.set("cisco.acl", c.acl);
+            r.set("cisco.acl_action", c.action);
+            let mut transport = seawall_core::Text::new(c.protocol);
+            transport.make_ascii_lowercase();
+            r.set("network.transport", transport);
+            r.endpoint("source", c.src);
+            if let Some(p) = c.src_port {
+                r.number("source.port", p);
             }
-            r.endpoint("destination", &c[6]);
-            if let Some(p) = c.get(7) {
-                r.number("destination.port", p.as_str());
+            r.endpoint("destination", c.dst);
+            if let Some(p) = c.dst_port {
+                r.number("destination.port", p);
             }
-            r.number("network.packets", &c[8]);
+            r.number("network.packets", c.packets);
         }
     }
     true
+}
+
+/// The parts of an ACL log message (`list 177 denied tcp 10.0.0.1(2519) -> 10.0.0.2(23), 1 packet`).
+#[derive(Debug, PartialEq)]
+struct AclLog<'a> {
+    acl: &'a str,
+    action: &'a str,
+    protocol: &'a str,
+    src: &'a str,
+    src_port: Option<&'a str>,
+    dst: &'a str,
+    dst_port: Option<&'a str>,
+    packets: &'a str,
+}
+
+/// An ACL log message's parts: the usual shape read by hand (ACL logs are the bulk of a busy
+/// router's syslog, and the capturing regex cost more than the rest of the line), any other
+/// through the regex.
+fn acl_fields(text: &str) -> Option<AclLog<'_>> {
+    acl_by_hand(text).or_else(|| {
+        let c = ACL.captures(text)?;
+        let get = |i: usize| c.get(i).map(|m| m.as_str());
+        Some(AclLog {
+            acl: get(1)?,
+            action: get(2)?,
+            protocol: get(3)?,
+            src: get(4)?,
+            src_port: get(5),
+            dst: get(6)?,
+            dst_port: get(7),
+            packets: get(8)?,
+        })
+    })
+}
+
+/// `list NAME permitted|denied PROTO [MAC ]SRC[(PORT)] -> DST[(PORT)], N packet[s]`, exactly;
+/// anything else is left to the regex.
+fn acl_by_hand(text: &str) -> Option<AclLog<'_>> {
+    fn word(s: &str) -> Option<(&str, &str)> {
+        let end = s.find(' ')?;
+        (end > 0).then(|| (&s[..end], &s[end + 1..]))
+    }
+    fn is_addr(b: u8) -> bool {
+        b.is_ascii_hexdigit() || b == b'.' || b == b':'
+    }
+    /// An address with an optional `(port)`, and the rest.
+    fn endpoint(s: &str) -> Option<(&str, Option<&str>, &str)> {
+        let end = s.bytes().position(|b| !is_addr(b)).unwrap_or(s.len());
+        if end == 0 {
+            return None;
+        }
+        let (addr, rest) = s.split_at(end);
+        if let Some(inner) = rest.strip_prefix('(') {
+            let close = inner.find(')')?;
+            let port = &inner[..close];
+            if port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            return Some((addr, Some(port), &inner[close + 1..]));
+        }
+        Some((addr, None, rest))
+    }
+    let rest = text.strip_prefix("list ")?;
+    let (acl, rest) = word(rest)?;
+    let (action, rest) = word(rest)?;
+    if action != "permitted" && action != "denied" {
+        return None;
+    }
+    let (protocol, mut rest) = word(rest)?;
+    if let Some((mac, after)) = word(rest) {
+        if mac.len() == 17 && mac.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') {
+            rest = after;
+        }
+    }
+    let (src, src_port, rest) = endpoint(rest)?;
+    let rest = rest.strip_prefix(" -> ")?;
+    let (dst, dst_port, rest) = endpoint(rest)?;
+    let rest = rest.strip_prefix(", ")?;
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 || !rest[digits..].starts_with(" packet") {
+        return None;
+    }
+    Some(AclLog { acl, action, protocol, src, src_port, dst, dst_port, packets: &rest[..digits] })
+}
+
+/// The parts of a `SEC_LOGIN` message (`Login Success [user: x] [Source: y] [localport: 22]`).
+#[derive(Debug, PartialEq)]
+struct LoginLog<'a> {
+    outcome: &'a str,
+    user: &'a str,
+    source: &'a str,
+    port: &'a str,
+    reason: Option<&'a str>,
+}
+
+fn login_fields(text: &str) -> Option<LoginLog<'_>> {
+    login_by_hand(text).or_else(|| {
+        let c = LOGIN.captures(text)?;
+        Some(LoginLog {
+            outcome: c.get(1)?.as_str(),
+            user: c.get(2)?.as_str(),
+            source: c.get(3)?.as_str(),
+            port: c.get(4)?.as_str(),
+            reason: c.get(5).map(|m| m.as_str()),
+        })
+    })
+}
+
+/// `[label: value]` after optional white space, the value up to the first `]`.
+fn bracketed<'a>(s: &'a str, label: &str) -> Option<(&'a str, &'a str)> {
+    let rest = s.trim_start().strip_prefix('[')?.strip_prefix(label)?.strip_prefix(':')?;
+    let rest = rest.strip_prefix(' ').unwrap_or(rest);
+    let close = rest.find(']')?;
+    Some((&rest[..close], &rest[close + 1..]))
+}
+
+/// The `LOGIN` regex's shape read by hand; `None` leaves the line to the regex.
+fn login_by_hand(text: &str) -> Option<LoginLog<'_>> {
+    let rest = text.strip_prefix("Login ")?;
+    let outcome = ["Success", "failed"].into_iter().find(|o| rest.starts_with(o))?;
+    let rest = &rest[outcome.len()..];
+    let (user, rest) = bracketed(rest, "user")?;
+    let (source, rest) = bracketed(rest, "Source")?;
+    let (port, rest) = bracketed(rest, "localport")?;
+    if port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let reason = bracketed(rest, "Reason").map(|(r, _)| r);
+    Some(LoginLog { outcome, user, source, port, reason })
+}
+
+/// Interface and state of `[Line protocol on ]Interface X, changed state to Y`.
+fn line_state(text: &str) -> Option<(&str, &str)> {
+    let by_hand = || {
+        let rest = text.strip_prefix("Line protocol on ").unwrap_or(text).strip_prefix("Interface ")?;
+        let end = rest.find(|c: char| c == ',' || c.is_whitespace())?;
+        let (name, rest) = rest.split_at(end);
+        let state = rest.strip_prefix(", changed state to ")?.trim_end();
+        (!name.is_empty() && !state.is_empty() && !text.contains('\n')).then_some((name, state))
+    };
+    by_hand().or_else(|| {
+        let c = LINE_UPDOWN.captures(text)?;
+        Some((c.get(1)?.as_str(), c.get(2)?.as_str()))
+    })
+}
+
+/// The text between `prefix` (ending in a quote) and the next quote: `User '([^']*)'`.
+fn quoted_after<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    let start = text.find(prefix)? + prefix.len();
+    let len = text[start..].find('\'')?;
+    Some(&text[start..start + len])
+}
+
+/// `command '(.*)'\s*$`: from the first `command '` to a closing quote that ends the text.
+fn junos_command(text: &str) -> Option<&str> {
+    if text.contains('\n') {
+        return UI_COMMAND.captures(text).and_then(|c| c.get(1)).map(|m| m.as_str());
+    }
+    let start = text.find("command '")? + "command '".len();
+    let t = text.trim_end();
+    let inner = t.strip_suffix('\'')?;
+    inner.get(start..)
 }
 
 /// Junos `TAG: text` messages (`UI_COMMIT`, `SSHD_LOGIN_FAILED`, …). Returns false when the
@@ -226,8 +389,8 @@ pub fn junos(app: Option<&str>, msg: &str, r: &mut Record) -> bool {
     r.set("observer.vendor", "Juniper");
     r.set("event.code", tag);
     r.set("message", text);
-    if let Some(u) = UI_USER.captures(text) {
-        r.text("user.name", &u[1]);
+    if let Some(u) = quoted_after(text, "User '") {
+        r.text("user.name", u);
     }
     match tag {
         "UI_COMMIT" | "UI_COMMIT_PROGRESS" | "UI_COMMIT_CONFIRMED" => {
@@ -242,8 +405,8 @@ pub fn junos(app: Option<&str>, msg: &str, r: &mut Record) -> bool {
         "UI_COMMIT_COMPLETED" => r.set("event.action", "config-change-completed"),
         "UI_CMDLINE_READ_LINE" | "UI_CMDSET_READ_LINE" => {
             r.set("event.action", "command");
-            if let Some(cm) = UI_COMMAND.captures(text) {
-                r.text("process.command_line", &cm[1]);
+            if let Some(cm) = junos_command(text) {
+                r.text("process.command_line", cm);
             }
         }
         "UI_LOGIN_EVENT" | "UI_AUTH_EVENT" | "LOGIN_INFORMATION" => {
@@ -297,6 +460,87 @@ pub fn huawei(msg: &str, r: &mut Record) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn messages_read_by_hand_give_what_the_regexes_give() {
+        for line in [
+            "Login Success [user: ops2] [Source: 10.1.2.3] [localport: 22] at 00:00:00 UTC Tue Oct 1 2024",
+            "Login failed [user: admin] [Source: 203.0.113.9] [localport: 22] [Reason: Login Authentication Failed] at 10:00:00 UTC",
+            "Login Success [user:x][Source:10.0.0.1][localport:23]",
+            "Login failed [user: ] [Source: 1.2.3.4] [localport: 22]",
+        ] {
+            let c = LOGIN.captures(line).expect(line);
+            let by_regex = LoginLog {
+                outcome: &c[1],
+                user: &c[2],
+                source: &c[3],
+                port: &c[4],
+                reason: c.get(5).map(|m| m.as_str()),
+            };
+            assert_eq!(login_by_hand(line).as_ref(), Some(&by_regex), "{line}");
+        }
+        assert_eq!(login_by_hand("Login Success [user: x] [Source: y] [localport: ab]"), None);
+        for line in [
+            "Line protocol on Interface GigabitEthernet0/1, changed state to down",
+            "Interface Tunnel100, changed state to administratively down  ",
+            "Interface Gi0/0/1, changed state to up",
+        ] {
+            let c = LINE_UPDOWN.captures(line).expect(line);
+            assert_eq!(line_state(line), Some((&c[1], &c[2])), "{line}");
+        }
+        let user = Regex::new(r"User '([^']*)'").unwrap();
+        for line in [
+            "User 'ops1', command 'show configuration | display set'",
+            "User 'a', command 'set system login user x class super-user authentication encrypted-password \"$6$x\"' ",
+            "User 'b', command 'it''s quoted'",
+        ] {
+            let u = user.captures(line).unwrap();
+            assert_eq!(quoted_after(line, "User '"), Some(&u[1]), "{line}");
+            let c = UI_COMMAND.captures(line).unwrap();
+            assert_eq!(junos_command(line), Some(&c[1]), "{line}");
+        }
+        assert_eq!(junos_command("User 'x', command 'unterminated"), None);
+        assert_eq!(UI_COMMAND.captures("User 'x', command 'unterminated").map(|c| c[1].to_string()), None);
+    }
+
+    #[test]
+    fn acl_logs_read_by_hand_give_what_the_regex_gives() {
+        let lines = [
+            "list 177 denied tcp 184.191.190.103(2519) -> 10.255.0.36(23), 1 packet",
+            "list 177 permitted udp 10.0.0.1(53) -> 10.0.0.2(5353), 12 packets",
+            "list INBOUND denied icmp 192.0.2.1 -> 198.51.100.2 (8/0), 3 packets",
+            "list v6 denied tcp 2001:db8::1(443) -> 2001:db8::2(51000), 1 packet",
+            "list acl_in denied tcp 00-00-5E-00-53-23 198.51.100.10(56279) -> 203.0.113.20(45240), 1 packet",
+            "list 101 permitted igmp 10.1.1.1 -> 224.0.0.1, 40 packets",
+        ];
+        for line in lines {
+            let c = ACL.captures(line).expect(line);
+            let get = |i: usize| c.get(i).map(|m| m.as_str());
+            let by_regex = AclLog {
+                acl: &c[1],
+                action: &c[2],
+                protocol: &c[3],
+                src: &c[4],
+                src_port: get(5),
+                dst: &c[6],
+                dst_port: get(7),
+                packets: &c[8],
+            };
+            match acl_by_hand(line) {
+                Some(by_hand) => assert_eq!(by_hand, by_regex, "{line}"),
+                None => assert!(line.contains("(8/0)"), "the usual shape was not read by hand: {line}"),
+            }
+            assert_eq!(acl_fields(line), Some(by_regex), "{line}");
+        }
+        // Shapes the hand reader leaves to the regex.
+        for odd in [
+            "list 10 denied tcp 10.0.0.1(1) TenGigabitEthernet0/1/1-> 10.0.0.2(2), 1 packet",
+            "list 10 denied tcp 10.0.0.1(1) -> 10.0.0.2(2) [12 packets]",
+            "list 10 logged tcp 10.0.0.1(1) -> 10.0.0.2(2), 1 packet",
+        ] {
+            assert_eq!(acl_by_hand(odd), None, "{odd}");
+        }
+    }
 
     fn cisco_fields(msg: &str) -> seawall_core::Value {
         let mut r = Record::default();
