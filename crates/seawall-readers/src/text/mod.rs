@@ -17,7 +17,7 @@ mod zeek;
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use seawall_core::{Event, EventKind, Place, SourceRef, Value};
+use seawall_core::{Event, EventKind, Map, Place, SourceRef, Value};
 
 use crate::input::map_limit;
 use crate::{Decoded, FileReport, ReadError, ReadOptions};
@@ -515,6 +515,80 @@ fn fragment_record(text: &str) -> (Value, Option<jiff::Timestamp>) {
     (r.into_value(), None)
 }
 
+/// The fields of a syslog header, built object by object (every line has them, and setting them
+/// one dotted path at a time was a good part of reading a line).
+fn syslog_header(s: &syslog::Syslog<'_>) -> Record {
+    let mut syslog = Map::with_capacity(8);
+    let mut host = Map::new();
+    let mut observer = Map::new();
+    let mut process = Map::new();
+    let mut cisco = Map::new();
+    if let Some(p) = s.priority {
+        syslog.push_new("priority", p);
+        let mut facility = Map::with_capacity(1);
+        facility.push_new("code", p >> 3);
+        syslog.push_new("facility", facility);
+        let mut severity = Map::with_capacity(1);
+        severity.push_new("code", p & 7);
+        syslog.push_new("severity", severity);
+    }
+    if let Some(v) = s.version {
+        syslog.push_new("version", v);
+    }
+    if let Some(h) = s.hostname {
+        host.push_new("name", h);
+        observer.push_new("hostname", h);
+        syslog.push_new("hostname", h);
+    }
+    if let Some(relay) = s.relay_host {
+        syslog.push_new("relay_host", relay);
+        if relay.parse::<std::net::IpAddr>().is_ok() {
+            observer.push_new("ip", relay);
+        }
+    }
+    if let Some(a) = s.appname {
+        syslog.push_new("appname", a);
+        process.push_new("name", a.split('(').next().unwrap_or(a));
+    }
+    if let Some(p) = s.procid {
+        if let Some(pid) = record::number_value(p) {
+            process.push_new("pid", pid);
+        }
+        syslog.push_new("procid", p);
+    }
+    if let Some(m) = s.msgid {
+        syslog.push_new("msgid", m);
+    }
+    if let Some(rt) = &s.relay_time {
+        syslog.push_new("relay_time", seawall_core::ToCompactString::to_compact_string(&rt.ts));
+    }
+    if let Some(seq) = s.sequence {
+        cisco.push_new("sequence", seq);
+    }
+    if let Some(up) = s.uptime {
+        cisco.push_new("uptime", up);
+    }
+    if let Some(node) = s.node {
+        cisco.push_new("node", node);
+    }
+    let mut top = Map::with_capacity(12);
+    if !syslog.is_empty() {
+        let mut log = Map::with_capacity(2);
+        log.push_new("syslog", syslog);
+        top.push_new("log", log);
+    }
+    for (key, m) in [("host", host), ("observer", observer), ("process", process), ("cisco", cisco)] {
+        if !m.is_empty() {
+            top.push_new(key, m);
+        }
+    }
+    let mut r = Record::from_fields(top);
+    if let Some(sd) = s.structured_data {
+        structured_data(sd, &mut r);
+    }
+    r
+}
+
 fn syslog_record(line: &str, rules: &TimeRules) -> Parsed {
     let s = parse_syslog(line, rules).ok_or("no syslog header")?;
     if s.time.is_none() && s.uptime.is_none() && s.priority.is_none() && !s.message.starts_with('%') {
@@ -523,52 +597,7 @@ fn syslog_record(line: &str, rules: &TimeRules) -> Parsed {
     if s.message.starts_with("date=") && s.message.contains(" time=") {
         return kv::fortinet(&s, rules);
     }
-    let mut r = Record::default();
-    if let Some(p) = s.priority {
-        r.set("log.syslog.priority", p);
-        r.set("log.syslog.facility.code", p >> 3);
-        r.set("log.syslog.severity.code", p & 7);
-    }
-    if let Some(v) = s.version {
-        r.set("log.syslog.version", v);
-    }
-    if let Some(h) = s.hostname {
-        r.set("host.name", h);
-        r.set("observer.hostname", h);
-        r.set("log.syslog.hostname", h);
-    }
-    if let Some(relay) = s.relay_host {
-        r.set("log.syslog.relay_host", relay);
-        if relay.parse::<std::net::IpAddr>().is_ok() {
-            r.set("observer.ip", relay);
-        }
-    }
-    if let Some(a) = s.appname {
-        r.set("log.syslog.appname", a);
-        r.set("process.name", a.split('(').next().unwrap_or(a));
-    }
-    if let Some(p) = s.procid {
-        r.number("process.pid", p);
-        r.set("log.syslog.procid", p);
-    }
-    if let Some(m) = s.msgid {
-        r.set("log.syslog.msgid", m);
-    }
-    if let Some(sd) = s.structured_data {
-        structured_data(sd, &mut r);
-    }
-    if let Some(seq) = s.sequence {
-        r.set("cisco.sequence", seq);
-    }
-    if let Some(up) = s.uptime {
-        r.set("cisco.uptime", up);
-    }
-    if let Some(node) = s.node {
-        r.set("cisco.node", node);
-    }
-    if let Some(rt) = &s.relay_time {
-        r.set("log.syslog.relay_time", seawall_core::ToCompactString::to_compact_string(&rt.ts));
-    }
+    let mut r = syslog_header(&s);
     r.set("message", s.message);
     let msg = s.message.trim_start();
     if msg.starts_with("CISE_") {

@@ -10,6 +10,11 @@ pub struct Record {
 }
 
 impl Record {
+    /// A record around fields built elsewhere.
+    pub fn from_fields(fields: Map) -> Record {
+        Record { fields }
+    }
+
     /// Sets a value at a dotted path (`source.ip`), creating the objects on the way; a
     /// non-object in the way is replaced.
     pub fn set(&mut self, path: &str, value: impl Into<Value>) {
@@ -39,15 +44,8 @@ impl Record {
 
     /// Sets a number when the text is one, else the text.
     pub fn number(&mut self, path: &str, value: &str) {
-        let v = value.trim();
-        if let Ok(n) = v.parse::<u64>() {
-            self.set(path, n);
-        } else if let Ok(n) = v.parse::<i64>() {
-            self.set(path, n);
-        } else if let Some(n) = v.parse::<f64>().ok().and_then(seawall_core::Number::from_f64) {
-            self.set(path, Value::Number(n));
-        } else {
-            self.text(path, v);
+        if let Some(v) = number_value(value) {
+            self.set(path, v);
         }
     }
 
@@ -87,6 +85,20 @@ impl Record {
 
     pub fn into_value(self) -> Value {
         Value::Object(self.fields)
+    }
+}
+
+/// A number when the text is one, else the text; nothing for empty text or a placeholder (`-`).
+pub fn number_value(value: &str) -> Option<Value> {
+    let v = value.trim();
+    if let Ok(n) = v.parse::<u64>() {
+        Some(n.into())
+    } else if let Ok(n) = v.parse::<i64>() {
+        Some(n.into())
+    } else if let Some(n) = v.parse::<f64>().ok().and_then(seawall_core::Number::from_f64) {
+        Some(Value::Number(n))
+    } else {
+        (!v.is_empty() && v != "-").then(|| v.into())
     }
 }
 
