@@ -151,3 +151,16 @@ fn the_same_seed_writes_the_same_evidence() {
         std::fs::remove_dir_all(d).ok();
     }
 }
+
+/// The analyst's table of the demo case, as a snapshot: any change to what is found, its level,
+/// counts, times, ATT&CK tags, titles or evidence places shows up in review.
+#[test]
+fn demo_table_report_snapshot() {
+    let out = scratch("snapshot");
+    let o = seawall(&["demo", "--out", out.to_str().unwrap(), "-q", "--min-level", "informational"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let table = stdout(&o).replace(out.to_str().unwrap(), "[CASE]");
+    assert!(table.contains("[CASE]/evidence/"), "evidence places are listed");
+    insta::assert_snapshot!("demo_table", table);
+    let _ = std::fs::remove_dir_all(&out);
+}
