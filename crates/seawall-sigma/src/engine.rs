@@ -1,13 +1,10 @@
 //! The matching plan: every rule variant compiled once, routed by Windows channel, and
 //! prefiltered with one Aho-Corasick automaton over the literals each variant needs.
 
-use std::collections::HashMap;
-
 use rustc_hash::FxHashMap;
 use std::sync::Arc;
 use std::sync::OnceLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use rayon::prelude::*;
 use seawall_core::{Level, Value};
 
@@ -17,6 +14,7 @@ use crate::expr::{Expr, LiteralSource, Matcher, Slot};
 use crate::loader::RuleError;
 use crate::mapping::{Mapping, Scope};
 use crate::pattern::fold;
+use crate::prefilter::{build_scans, literal_key, merge_tables, Prefilter, RouteScans, RouteTable, Searcher};
 use crate::rule::{DetectionRule, RuleMeta, SigmaDocument};
 
 /// A detection rule as loaded, with what output needs.
@@ -84,73 +82,6 @@ struct Variant {
     expr: Expr,
 }
 
-/// The literals of one source (a field, or the whole event) within one route, searched with
-/// one automaton.
-struct SourceScan {
-    source: LiteralSource,
-    searcher: Searcher,
-    /// Literal id -> the literal groups it satisfies.
-    lit_groups: Vec<Vec<u32>>,
-    /// Whether some literal could occur in a number (else numbers need not be scanned).
-    numbers: bool,
-}
-
-/// How one source's literals are searched.
-enum Searcher {
-    /// Few literals: an automaton reporting the longest literal at each start position, with
-    /// fast skipping to candidate positions (`lit_groups` then include contained literals).
-    Automaton(AhoCorasick),
-    /// Many literals: a window-hashed set reporting every occurrence.
-    Set(crate::literals::LiteralSet),
-    /// Nothing could be built: every literal counts as present (safe).
-    Everything,
-}
-
-/// Sources with more literals than this are searched with a [`crate::literals::LiteralSet`].
-const SET_MIN_LITERALS: usize = 64;
-
-/// The literals of one source, each with the literal groups it satisfies, sorted.
-type SourceLiterals = (LiteralSource, Vec<(String, Vec<u32>)>);
-
-/// A combination of routes, and the searchers built for it on first use.
-struct RouteScans {
-    routes: [u32; 3],
-    built: OnceLock<Vec<SourceScan>>,
-}
-
-/// Literals of each route: source -> literal -> the groups it satisfies.
-type RouteTable = FxHashMap<LiteralSource, FxHashMap<String, Vec<u32>>>;
-
-/// The literal table of a combination of routes: its routes' tables merged, sorted.
-fn merge_tables(tables: &[RouteTable], routes: &[u32; 3]) -> Vec<SourceLiterals> {
-    let mut merged: HashMap<LiteralSource, HashMap<&str, Vec<u32>>> = HashMap::new();
-    for &r in routes.iter().filter(|r| **r != u32::MAX) {
-        for (source, lits) in &tables[r as usize] {
-            let into = merged.entry(*source).or_default();
-            for (lit, groups) in lits {
-                into.entry(lit.as_str()).or_default().extend_from_slice(groups);
-            }
-        }
-    }
-    let mut table: Vec<SourceLiterals> = merged
-        .into_iter()
-        .map(|(source, lits)| {
-            let mut lits: Vec<(String, Vec<u32>)> = lits
-                .into_iter()
-                .map(|(l, mut g)| {
-                    g.sort_unstable();
-                    g.dedup();
-                    (l.to_string(), g)
-                })
-                .collect();
-            lits.sort();
-            (source, lits)
-        })
-        .collect();
-    table.sort_by_key(|(source, _)| *source);
-    table
-}
-
 /// Records that one literal group of a variant is satisfied; the variant becomes a candidate
 /// once all its groups are.
 fn mark_group(pf: &Prefilter, g: u32, scratch: &mut Scratch) {
@@ -168,71 +99,6 @@ fn mark_group(pf: &Prefilter, g: u32, scratch: &mut Scratch) {
     if *c == pf.need[v as usize] {
         scratch.marked.push(v);
     }
-}
-
-fn build_scans(table: &[SourceLiterals]) -> Vec<SourceScan> {
-    table
-        .iter()
-        .map(|(source, lits)| {
-            let numbers = lits.iter().any(|(l, _)| l.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-'));
-            let own = || lits.iter().map(|(_, g)| g.clone()).collect();
-            let (searcher, lit_groups) = if lits.len() > SET_MIN_LITERALS {
-                match crate::literals::LiteralSet::new(lits.iter().map(|(l, _)| l.as_bytes())) {
-                    Ok(set) => (Searcher::Set(set), own()),
-                    Err(_) => (Searcher::Everything, own()),
-                }
-            } else {
-                // Small automata fit in cache as DFAs, which scan fastest.
-                let ac = AhoCorasickBuilder::new()
-                    .match_kind(MatchKind::LeftmostLongest)
-                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-                    .build(lits.iter().map(|(l, _)| l.as_bytes()));
-                match ac {
-                    Ok(ac) => (Searcher::Automaton(ac), closed_groups(lits)),
-                    Err(_) => (Searcher::Everything, own()),
-                }
-            };
-            SourceScan { source: *source, searcher, numbers, lit_groups }
-        })
-        .collect()
-}
-
-/// Per literal, the groups of that literal and of every literal it contains.
-///
-/// The scan reports only the longest literal starting at each position; literals inside it
-/// (which may start at the same or a later position) are implied by it, so their groups are
-/// marked along with its own.
-fn closed_groups(lits: &[(String, Vec<u32>)]) -> Vec<Vec<u32>> {
-    let contains = AhoCorasickBuilder::new()
-        .match_kind(MatchKind::Standard)
-        .ascii_case_insensitive(true)
-        .build(lits.iter().map(|(l, _)| l.as_bytes()));
-    lits.iter()
-        .map(|(text, own)| {
-            let mut groups = own.clone();
-            if let Ok(ac) = &contains {
-                for m in ac.find_overlapping_iter(text.as_bytes()) {
-                    groups.extend_from_slice(&lits[m.pattern().as_usize()].1);
-                }
-            }
-            groups.sort_unstable();
-            groups.dedup();
-            groups
-        })
-        .collect()
-}
-
-struct Prefilter {
-    /// Route id -> its literals.
-    tables: Vec<RouteTable>,
-    /// The routes an event can be on at once (all Windows, its channel, its channel and event
-    /// id), each combination with its literals merged so every field is scanned once.
-    combos: Vec<RouteScans>,
-    combo_of: FxHashMap<[u32; 3], u32>,
-    /// Group id -> its variant.
-    group_variant: Vec<u32>,
-    /// Variant -> how many of its groups must be satisfied.
-    need: Vec<u8>,
 }
 
 /// Reusable per-thread buffers for [`Engine::evaluate`].
@@ -752,23 +618,6 @@ fn walk_scalars(v: &Value, numbers: bool, buf: &mut String, f: &mut dyn FnMut(&s
         Value::Object(m) => m.values().for_each(|i| walk_scalars(i, numbers, buf, f)),
         Value::Number(_) | Value::Null => {}
     }
-}
-
-/// Longest literal the automata hold: a required literal's tail is required too, and short
-/// literals keep the automata small enough to stay in cache.
-const MAX_LITERAL: usize = 12;
-
-/// The part of a literal the prefilter searches for: its last `MAX_LITERAL` bytes (ends of paths
-/// and command lines tell rules apart best).
-fn literal_key(text: &str) -> &str {
-    if text.len() <= MAX_LITERAL {
-        return text;
-    }
-    let mut start = text.len() - MAX_LITERAL;
-    while !text.is_char_boundary(start) {
-        start += 1;
-    }
-    &text[start..]
 }
 
 /// Event ids a variant's log-source conditions pin it to, when they are all plain integers.

@@ -12,6 +12,7 @@ pub mod loader;
 pub mod mapping;
 pub mod modifier;
 pub mod pattern;
+mod prefilter;
 pub mod rule;
 pub mod yaml;
 
