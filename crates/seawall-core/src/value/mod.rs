@@ -82,18 +82,6 @@ impl Number {
         })
     }
 
-    pub fn is_i64(&self) -> bool {
-        self.as_i64().is_some()
-    }
-
-    pub fn is_u64(&self) -> bool {
-        matches!(self.0, N::Pos(_))
-    }
-
-    pub fn is_f64(&self) -> bool {
-        matches!(self.0, N::Float(_))
-    }
-
     fn to_json(self) -> serde_json::Number {
         match self.0 {
             N::Pos(u) => u.into(),
@@ -250,13 +238,6 @@ impl Value {
         }
     }
 
-    pub fn as_array_mut(&mut self) -> Option<&mut Vec<Value>> {
-        match self {
-            Value::Array(a) => Some(a),
-            _ => None,
-        }
-    }
-
     pub fn as_i64(&self) -> Option<i64> {
         match self {
             Value::Number(n) => n.as_i64(),
@@ -303,22 +284,6 @@ impl Value {
 
     pub fn is_number(&self) -> bool {
         matches!(self, Value::Number(_))
-    }
-
-    pub fn is_i64(&self) -> bool {
-        matches!(self, Value::Number(n) if n.is_i64())
-    }
-
-    pub fn is_u64(&self) -> bool {
-        matches!(self, Value::Number(n) if n.is_u64())
-    }
-
-    pub fn is_f64(&self) -> bool {
-        matches!(self, Value::Number(n) if n.is_f64())
-    }
-
-    pub fn is_boolean(&self) -> bool {
-        matches!(self, Value::Bool(_))
     }
 
     /// A member of an object, or an element of an array.
