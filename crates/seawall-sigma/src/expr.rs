@@ -83,6 +83,34 @@ impl LazyRegex {
         Ok(self.compiled.get_or_init(|| re))
     }
 
+    /// Literals one of which occurs in any text the regex matches, folded to lower case, for the
+    /// prefilter; `None` when none are known. Taken from the ends of a match (prefixes or
+    /// suffixes, whichever are longer); each is cut to its longest ASCII run, since folding other
+    /// text can change its length or turn it into ASCII (the Kelvin sign folds to `k`).
+    pub fn required_literals(&self) -> Option<Vec<String>> {
+        use regex_syntax::hir::literal::{ExtractKind, Extractor, Seq};
+        fn ascii_runs(seq: &Seq) -> Option<Vec<String>> {
+            let mut out = Vec::new();
+            for lit in seq.literals()? {
+                let run = lit.as_bytes().split(|b| !b.is_ascii()).max_by_key(|r| r.len()).unwrap_or(&[]);
+                if run.is_empty() {
+                    return None;
+                }
+                out.push(String::from_utf8_lossy(run).to_ascii_lowercase());
+            }
+            out.sort();
+            out.dedup();
+            Some(out)
+        }
+        let hir = regex_syntax::ParserBuilder::new().build().parse(&self.source).ok()?;
+        [ExtractKind::Prefix, ExtractKind::Suffix]
+            .into_iter()
+            .filter_map(|kind| ascii_runs(&Extractor::new().kind(kind).extract(&hir)))
+            .max_by_key(|lits| {
+                (lits.iter().map(String::len).min().unwrap_or(usize::MAX).min(64), usize::MAX - lits.len())
+            })
+    }
+
     pub fn is_match(&self, text: &str) -> bool {
         // A regex whose syntax is valid but which exceeds the size limit matches nothing;
         // `rules check` reports it as an error.
@@ -221,6 +249,7 @@ impl Matcher {
             Matcher::Str(pats) | Matcher::StrCased(pats) => {
                 pats.iter().map(|p| p.required_literal().map(|l| crate::pattern::fold(l).into_owned())).collect()
             }
+            Matcher::Regex(re) => re.required_literals(),
             _ => None,
         }
     }
@@ -239,6 +268,21 @@ mod tests {
         assert!(!re.is_match("powershell"));
         let err = LazyRegex::new("a(b".to_string()).unwrap_err();
         assert!(err.contains("unclosed group"), "{err}");
+    }
+
+    #[test]
+    fn a_regex_yields_the_literals_one_of_which_every_match_holds() {
+        let lits = |re: &str| LazyRegex::new(re.to_string()).unwrap().required_literals();
+        assert_eq!(lits(r"\\AppData\\Local\\Temp\\dat[0-9A-Z]{4}\.tmp").unwrap(), vec![r"\appdata\local\temp\dat"]);
+        assert_eq!(lits(r"ipconfig\s+/all|route\s+print").unwrap(), vec!["ipconfig", "route"]);
+        // Case-insensitive: the variants fold to one literal; the Kelvin sign's variant of `k`
+        // is cut to its ASCII run.
+        let k = lits(r"(?i)mimikatz").unwrap();
+        assert!(k.iter().all(|l| "mimikatz".contains(l.as_str())), "{k:?}");
+        assert!(k.iter().all(|l| l.len() >= 3), "{k:?}");
+        // Nothing is required of a match that can be empty or start anywhere.
+        assert_eq!(lits(r"a*"), None);
+        assert_eq!(lits(r".*\d"), None);
     }
 
     #[test]

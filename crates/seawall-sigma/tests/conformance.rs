@@ -199,6 +199,34 @@ fn re_modifier_and_flags() {
     assert!(compile_error("  sel:\n    F|i: 'a'\n  condition: sel").contains("need 're'"));
 }
 
+/// The prefilter skips a regex rule unless one of its literals occurs; whatever the regex
+/// matches must still reach it: upper case, numbers, Unicode case folding, keyword searches.
+#[test]
+fn regex_rules_pass_the_prefilter_whenever_they_match() {
+    check(
+        "  sel:\n    F|re: 'IPCONFIG\\s+/all|route\\s+print'\n  condition: sel",
+        &[json!({"F": "x IPCONFIG   /all"}), json!({"F": "route print"})],
+        &[json!({"F": "ipconfig /all"}), json!({"F": "routeprint"})],
+    );
+    check(
+        "  sel:\n    F|re|i: 'kill(er)?\\.exe'\n  condition: sel",
+        &[json!({"F": "C:\\KILLER.EXE"}), json!({"F": "\u{212A}ill.exe"}), json!({"F": ["a", "kill.exe"]})],
+        &[json!({"F": "kil.exe"})],
+    );
+    // `ſ` (long s) matches `s` case-insensitively but folds to itself.
+    check(
+        "  sel:\n    F|re|i: 'class'\n  condition: sel",
+        &[json!({"F": "CLA\u{17F}\u{17F}"})],
+        &[json!({"F": "cla"})],
+    );
+    check("  sel:\n    F|re: '^4[0-9]{2}5$'\n  condition: sel", &[json!({"F": 4625})], &[json!({"F": 4626})]);
+    check(
+        "  keywords:\n    '|re': 'mimi[k]atz'\n  condition: keywords",
+        &[json!({"A": {"B": "run mimikatz now"}})],
+        &[json!({"A": "mimi katz"})],
+    );
+}
+
 #[test]
 fn base64_and_base64offset() {
     check(
