@@ -84,31 +84,10 @@ impl LazyRegex {
     }
 
     /// Literals one of which occurs in any text the regex matches, folded to lower case, for the
-    /// prefilter; `None` when none are known. Taken from the ends of a match (prefixes or
-    /// suffixes, whichever are longer); each is cut to its longest ASCII run, since folding other
-    /// text can change its length or turn it into ASCII (the Kelvin sign folds to `k`).
+    /// prefilter; `None` when none are known. See [`regex_literals`].
     pub fn required_literals(&self) -> Option<Vec<String>> {
-        use regex_syntax::hir::literal::{ExtractKind, Extractor, Seq};
-        fn ascii_runs(seq: &Seq) -> Option<Vec<String>> {
-            let mut out = Vec::new();
-            for lit in seq.literals()? {
-                let run = lit.as_bytes().split(|b| !b.is_ascii()).max_by_key(|r| r.len()).unwrap_or(&[]);
-                if run.is_empty() {
-                    return None;
-                }
-                out.push(String::from_utf8_lossy(run).to_ascii_lowercase());
-            }
-            out.sort();
-            out.dedup();
-            Some(out)
-        }
         let hir = regex_syntax::ParserBuilder::new().build().parse(&self.source).ok()?;
-        [ExtractKind::Prefix, ExtractKind::Suffix]
-            .into_iter()
-            .filter_map(|kind| ascii_runs(&Extractor::new().kind(kind).extract(&hir)))
-            .max_by_key(|lits| {
-                (lits.iter().map(String::len).min().unwrap_or(usize::MAX).min(64), usize::MAX - lits.len())
-            })
+        regex_literals(&hir)
     }
 
     pub fn is_match(&self, text: &str) -> bool {
@@ -213,6 +192,67 @@ impl Expr {
     }
 }
 
+/// Literals one of which occurs in any match of a regex: the best (longest shortest literal) of
+/// the prefixes and suffixes of the whole match and of the prefixes of every tail of every
+/// concatenation inside it (so `\s+\d{2}werfault` yields `werfault`). Each literal is cut to its
+/// longest ASCII run and folded: folding other text can change its length or turn it into ASCII
+/// (the Kelvin sign folds to `k`).
+fn regex_literals(hir: &regex_syntax::hir::Hir) -> Option<Vec<String>> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor, Seq};
+    use regex_syntax::hir::{Hir, HirKind};
+    fn ascii_runs(seq: &Seq) -> Option<Vec<String>> {
+        let mut out = Vec::new();
+        for lit in seq.literals()? {
+            let run = lit.as_bytes().split(|b| !b.is_ascii()).max_by_key(|r| r.len()).unwrap_or(&[]);
+            if run.is_empty() {
+                return None;
+            }
+            out.push(String::from_utf8_lossy(run).to_ascii_lowercase());
+        }
+        out.sort();
+        out.dedup();
+        Some(out)
+    }
+    fn score(lits: &[String]) -> (usize, usize) {
+        (lits.iter().map(String::len).min().unwrap_or(usize::MAX).min(64), usize::MAX - lits.len())
+    }
+    fn best(a: Option<Vec<String>>, b: Option<Vec<String>>) -> Option<Vec<String>> {
+        match (a, b) {
+            (Some(a), Some(b)) => Some(if score(&b) > score(&a) { b } else { a }),
+            (a, b) => a.or(b),
+        }
+    }
+    fn prefixes(h: &Hir) -> Option<Vec<String>> {
+        ascii_runs(&Extractor::new().kind(ExtractKind::Prefix).extract(h))
+    }
+    fn inner(h: &Hir) -> Option<Vec<String>> {
+        match h.kind() {
+            HirKind::Concat(parts) => {
+                let mut found = None;
+                for i in 0..parts.len() {
+                    found = best(found, prefixes(&Hir::concat(parts[i..].to_vec())));
+                    found = best(found, inner(&parts[i]));
+                }
+                found
+            }
+            HirKind::Alternation(branches) => {
+                let mut all = Vec::new();
+                for b in branches {
+                    all.extend(best(prefixes(b), inner(b))?);
+                }
+                all.sort();
+                all.dedup();
+                Some(all)
+            }
+            HirKind::Capture(c) => inner(&c.sub),
+            HirKind::Repetition(r) if r.min > 0 => inner(&r.sub),
+            _ => None,
+        }
+    }
+    let suffixes = ascii_runs(&Extractor::new().kind(ExtractKind::Suffix).extract(hir));
+    best(best(prefixes(hir), suffixes), inner(hir))
+}
+
 /// Literal groups kept per variant by the prefilter.
 pub const MAX_GROUPS: usize = 2;
 
@@ -283,6 +323,12 @@ mod tests {
         // Nothing is required of a match that can be empty or start anywhere.
         assert_eq!(lits(r"a*"), None);
         assert_eq!(lits(r".*\d"), None);
+        // Literals inside the match, after parts that yield none.
+        // (Case variants beyond the extractor's limits shorten the literal.)
+        let w = lits(r"(?i)\.exe\s+[^x]{0,64}werfault\.exe\s+\d{2,10}").unwrap();
+        assert!(w.len() == 1 && w[0].len() >= 6 && "werfault.exe".contains(w[0].as_str()), "{w:?}");
+        assert_eq!(lits(r"\w+`(?:\w+|-|.)`[\w+|\s]").unwrap(), vec!["`"]);
+        assert_eq!(lits(r"\s+(abc|xyz)\d+(defg|hijk)\s").unwrap(), vec!["defg", "hijk"]);
     }
 
     #[test]
