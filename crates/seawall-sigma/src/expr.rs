@@ -287,7 +287,7 @@ impl Matcher {
     fn required_literals(&self) -> Option<Vec<String>> {
         match self {
             Matcher::Str(pats) | Matcher::StrCased(pats) => {
-                pats.iter().map(|p| p.required_literal().map(|l| crate::pattern::fold(l).into_owned())).collect()
+                pats.iter().map(|p| p.required_literal().map(|l| crate::pattern::fold(&l).into_owned())).collect()
             }
             Matcher::Regex(re) => re.required_literals(),
             _ => None,

@@ -217,12 +217,19 @@ impl StrPattern {
     }
 
     /// The longest piece of literal text every match must contain, for prefiltering.
-    pub fn required_literal(&self) -> Option<&str> {
+    pub fn required_literal(&self) -> Option<String> {
         let s = match self {
-            StrPattern::Contains(n) => n.text.as_str(),
-            StrPattern::Exact(s) | StrPattern::Prefix(s) | StrPattern::Suffix(s) => s.as_str(),
-            StrPattern::Pieces { parts, .. } => parts.iter().max_by_key(|p| p.len())?.as_str(),
-            StrPattern::Glob(_) | StrPattern::Any => return None,
+            StrPattern::Contains(n) => n.text.clone(),
+            StrPattern::Exact(s) | StrPattern::Prefix(s) | StrPattern::Suffix(s) => s.clone(),
+            StrPattern::Pieces { parts, .. } => parts.iter().max_by_key(|p| p.len())?.clone(),
+            StrPattern::Glob(g) => {
+                let runs = g.split(|t| !matches!(t, GlobTok::Ch(_)));
+                let run = runs.max_by_key(|r| {
+                    r.iter().map(|t| if let GlobTok::Ch(c) = t { c.len_utf8() } else { 0 }).sum::<usize>()
+                })?;
+                run.iter().filter_map(|t| if let GlobTok::Ch(c) = t { Some(*c) } else { None }).collect()
+            }
+            StrPattern::Any => return None,
         };
         (!s.is_empty()).then_some(s)
     }
@@ -250,20 +257,23 @@ fn pieces_match(parts: &[String], anchored_start: bool, anchored_end: bool, hay:
     !anchored_end || rest.is_empty()
 }
 
-/// Wildcard match with backtracking to the last star (linear in practice).
+/// Wildcard match with backtracking to the last star (linear in practice), by characters
+/// decoded in place.
 fn glob_match(pat: &[GlobTok], hay: &str) -> bool {
-    let s: Vec<char> = hay.chars().collect();
+    let width = |at: usize| hay[at..].chars().next().map_or(1, char::len_utf8);
+    // Pattern position, byte offset in `hay`, and where the last star resumes.
     let (mut p, mut i) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
-    while i < s.len() {
+    while i < hay.len() {
+        let c = hay[i..].chars().next();
         match pat.get(p) {
-            Some(GlobTok::Ch(c)) if *c == s[i] => {
+            Some(GlobTok::Ch(pc)) if Some(*pc) == c => {
                 p += 1;
-                i += 1;
+                i += width(i);
             }
             Some(GlobTok::One) => {
                 p += 1;
-                i += 1;
+                i += width(i);
             }
             Some(GlobTok::Star) => {
                 star = Some((p, i));
@@ -271,9 +281,10 @@ fn glob_match(pat: &[GlobTok], hay: &str) -> bool {
             }
             _ => match star {
                 Some((sp, si)) => {
+                    let next = si + width(si);
                     p = sp + 1;
-                    i = si + 1;
-                    star = Some((sp, si + 1));
+                    i = next;
+                    star = Some((sp, next));
                 }
                 None => return false,
             },
@@ -301,6 +312,10 @@ mod tests {
         assert!(m("a?c", "abc"));
         assert!(!m("a?c", "abbc"));
         assert!(m("a?c*", "aÄcde"));
+        assert!(m("*ä?x", "zzÄÖx"));
+        assert!(!m("*ä?x", "zzÄÖÖx"));
+        assert!(m("?", "€"));
+        assert!(!m("??", "€"));
         assert!(m("*", ""));
         assert!(m("", ""));
         assert!(!m("", "x"));
@@ -316,6 +331,14 @@ mod tests {
         assert!(m("C:\\\\Windows", "C:\\Windows"));
         assert!(m("\\\\*", "\\anything"));
         assert!(m("C:\\Windows\\", "c:\\windows\\"));
+    }
+
+    #[test]
+    fn a_glob_requires_its_longest_literal_run() {
+        let lit = |p: &str| StrPattern::compile(&SigmaString::parse(p), false).required_literal();
+        assert_eq!(lit("*\\a?.exe*ab"), Some(".exe".to_string()));
+        assert_eq!(lit("?"), None);
+        assert_eq!(lit("ÄÄ?abc"), Some("ää".to_string()));
     }
 
     #[test]
