@@ -14,6 +14,8 @@ use crate::yaml::Yaml;
 pub struct PathSpec {
     pub container: u32,
     pub key: String,
+    /// The key's hash in an event's key index.
+    pub hash: u32,
     /// The whole dotted path, for flattened keys at the top level (`"process.name": ...`).
     pub flat: Option<String>,
 }
@@ -90,7 +92,7 @@ impl FieldTable {
             if container == next {
                 self.containers.push(segs);
             }
-            specs.push(PathSpec { container, key, flat });
+            specs.push(PathSpec { container, hash: crate::keyindex::key_hash(&key), key, flat });
         }
         self.specs.push(specs);
         self.paths.push(paths.clone());

@@ -6,6 +6,7 @@ use seawall_core::Value;
 
 use crate::compile::FieldTable;
 use crate::expr::{Expr, Matcher, Slot};
+use crate::keyindex::{key_hash, KeyIndex, MIN_INDEXED_KEYS};
 use crate::modifier::Modifier;
 use crate::pattern::fold;
 
@@ -32,6 +33,8 @@ pub struct SlotIndex {
     /// The allocations of the per-event caches, kept empty between events.
     cache: Vec<Resolved<'static>>,
     containers: Vec<Option<Option<&'static Value>>>,
+    /// The keys of the event's top-level object, indexed when it has many.
+    root_keys: KeyIndex,
 }
 
 /// Empties a vector and hands its allocation to a vector of the same element type with another
@@ -63,6 +66,8 @@ pub struct EventCtx<'e, 't, 's> {
     folded: String,
     dotted: Option<bool>,
     leaves: Option<Vec<Cow<'e, str>>>,
+    /// Whether `index.root_keys` holds this event's top-level keys (None: not built yet).
+    root_indexed: Option<bool>,
 }
 
 impl Drop for EventCtx<'_, '_, '_> {
@@ -98,6 +103,24 @@ impl<'e, 't, 's> EventCtx<'e, 't, 's> {
             index,
             dotted: None,
             leaves: None,
+            root_indexed: None,
+        }
+    }
+
+    /// A top-level field, by key and the key's hash.
+    fn root_get(&mut self, key: &str, hash: u32) -> Option<&'e Value> {
+        let root = self.root.as_object()?;
+        let indexed = *self.root_indexed.get_or_insert_with(|| {
+            let big = root.len() >= MIN_INDEXED_KEYS;
+            if big {
+                self.index.root_keys.build(root);
+            }
+            big
+        });
+        if indexed {
+            self.index.root_keys.get(root, key, hash)
+        } else {
+            root.get(key)
         }
     }
 
@@ -113,7 +136,16 @@ impl<'e, 't, 's> EventCtx<'e, 't, 's> {
         if let Some(c) = self.containers[id as usize] {
             return c;
         }
-        let found = resolve(self.root, &self.table.containers[id as usize]).filter(|v| v.is_object());
+        let segs = &self.table.containers[id as usize];
+        let found = match segs.split_first() {
+            // The first step through the top level's key index; keys holding dots and `*` steps
+            // take the general path.
+            Some((first, rest)) if first != "*" && !self.root_has_dotted_keys() => {
+                self.root_get(first, key_hash(first)).and_then(|v| resolve(v, rest))
+            }
+            _ => resolve(self.root, segs),
+        }
+        .filter(|v| v.is_object());
         self.containers[id as usize] = Some(found);
         found
     }
@@ -136,6 +168,8 @@ impl<'e, 't, 's> EventCtx<'e, 't, 's> {
                         self.root,
                         &[table.containers[spec.container as usize].clone(), vec![spec.key.clone()]].concat(),
                     )
+                } else if table.containers[spec.container as usize].is_empty() {
+                    self.root_get(&spec.key, spec.hash)
                 } else {
                     c.get(spec.key.as_str())
                 };

@@ -7,6 +7,7 @@ pub mod correlation;
 pub mod engine;
 pub mod eval;
 pub mod expr;
+mod keyindex;
 pub mod literals;
 pub mod loader;
 pub mod mapping;

@@ -32,6 +32,11 @@ impl Map {
         self.entries.is_empty()
     }
 
+    /// The entries in order (for callers that index keys themselves).
+    pub fn entries(&self) -> &[(Text, Value)] {
+        &self.entries
+    }
+
     fn position(&self, key: &str) -> Option<usize> {
         self.entries.iter().position(|(k, _)| same_key(k, key))
     }
