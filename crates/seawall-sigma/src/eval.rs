@@ -358,11 +358,49 @@ fn unwrap_text(v: &Value) -> &Value {
 fn any_scalar(v: &Value, f: &mut dyn FnMut(&str) -> bool) -> bool {
     match v {
         Value::String(s) => f(s),
-        Value::Number(n) => f(&n.to_string()),
+        Value::Number(n) => {
+            // Formatted on the stack: numeric fields (event ids, process ids) are tested often.
+            let mut buf = NumberText::default();
+            use std::fmt::Write as _;
+            match write!(buf, "{n}") {
+                Ok(()) => f(buf.as_str()),
+                Err(_) => f(&n.to_string()),
+            }
+        }
         Value::Bool(b) => f(if *b { "true" } else { "false" }),
         Value::Array(items) => items.iter().any(|i| any_scalar(unwrap_text(i), f)),
         Value::Object(m) => m.get("#text").is_some_and(|t| any_scalar(t, f)),
         Value::Null => false,
+    }
+}
+
+/// A number's text, written into a fixed buffer; writing fails when it does not fit.
+struct NumberText {
+    buf: [u8; 40],
+    len: usize,
+}
+
+impl Default for NumberText {
+    fn default() -> Self {
+        NumberText { buf: [0; 40], len: 0 }
+    }
+}
+
+impl NumberText {
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Write for NumberText {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        if end > self.buf.len() {
+            return Err(std::fmt::Error);
+        }
+        self.buf[self.len..end].copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
     }
 }
 

@@ -88,8 +88,11 @@ impl LiteralSet {
         let short = if short.is_empty() {
             None
         } else {
+            // A DFA: few short literals make a small one, and it reports overlapping matches
+            // several times faster than the default automaton.
             let ac = AhoCorasickBuilder::new()
                 .match_kind(MatchKind::Standard)
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
                 .build(short.iter().map(|&id| &literals[id as usize][..]))?;
             Some((ac, short))
         };
