@@ -4,6 +4,7 @@ use crate::condition::{ident_matches, parse_condition, Cond};
 use crate::expr::{Expr, Matcher, Slot};
 use crate::mapping::{Mapping, SourceVariant};
 use crate::modifier::{parse_field_spec, transform, Modifier, Working};
+use crate::patlist::Patterns;
 use crate::pattern::{SigmaString, StrPattern};
 use crate::rule::{CmpOp, Detection};
 use crate::yaml::Yaml;
@@ -167,7 +168,7 @@ impl Compiler<'_> {
                 let text = v.scalar_text().ok_or("mapping condition values must be scalars")?;
                 pats.push(StrPattern::compile(&SigmaString::literal(&text), false));
             }
-            all.push(Expr::Field(slot, Matcher::Str(pats)));
+            all.push(Expr::Field(slot, Matcher::Str(Patterns::new(pats))));
         }
         Ok(((!all.is_empty()).then(|| Expr::and(all)), body))
     }
@@ -351,12 +352,14 @@ impl Compiler<'_> {
             let pats: Vec<StrPattern> =
                 working.into_iter().map(|w| StrPattern::compile(&w.into_sigma(), cased)).collect();
             if all {
+                let pats = Patterns::new(pats);
                 out.push(if cased { Matcher::StrCased(pats) } else { Matcher::Str(pats) });
             } else {
                 merged.extend(pats);
             }
         }
         if !merged.is_empty() {
+            let merged = Patterns::new(merged);
             out.push(if cased { Matcher::StrCased(merged) } else { Matcher::Str(merged) });
         }
         Ok(out)

@@ -257,13 +257,10 @@ impl<'e, 't, 's> EventCtx<'e, 't, 's> {
             Matcher::Null => matches!(value, None | Some(Value::Null)),
             Matcher::Str(pats) => {
                 if let Some(f) = self.folded(i) {
-                    return pats.iter().any(|p| p.matches(f));
+                    return pats.any_match(f);
                 }
                 let Some(v) = value else { return false };
-                any_scalar(v, &mut |s| {
-                    let f = fold(s);
-                    pats.iter().any(|p| p.matches(&f))
-                })
+                any_scalar(v, &mut |s| pats.any_match(&fold(s)))
             }
             Matcher::FieldRef { other, cased } => {
                 let Some(v) = value else { return false };
@@ -292,11 +289,8 @@ impl<'e, 't, 's> EventCtx<'e, 't, 's> {
         }
         let leaves = self.leaves.as_deref().unwrap_or(&[]);
         match m {
-            Matcher::Str(pats) => leaves.iter().any(|l| {
-                let f = fold(l);
-                pats.iter().any(|p| p.matches(&f))
-            }),
-            Matcher::StrCased(pats) => leaves.iter().any(|l| pats.iter().any(|p| p.matches(l))),
+            Matcher::Str(pats) => leaves.iter().any(|l| pats.any_match(&fold(l))),
+            Matcher::StrCased(pats) => leaves.iter().any(|l| pats.any_match(l)),
             Matcher::Regex(re) => leaves.iter().any(|l| re.is_match(l)),
             _ => false,
         }
@@ -306,7 +300,7 @@ impl<'e, 't, 's> EventCtx<'e, 't, 's> {
 /// Values matched directly (no folding cache needed).
 fn match_value(v: &Value, m: &Matcher) -> bool {
     match m {
-        Matcher::StrCased(pats) => any_scalar(v, &mut |s| pats.iter().any(|p| p.matches(s))),
+        Matcher::StrCased(pats) => any_scalar(v, &mut |s| pats.any_match(s)),
         Matcher::Regex(re) => any_scalar(v, &mut |s| re.is_match(s)),
         Matcher::Cidr(net) => {
             any_scalar(v, &mut |s| s.trim().parse::<std::net::IpAddr>().is_ok_and(|ip| net.contains(&ip)))

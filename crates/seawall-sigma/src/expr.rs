@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 use regex::Regex;
 
 use crate::modifier::Modifier;
-use crate::pattern::StrPattern;
+use crate::patlist::Patterns;
 use crate::rule::CmpOp;
 
 /// Index of a field in the engine's field table (a list of event paths to try).
@@ -26,9 +26,9 @@ pub enum Expr {
 #[derive(Debug, Clone)]
 pub enum Matcher {
     /// Any pattern matches the folded value.
-    Str(Vec<StrPattern>),
+    Str(Patterns),
     /// Any pattern matches the value as is (`cased`).
-    StrCased(Vec<StrPattern>),
+    StrCased(Patterns),
     Regex(LazyRegex),
     Cidr(ipnet::IpNet),
     Num(CmpOp, f64),

@@ -12,6 +12,7 @@ pub mod literals;
 pub mod loader;
 pub mod mapping;
 pub mod modifier;
+pub mod patlist;
 pub mod pattern;
 mod prefilter;
 pub mod rule;
