@@ -55,6 +55,8 @@ pub enum Matcher {
 #[derive(Debug, Clone)]
 pub struct LazyRegex {
     source: String,
+    /// What the prefilter needs of every match, worked out from the syntax tree of the check.
+    literals: Option<Vec<String>>,
     compiled: OnceLock<Regex>,
 }
 
@@ -64,11 +66,11 @@ const REGEX_SIZE_LIMIT: usize = 64 << 20;
 impl LazyRegex {
     /// Checks the syntax (the error is the regex crate's own message).
     pub fn new(source: String) -> Result<LazyRegex, String> {
-        regex_syntax::ParserBuilder::new()
+        let hir = regex_syntax::ParserBuilder::new()
             .build()
             .parse(&source)
             .map_err(|e| e.to_string().lines().last().unwrap_or("").to_string())?;
-        Ok(LazyRegex { source, compiled: OnceLock::new() })
+        Ok(LazyRegex { source, literals: regex_literals(&hir), compiled: OnceLock::new() })
     }
 
     /// Compiles now (what `rules check` does, so no error waits for the first event).
@@ -86,8 +88,7 @@ impl LazyRegex {
     /// Literals one of which occurs in any text the regex matches, folded to lower case, for the
     /// prefilter; `None` when none are known. See [`regex_literals`].
     pub fn required_literals(&self) -> Option<Vec<String>> {
-        let hir = regex_syntax::ParserBuilder::new().build().parse(&self.source).ok()?;
-        regex_literals(&hir)
+        self.literals.clone()
     }
 
     pub fn is_match(&self, text: &str) -> bool {
@@ -200,6 +201,9 @@ impl Expr {
 fn regex_literals(hir: &regex_syntax::hir::Hir) -> Option<Vec<String>> {
     use regex_syntax::hir::literal::{ExtractKind, Extractor, Seq};
     use regex_syntax::hir::{Hir, HirKind};
+    // Literals per set: case-insensitive text expands to a variant per letter case, and 64
+    // variants still hold six letters, while larger sets made loading slow.
+    const LIMIT: usize = 64;
     fn ascii_runs(seq: &Seq) -> Option<Vec<String>> {
         let mut out = Vec::new();
         for lit in seq.literals()? {
@@ -223,14 +227,20 @@ fn regex_literals(hir: &regex_syntax::hir::Hir) -> Option<Vec<String>> {
         }
     }
     fn prefixes(h: &Hir) -> Option<Vec<String>> {
-        ascii_runs(&Extractor::new().kind(ExtractKind::Prefix).extract(h))
+        ascii_runs(&Extractor::new().kind(ExtractKind::Prefix).limit_total(LIMIT).extract(h))
     }
     fn inner(h: &Hir) -> Option<Vec<String>> {
         match h.kind() {
             HirKind::Concat(parts) => {
                 let mut found = None;
                 for i in 0..parts.len() {
-                    found = best(found, prefixes(&Hir::concat(parts[i..].to_vec())));
+                    // Tails are taken where a run of literal characters (or, case-insensitive,
+                    // their classes) starts: others rarely start with a literal, and copying
+                    // every tail made loading the rules markedly slower.
+                    let literal_like = |h: &Hir| matches!(h.kind(), HirKind::Literal(_) | HirKind::Class(_));
+                    if i > 0 && literal_like(&parts[i]) && !literal_like(&parts[i - 1]) {
+                        found = best(found, prefixes(&Hir::concat(parts[i..].to_vec())));
+                    }
                     found = best(found, inner(&parts[i]));
                 }
                 found
@@ -249,7 +259,7 @@ fn regex_literals(hir: &regex_syntax::hir::Hir) -> Option<Vec<String>> {
             _ => None,
         }
     }
-    let suffixes = ascii_runs(&Extractor::new().kind(ExtractKind::Suffix).extract(hir));
+    let suffixes = ascii_runs(&Extractor::new().kind(ExtractKind::Suffix).limit_total(LIMIT).extract(hir));
     best(best(prefixes(hir), suffixes), inner(hir))
 }
 
