@@ -13,7 +13,6 @@ use crate::eval::EventCtx;
 use crate::expr::{Expr, LiteralSource, Matcher, Slot};
 use crate::loader::RuleError;
 use crate::mapping::{Mapping, Scope};
-use crate::pattern::fold;
 use crate::prefilter::{build_scans, literal_key, merge_tables, Prefilter, RouteScans, RouteTable, Searcher};
 use crate::rule::{DetectionRule, RuleMeta, SigmaDocument};
 
@@ -479,7 +478,7 @@ impl Engine {
         match ctx.get(self.channel_slot) {
             Some(Value::String(ch)) => {
                 active[0] = self.windows_route;
-                if let Some(cr) = self.by_channel.get(fold(ch).as_ref()) {
+                if let Some(cr) = self.by_channel.get(fold_into(ch, &mut scratch.number)) {
                     active[1] = cr.any_id.unwrap_or(u32::MAX);
                     if !cr.by_id.is_empty() {
                         if let Some(id) = ctx.get(self.event_id_slot).and_then(event_id) {
@@ -492,7 +491,8 @@ impl Engine {
                 active[0] = self.other_route;
                 if !self.by_dataset.is_empty() {
                     if let Some(Value::String(ds)) = ctx.get(self.dataset_slot) {
-                        active[1] = self.by_dataset.get(fold(ds).as_ref()).copied().unwrap_or(u32::MAX);
+                        active[1] =
+                            self.by_dataset.get(fold_into(ds, &mut scratch.number)).copied().unwrap_or(u32::MAX);
                     }
                 }
             }
@@ -601,6 +601,18 @@ impl Engine {
     pub fn rule_level(&self, idx: u32) -> Level {
         self.rules[idx as usize].meta.level.unwrap_or(Level::Medium)
     }
+}
+
+/// Folded text of a value looked up per event (its channel), in a reused buffer.
+fn fold_into<'b>(s: &str, buf: &'b mut String) -> &'b str {
+    buf.clear();
+    if s.is_ascii() {
+        buf.push_str(s);
+        buf.make_ascii_lowercase();
+    } else {
+        buf.push_str(&s.to_lowercase());
+    }
+    buf
 }
 
 /// Calls `f` with every scalar of a value as text; numbers are formatted into `buf`.
