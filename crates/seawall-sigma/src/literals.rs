@@ -110,31 +110,36 @@ impl LiteralSet {
         if text.len() < GRAM || self.entries.is_empty() {
             return;
         }
-        let cap = self.slots.len() - 1;
-        for i in 0..=text.len() - GRAM {
-            let gram = window(text, i);
+        for (i, w) in text.windows(GRAM).enumerate() {
+            let &[a, b, c, d] = w else { continue };
+            let gram = u32::from_le_bytes([a, b, c, d]);
             let h = hash(gram);
-            let b = (h >> self.shift) as usize;
-            if self.bloom[b / 64] & (1 << (b % 64)) == 0 {
-                continue;
+            let bit = (h >> self.shift) as usize;
+            if self.bloom.get(bit / 64).is_some_and(|word| word & (1 << (bit % 64)) != 0) {
+                self.report_at(text, i, gram, h, found);
             }
-            let mut s = h as usize & cap;
-            let (start, len) = loop {
-                let (g, start, len) = self.slots[s];
-                if len == u32::MAX {
-                    break (0, 0);
-                }
-                if g == gram {
-                    break (start, len);
-                }
-                s = (s + 1) & cap;
-            };
-            for &(id, off) in &self.entries[start as usize..(start + len) as usize] {
-                let lit = &self.literals[id as usize];
-                let Some(from) = i.checked_sub(off as usize) else { continue };
-                if text.get(from..from + lit.len()) == Some(&lit[..]) {
-                    found(id);
-                }
+        }
+    }
+
+    /// The literals filed under the window at `i` (a bloom hit) that occur there.
+    fn report_at(&self, text: &[u8], i: usize, gram: u32, h: u32, found: &mut impl FnMut(u32)) {
+        let cap = self.slots.len() - 1;
+        let mut s = h as usize & cap;
+        let (start, len) = loop {
+            let (g, start, len) = self.slots[s];
+            if len == u32::MAX {
+                return;
+            }
+            if g == gram {
+                break (start, len);
+            }
+            s = (s + 1) & cap;
+        };
+        for &(id, off) in &self.entries[start as usize..(start + len) as usize] {
+            let lit = &self.literals[id as usize];
+            let Some(from) = i.checked_sub(off as usize) else { continue };
+            if text.get(from..from + lit.len()) == Some(&lit[..]) {
+                found(id);
             }
         }
     }
