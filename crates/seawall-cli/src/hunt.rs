@@ -379,6 +379,8 @@ fn hunt(
         eprintln!("{s}");
     }
     let fail = all.iter().any(|f| f.level >= args.fail_level);
+    // The process ends here: freeing the compiled rules one by one took tens of milliseconds.
+    std::mem::forget(engine);
     Ok(if fail { crate::EXIT_FINDINGS } else { crate::EXIT_CLEAN })
 }
 

@@ -2,6 +2,7 @@
 //! on first use for long lists: one hash probe per distinct length for exact values, prefixes
 //! and suffixes, and one automaton pass for substrings, instead of a test per pattern.
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
 
 use aho_corasick::AhoCorasick;
@@ -9,13 +10,23 @@ use rustc_hash::FxHashSet;
 
 use crate::pattern::StrPattern;
 
-/// Lists at least this long get an index.
+/// Lists at least this long get an index,
 const INDEX_MIN: usize = 8;
+/// once they have been tested this many times: building one costs about as much as a few
+/// dozen tests, and most lists of a large rule set are tested a few times or never.
+const INDEX_AFTER_USES: u32 = 64;
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Patterns {
     list: Vec<StrPattern>,
+    uses: AtomicU32,
     index: OnceLock<Option<ListIndex>>,
+}
+
+impl Clone for Patterns {
+    fn clone(&self) -> Patterns {
+        Patterns { list: self.list.clone(), uses: AtomicU32::new(0), index: self.index.clone() }
+    }
 }
 
 impl PartialEq for Patterns {
@@ -97,7 +108,7 @@ impl ListIndex {
 
 impl Patterns {
     pub fn new(list: Vec<StrPattern>) -> Patterns {
-        Patterns { list, index: OnceLock::new() }
+        Patterns { list, uses: AtomicU32::new(0), index: OnceLock::new() }
     }
 
     /// Whether any pattern matches `hay` (folded, for case-insensitive patterns).
@@ -105,8 +116,15 @@ impl Patterns {
         if self.list.len() < INDEX_MIN {
             return self.list.iter().any(|p| p.matches(hay));
         }
+        let index = match self.index.get() {
+            Some(ix) => ix.as_ref(),
+            None if self.uses.fetch_add(1, Ordering::Relaxed) >= INDEX_AFTER_USES => {
+                self.index.get_or_init(|| ListIndex::build(&self.list)).as_ref()
+            }
+            None => None,
+        };
         // An index that cannot be built (an automaton over its limits) leaves the plain test.
-        match self.index.get_or_init(|| ListIndex::build(&self.list)) {
+        match index {
             Some(ix) => ix.any_match(hay),
             None => self.list.iter().any(|p| p.matches(hay)),
         }
@@ -165,7 +183,7 @@ mod tests {
             for skip in 0..sources.len() - take + 1 {
                 let part: Vec<StrPattern> = list[skip..skip + take].to_vec();
                 let pats = Patterns::new(part.clone());
-                for hay in hays {
+                for hay in hays.iter().cycle().take(hays.len() * 10) {
                     let h = fold(hay);
                     let want = part.iter().any(|p| p.matches(&h));
                     assert_eq!(pats.any_match(&h), want, "{hay:?} against {:?}", &sources[skip..skip + take]);
@@ -174,6 +192,10 @@ mod tests {
         }
         // Without `*` and `""`, the full list is told apart.
         let pats = Patterns::new(list.iter().filter(|p| !matches!(p, StrPattern::Any)).cloned().collect());
+        for _ in 0..INDEX_AFTER_USES {
+            assert!(pats.any_match("c:\\x\\powershell.exe"));
+        }
+        assert!(pats.index.get().is_none());
         assert!(pats.any_match("c:\\x\\powershell.exe"));
         assert!(!pats.any_match("c:\\x\\powershell.exe.bak"));
         assert!(pats.index.get().is_some_and(Option::is_some));
