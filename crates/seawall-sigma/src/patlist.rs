@@ -20,7 +20,8 @@ const INDEX_AFTER_USES: u32 = 64;
 pub struct Patterns {
     list: Vec<StrPattern>,
     uses: AtomicU32,
-    index: OnceLock<Option<ListIndex>>,
+    /// Boxed: most lists never get one, and matchers stay small.
+    index: OnceLock<Option<Box<ListIndex>>>,
 }
 
 impl Clone for Patterns {
@@ -117,9 +118,9 @@ impl Patterns {
             return self.list.iter().any(|p| p.matches(hay));
         }
         let index = match self.index.get() {
-            Some(ix) => ix.as_ref(),
+            Some(ix) => ix.as_deref(),
             None if self.uses.fetch_add(1, Ordering::Relaxed) >= INDEX_AFTER_USES => {
-                self.index.get_or_init(|| ListIndex::build(&self.list)).as_ref()
+                self.index.get_or_init(|| ListIndex::build(&self.list).map(Box::new)).as_deref()
             }
             None => None,
         };
