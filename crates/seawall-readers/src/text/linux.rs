@@ -74,12 +74,16 @@ pub fn auth(app: &str, msg: &str, r: &mut Record) {
         r.set("event.action", action);
         r.set("event.outcome", "failure");
     };
-    if let Some(c) = ACCEPTED.captures(msg) {
+    let accepted = accepted(msg).or_else(|| {
+        let c = ACCEPTED.captures(msg)?;
+        Some([c.get(1)?.as_str(), c.get(2)?.as_str(), c.get(3)?.as_str(), c.get(4)?.as_str()])
+    });
+    if let Some([method, user, source, port]) = accepted {
         ok(r, "login-success");
-        r.text("auth.method", &c[1]);
-        r.text("user.name", &c[2]);
-        r.endpoint("source", &c[3]);
-        r.number("source.port", &c[4]);
+        r.text("auth.method", method);
+        r.text("user.name", user);
+        r.endpoint("source", source);
+        r.number("source.port", port);
     } else if let Some(c) = FAILED.captures(msg) {
         fail(r, "login-failure");
         r.text("auth.method", &c[1]);
@@ -150,6 +154,26 @@ pub fn auth(app: &str, msg: &str, r: &mut Record) {
     }
 }
 
+/// `Accepted METHOD for USER from ADDRESS port N`, the `ACCEPTED` regex's shape read by hand
+/// (method, user, address, port); `None` leaves the line to the regex.
+fn accepted(msg: &str) -> Option<[&str; 4]> {
+    /// A run of non-space characters ending at a space, and what follows the space.
+    fn word(s: &str) -> Option<(&str, &str)> {
+        let end = s.find(char::is_whitespace)?;
+        (end > 0 && s[end..].starts_with(' ')).then(|| (&s[..end], &s[end + 1..]))
+    }
+    let (method, rest) = word(msg.strip_prefix("Accepted ")?)?;
+    let (user, rest) = word(rest.strip_prefix("for ")?)?;
+    let (source, rest) = word(rest.strip_prefix("from ")?)?;
+    let rest = rest.strip_prefix("port ")?;
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    // A digit of another script after the ASCII ones is the regex's to judge.
+    if digits == 0 || rest[digits..].chars().next().is_some_and(|c| c.is_numeric()) {
+        return None;
+    }
+    Some([method, user, source, &rest[..digits]])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,6 +182,31 @@ mod tests {
         let mut r = Record::default();
         auth(app, msg, &mut r);
         r.into_value()
+    }
+
+    #[test]
+    fn accepted_read_by_hand_gives_what_the_regex_gives() {
+        for line in [
+            "Accepted publickey for ops2 from 203.64.132.247 port 52761 ssh2",
+            "Accepted password for alice from 2001:db8::1 port 22",
+            "Accepted keyboard-interactive/pam for bob from 10.0.0.1 port 2222 ssh2: x",
+            "Accepted publickey for  x from 1.2.3.4 port 22",
+            "Accepted publickey for x from 1.2.3.4 port x",
+            "Accepted publickey\tfor x from 1.2.3.4 port 22",
+            "Accepted publickey for x from 1.2.3.4 port 22\u{663}",
+        ] {
+            let want = ACCEPTED.captures(line).map(|c| [&c[1], &c[2], &c[3], &c[4]].map(str::to_string));
+            let got = accepted(line).or_else(|| {
+                let c = ACCEPTED.captures(line)?;
+                Some([c.get(1)?.as_str(), c.get(2)?.as_str(), c.get(3)?.as_str(), c.get(4)?.as_str()])
+            });
+            assert_eq!(got.map(|a| a.map(str::to_string)), want, "{line:?}");
+        }
+        assert_eq!(accepted("Accepted publickey for x from 1.2.3.4 port 22\u{663}"), None);
+        assert_eq!(
+            accepted("Accepted publickey for ops2 from 203.64.132.247 port 52761 ssh2"),
+            Some(["publickey", "ops2", "203.64.132.247", "52761"])
+        );
     }
 
     #[test]

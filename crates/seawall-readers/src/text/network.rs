@@ -92,9 +92,14 @@ pub fn cisco(msg: &str, r: &mut Record) -> bool {
         }
         ("PARSER", "CFGLOG_LOGGEDCMD") => {
             r.set("event.action", "command");
-            if let Some(m) = LOGGEDCMD.captures(text) {
-                r.text("user.name", &m[1]);
-                r.text("process.command_line", &m[2]);
+            let found = logged_command(text).or_else(|| {
+                LOGGEDCMD
+                    .captures(text)
+                    .map(|m| (m.get(1).map_or("", |u| u.as_str()), m.get(2).map_or("", |c| c.as_str())))
+            });
+            if let Some((user, command)) = found {
+                r.text("user.name", user);
+                r.text("process.command_line", command);
             }
         }
         ("SEC_LOGIN", m) if m.starts_with("LOGIN_") || m.starts_with("QUIET_MODE") => {
@@ -303,6 +308,17 @@ fn login_fields(text: &str) -> Option<LoginLog<'_>> {
     })
 }
 
+/// `User:NAME  logged command:COMMAND`, the `LOGGEDCMD` regex's shape read by hand; `None`
+/// leaves the line to the regex.
+fn logged_command(text: &str) -> Option<(&str, &str)> {
+    let rest = text.strip_prefix("User:")?.trim_start_matches(char::is_whitespace);
+    let end = rest.find(char::is_whitespace)?;
+    let (user, rest) = (&rest[..end], &rest[end..]);
+    let rest = rest.trim_start_matches(char::is_whitespace).strip_prefix("logged command:")?;
+    let rest = rest.strip_prefix(char::is_whitespace).unwrap_or(rest);
+    (!user.is_empty() && !rest.contains('\n')).then_some((user, rest))
+}
+
 /// `[label: value]` after optional white space, the value up to the first `]`.
 fn bracketed<'a>(s: &'a str, label: &str) -> Option<(&'a str, &'a str)> {
     let rest = s.trim_start().strip_prefix('[')?.strip_prefix(label)?.strip_prefix(':')?;
@@ -480,6 +496,18 @@ mod tests {
             assert_eq!(login_by_hand(line).as_ref(), Some(&by_regex), "{line}");
         }
         assert_eq!(login_by_hand("Login Success [user: x] [Source: y] [localport: ab]"), None);
+        for line in [
+            "User:ops0  logged command:interface GigabitEthernet0/0/2",
+            "User:admin  logged command:no access-session port-control",
+            "User: bob logged command: show run",
+            "User:x logged command:",
+            "User:x\tlogged command:\t  two spaces kept",
+            "User:  logged command:x",
+            "User:x logged command:a\nb",
+        ] {
+            let want = LOGGEDCMD.captures(line).map(|c| (c.get(1).unwrap().as_str(), c.get(2).unwrap().as_str()));
+            assert_eq!(logged_command(line), want, "{line:?}");
+        }
         for line in [
             "Line protocol on Interface GigabitEthernet0/1, changed state to down",
             "Interface Tunnel100, changed state to administratively down  ",
