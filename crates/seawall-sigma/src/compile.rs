@@ -30,6 +30,8 @@ pub struct FieldTable {
     paths: Vec<Vec<String>>,
     /// Container id -> path segments (`*` matches any key at its level).
     pub containers: Vec<Vec<String>>,
+    /// Container id -> whether a segment is `*`.
+    pub container_star: Vec<bool>,
     index: rustc_hash::FxHashMap<Vec<String>, Slot>,
     container_index: rustc_hash::FxHashMap<Vec<String>, u32>,
 }
@@ -91,6 +93,7 @@ impl FieldTable {
             let next = self.containers.len() as u32;
             let container = *self.container_index.entry(segs.clone()).or_insert(next);
             if container == next {
+                self.container_star.push(segs.iter().any(|s| s == "*"));
                 self.containers.push(segs);
             }
             specs.push(PathSpec { container, hash: crate::keyindex::key_hash(&key), key, flat });

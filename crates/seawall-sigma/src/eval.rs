@@ -138,10 +138,14 @@ impl<'e, 't, 's> EventCtx<'e, 't, 's> {
         }
         let segs = &self.table.containers[id as usize];
         let found = match segs.split_first() {
-            // The first step through the top level's key index; keys holding dots and `*` steps
-            // take the general path.
-            Some((first, rest)) if first != "*" && !self.root_has_dotted_keys() => {
-                self.root_get(first, key_hash(first)).and_then(|v| resolve(v, rest))
+            // The first step through the top level's key index; when that path is not there,
+            // keys holding dots (`"Event.EventData"`) and `*` steps take the general path.
+            Some((first, rest)) if first != "*" => {
+                match self.root_get(first, key_hash(first)).and_then(|v| resolve(v, rest)) {
+                    Some(v) => Some(v),
+                    None if self.root_has_dotted_keys() => resolve(self.root, segs),
+                    None => None,
+                }
             }
             _ => resolve(self.root, segs),
         }
@@ -153,6 +157,10 @@ impl<'e, 't, 's> EventCtx<'e, 't, 's> {
     /// Whether any top-level key holds a dot (flattened JSON such as `"process.name"`); only
     /// then are whole dotted paths worth looking up as keys.
     fn root_has_dotted_keys(&mut self) -> bool {
+        if self.root_indexed == Some(true) {
+            // Found while the keys were indexed.
+            return self.index.root_keys.dotted;
+        }
         *self.dotted.get_or_insert_with(|| {
             self.root.as_object().is_some_and(|m| m.keys().any(|k| k.as_bytes().contains(&b'.')))
         })
@@ -162,7 +170,7 @@ impl<'e, 't, 's> EventCtx<'e, 't, 's> {
         let table = self.table;
         for spec in &table.specs[slot as usize] {
             if let Some(c) = self.container(spec.container) {
-                let found = if table.containers[spec.container as usize].iter().any(|s| s == "*") {
+                let found = if table.container_star[spec.container as usize] {
                     // `*` containers resolve to their first match; look in every candidate.
                     resolve(
                         self.root,

@@ -8,17 +8,36 @@ pub const MIN_INDEXED_KEYS: usize = 8;
 
 /// Hash of a key, computed for rule fields when they load and for event keys per event.
 pub fn key_hash(key: &str) -> u32 {
+    hash_and_dot(key).0
+}
+
+/// The key's hash, and whether it holds a dot (flattened JSON such as `"process.name"`),
+/// found in the same pass over its bytes.
+fn hash_and_dot(key: &str) -> (u32, bool) {
+    const DOTS: u64 = u64::from_le_bytes([b'.'; 8]);
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // A zero byte in `w ^ DOTS` is a dot in `w` (the classic has-zero-byte test).
+    let has_dot = |w: u64| {
+        let x = w ^ DOTS;
+        x.wrapping_sub(LOW) & !x & HIGH != 0
+    };
     let mut h: u64 = key.len() as u64;
+    let mut dot = false;
     let mut chunks = key.as_bytes().chunks_exact(8);
     for c in &mut chunks {
         let mut w = [0u8; 8];
         w.copy_from_slice(c);
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(0x517c_c1b7_2722_0a95);
+        let w = u64::from_le_bytes(w);
+        dot |= has_dot(w);
+        h = (h.rotate_left(5) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95);
     }
+    let tail = chunks.remainder();
     let mut w = [0u8; 8];
-    w[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+    w[..tail.len()].copy_from_slice(tail);
+    dot |= tail.contains(&b'.');
     h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(0x517c_c1b7_2722_0a95);
-    (h >> 32) as u32
+    ((h >> 32) as u32, dot)
 }
 
 /// Open-addressing table: slot -> (key hash, entry position + 1); 0 marks a free slot. Its
@@ -26,6 +45,8 @@ pub fn key_hash(key: &str) -> u32 {
 #[derive(Default)]
 pub struct KeyIndex {
     table: Vec<(u32, u32)>,
+    /// Whether some key holds a dot.
+    pub dotted: bool,
 }
 
 impl KeyIndex {
@@ -35,8 +56,10 @@ impl KeyIndex {
         self.table.clear();
         self.table.resize(cap, (0, 0));
         let mask = cap - 1;
+        self.dotted = false;
         for (i, (k, _)) in map.entries().iter().enumerate() {
-            let h = key_hash(k);
+            let (h, dot) = hash_and_dot(k);
+            self.dotted |= dot;
             let mut s = h as usize & mask;
             while self.table[s].1 != 0 {
                 s = (s + 1) & mask;
@@ -85,5 +108,12 @@ mod tests {
             assert_eq!(ix.get(&m, k, key_hash(k)), None, "{k}");
         }
         assert_ne!(key_hash("CommandLine"), key_hash("commandline"));
+        assert!(!ix.dotted);
+        for k in ["a.b", "process.name", "abcdefgh.", "abcdefghijklmno.p", "."] {
+            assert!(hash_and_dot(k).1, "{k}");
+        }
+        for k in ["", "abcdefghijklmnop", "a-b_c/d", "\u{2e00}x"] {
+            assert!(!hash_and_dot(k).1, "{k}");
+        }
     }
 }
