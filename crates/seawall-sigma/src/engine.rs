@@ -551,9 +551,10 @@ impl Engine {
                 };
                 match &scan.searcher {
                     Searcher::Set(set) => set.for_each_in(text.as_bytes(), &mut found),
-                    Searcher::Automaton(ac) => {
+                    Searcher::Automaton(automaton) => {
                         // The longest literal at each start position, found with the automaton's
                         // fast skipping; what it contains is marked with it.
+                        let ac = automaton.get();
                         let mut at = 0;
                         while at < text.len() {
                             let Some(m) = ac.find(aho_corasick::Input::new(text).range(at..)) else { break };

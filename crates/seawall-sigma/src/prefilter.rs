@@ -3,6 +3,7 @@
 //! literals are all present get evaluated.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
@@ -25,11 +26,48 @@ pub(crate) struct SourceScan {
 pub(crate) enum Searcher {
     /// Few literals: an automaton reporting the longest literal at each start position, with
     /// fast skipping to candidate positions (`lit_groups` then include contained literals).
-    Automaton(AhoCorasick),
+    Automaton(Automaton),
     /// Many literals: a window-hashed set reporting every occurrence.
     Set(crate::literals::LiteralSet),
     /// Nothing could be built: every literal counts as present (safe).
     Everything,
+}
+
+/// The automaton of a small literal set: a compact one, cheap to build, first; after
+/// `DFA_AFTER_USES` searches a DFA, which scans faster but costs far more to build (a run over a
+/// few thousand events touching many routes spent more building DFAs than searching).
+pub(crate) struct Automaton {
+    lits: Vec<String>,
+    nfa: AhoCorasick,
+    uses: AtomicU32,
+    dfa: OnceLock<Option<AhoCorasick>>,
+}
+
+const DFA_AFTER_USES: u32 = 512;
+
+impl Automaton {
+    fn new(lits: Vec<String>) -> Result<Automaton, aho_corasick::BuildError> {
+        let nfa = Self::builder(aho_corasick::AhoCorasickKind::ContiguousNFA).build(&lits)?;
+        Ok(Automaton { lits, nfa, uses: AtomicU32::new(0), dfa: OnceLock::new() })
+    }
+
+    fn builder(kind: aho_corasick::AhoCorasickKind) -> AhoCorasickBuilder {
+        let mut b = AhoCorasickBuilder::new();
+        b.match_kind(MatchKind::LeftmostLongest).kind(Some(kind));
+        b
+    }
+
+    /// The automaton to search with now.
+    pub(crate) fn get(&self) -> &AhoCorasick {
+        if let Some(dfa) = self.dfa.get() {
+            return dfa.as_ref().unwrap_or(&self.nfa);
+        }
+        if self.uses.fetch_add(1, Ordering::Relaxed) < DFA_AFTER_USES {
+            return &self.nfa;
+        }
+        let dfa = self.dfa.get_or_init(|| Self::builder(aho_corasick::AhoCorasickKind::DFA).build(&self.lits).ok());
+        dfa.as_ref().unwrap_or(&self.nfa)
+    }
 }
 
 /// Sources with more literals than this are searched with a [`crate::literals::LiteralSet`].
@@ -89,12 +127,7 @@ pub(crate) fn build_scans(table: &[SourceLiterals]) -> Vec<SourceScan> {
                     Err(_) => (Searcher::Everything, own()),
                 }
             } else {
-                // Small automata fit in cache as DFAs, which scan fastest.
-                let ac = AhoCorasickBuilder::new()
-                    .match_kind(MatchKind::LeftmostLongest)
-                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-                    .build(lits.iter().map(|(l, _)| l.as_bytes()));
-                match ac {
+                match Automaton::new(lits.iter().map(|(l, _)| l.clone()).collect()) {
                     Ok(ac) => (Searcher::Automaton(ac), closed_groups(lits)),
                     Err(_) => (Searcher::Everything, own()),
                 }
@@ -110,16 +143,15 @@ pub(crate) fn build_scans(table: &[SourceLiterals]) -> Vec<SourceScan> {
 /// (which may start at the same or a later position) are implied by it, so their groups are
 /// marked along with its own.
 fn closed_groups(lits: &[(String, Vec<u32>)]) -> Vec<Vec<u32>> {
-    let contains = AhoCorasickBuilder::new()
-        .match_kind(MatchKind::Standard)
-        .ascii_case_insensitive(true)
-        .build(lits.iter().map(|(l, _)| l.as_bytes()));
+    // Pairwise: these sets hold at most `SET_MIN_LITERALS` literals of at most `MAX_LITERAL`
+    // bytes, and an automaton built only to find the contained ones cost more to build than
+    // the whole search it serves over a small evidence set.
     lits.iter()
         .map(|(text, own)| {
             let mut groups = own.clone();
-            if let Ok(ac) = &contains {
-                for m in ac.find_overlapping_iter(text.as_bytes()) {
-                    groups.extend_from_slice(&lits[m.pattern().as_usize()].1);
+            for (inner, theirs) in lits {
+                if inner.len() < text.len() && contains_folded(text.as_bytes(), inner.as_bytes()) {
+                    groups.extend_from_slice(theirs);
                 }
             }
             groups.sort_unstable();
@@ -127,6 +159,11 @@ fn closed_groups(lits: &[(String, Vec<u32>)]) -> Vec<Vec<u32>> {
             groups
         })
         .collect()
+}
+
+/// Whether `inner` occurs in `text`, ASCII letters compared without case.
+fn contains_folded(text: &[u8], inner: &[u8]) -> bool {
+    inner.is_empty() || text.windows(inner.len()).any(|w| w.eq_ignore_ascii_case(inner))
 }
 
 pub(crate) struct Prefilter {
@@ -157,4 +194,44 @@ pub(crate) fn literal_key(text: &str) -> &str {
         start += 1;
     }
     &text[start..]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn longest_at_each_start(ac: &AhoCorasick, text: &str) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let mut at = 0;
+        while let Some(m) = ac.find(aho_corasick::Input::new(text).range(at..)) {
+            out.push((m.start(), m.pattern().as_usize()));
+            at = m.start() + 1;
+        }
+        out
+    }
+
+    #[test]
+    fn an_automaton_finds_the_same_before_and_after_it_becomes_a_dfa() {
+        let lits: Vec<String> =
+            ["cmd", "cmd.exe", "\\cmd.exe", ".exe", "powershell", "shell"].map(String::from).to_vec();
+        let a = Automaton::new(lits).unwrap();
+        let text = "c:\\windows\\cmd.exe /c powershell -nop; cmd.exe";
+        let first = longest_at_each_start(a.get(), text);
+        assert_eq!(first.first(), Some(&(10, 2)), "{first:?}");
+        for _ in 0..DFA_AFTER_USES {
+            assert_eq!(longest_at_each_start(a.get(), text), first);
+        }
+        assert!(a.dfa.get().is_some_and(Option::is_some));
+        assert_eq!(longest_at_each_start(a.get(), text), first);
+    }
+
+    #[test]
+    fn contained_literals_are_marked_with_the_longer_one() {
+        let lits: Vec<(String, Vec<u32>)> =
+            vec![("cmd".into(), vec![0]), ("cmd.exe".into(), vec![1]), ("MD.E".into(), vec![2]), ("x".into(), vec![3])];
+        let closed = closed_groups(&lits);
+        assert_eq!(closed[1], vec![0, 1, 2, 3]);
+        assert_eq!(closed[0], vec![0]);
+        assert_eq!(closed[3], vec![3]);
+    }
 }
