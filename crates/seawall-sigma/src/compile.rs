@@ -19,6 +19,9 @@ pub struct PathSpec {
     pub hash: u32,
     /// The whole dotted path, for flattened keys at the top level (`"process.name": ...`).
     pub flat: Option<String>,
+    /// The whole path's segments when the container has a `*` step, which is resolved with the
+    /// key rather than through the container's first match.
+    pub star_path: Option<Vec<String>>,
 }
 
 /// Field paths interned to slots, shared by all rules.
@@ -26,12 +29,8 @@ pub struct PathSpec {
 pub struct FieldTable {
     /// Slot -> where to look, in order.
     pub specs: Vec<Vec<PathSpec>>,
-    /// Slot -> the paths it was interned from.
-    paths: Vec<Vec<String>>,
     /// Container id -> path segments (`*` matches any key at its level).
     pub containers: Vec<Vec<String>>,
-    /// Container id -> whether a segment is `*`.
-    pub container_star: Vec<bool>,
     index: rustc_hash::FxHashMap<Vec<String>, Slot>,
     container_index: rustc_hash::FxHashMap<Vec<String>, u32>,
 }
@@ -72,14 +71,6 @@ impl RuleFields {
 }
 
 impl FieldTable {
-    /// Like [`FieldTable::intern`], copying the paths only when they are new.
-    pub fn intern_ref(&mut self, paths: &[String]) -> Slot {
-        match self.index.get(paths) {
-            Some(&s) => s,
-            None => self.intern(paths.to_vec()),
-        }
-    }
-
     pub fn intern(&mut self, paths: Vec<String>) -> Slot {
         if let Some(&s) = self.index.get(paths.as_slice()) {
             return s;
@@ -89,24 +80,19 @@ impl FieldTable {
         for p in &paths {
             let mut segs: Vec<String> = p.split('.').map(str::to_string).collect();
             let key = segs.pop().unwrap_or_default();
-            let flat = (!segs.is_empty() && !segs.iter().any(|s| s == "*")).then(|| p.clone());
+            let star = segs.iter().any(|s| s == "*");
+            let flat = (!segs.is_empty() && !star).then(|| p.clone());
+            let star_path = star.then(|| [segs.as_slice(), std::slice::from_ref(&key)].concat());
             let next = self.containers.len() as u32;
             let container = *self.container_index.entry(segs.clone()).or_insert(next);
             if container == next {
-                self.container_star.push(segs.iter().any(|s| s == "*"));
                 self.containers.push(segs);
             }
-            specs.push(PathSpec { container, hash: crate::keyindex::key_hash(&key), key, flat });
+            specs.push(PathSpec { container, hash: crate::keyindex::key_hash(&key), key, flat, star_path });
         }
         self.specs.push(specs);
-        self.paths.push(paths.clone());
         self.index.insert(paths, slot);
         slot
-    }
-
-    /// The path lists of all slots, in slot order.
-    pub fn path_lists(&self) -> impl Iterator<Item = &Vec<String>> {
-        self.paths.iter()
     }
 
     pub fn len(&self) -> usize {

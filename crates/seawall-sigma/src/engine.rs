@@ -37,7 +37,6 @@ pub struct Unsupported {
 /// A variant as compiled: its scope, routed channels and expression.
 type CompiledVariant = (Scope, Option<Vec<String>>, Option<Vec<i64>>, Option<Expr>, Expr);
 
-/// One rule compiled on a worker thread, before its slots join the shared table.
 /// What the engine keeps of a compiled rule; its detection tree is freed on the compiling
 /// thread rather than in the serial merge.
 struct RuleHead {
@@ -51,6 +50,7 @@ impl RuleHead {
     }
 }
 
+/// One rule compiled on a worker thread, before its slots join the shared table.
 struct RuleOutcome {
     rule: RuleHead,
     variants: Option<Vec<CompiledVariant>>,

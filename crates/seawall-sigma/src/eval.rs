@@ -170,12 +170,9 @@ impl<'e, 't, 's> EventCtx<'e, 't, 's> {
         let table = self.table;
         for spec in &table.specs[slot as usize] {
             if let Some(c) = self.container(spec.container) {
-                let found = if table.container_star[spec.container as usize] {
+                let found = if let Some(full) = &spec.star_path {
                     // `*` containers resolve to their first match; look in every candidate.
-                    resolve(
-                        self.root,
-                        &[table.containers[spec.container as usize].clone(), vec![spec.key.clone()]].concat(),
-                    )
+                    resolve(self.root, full)
                 } else if table.containers[spec.container as usize].is_empty() {
                     self.root_get(&spec.key, spec.hash)
                 } else {
