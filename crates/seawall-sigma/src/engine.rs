@@ -13,6 +13,7 @@ use crate::eval::EventCtx;
 use crate::expr::{Expr, LiteralSource, Matcher, Slot};
 use crate::loader::RuleError;
 use crate::mapping::{Mapping, Scope};
+use crate::pattern::push_folded;
 use crate::prefilter::{build_scans, literal_key, merge_tables, Prefilter, RouteScans, RouteTable, Searcher};
 use crate::rule::{DetectionRule, RuleMeta, SigmaDocument};
 
@@ -571,13 +572,7 @@ impl Engine {
                     // Every value, joined by NULs (no literal holds one), scanned in one pass.
                     all_text.clear();
                     walk_scalars(fields, scan.numbers, &mut number, &mut |t| {
-                        if t.is_ascii() {
-                            let from = all_text.len();
-                            all_text.push_str(t);
-                            all_text[from..].make_ascii_lowercase();
-                        } else {
-                            all_text.push_str(&t.to_lowercase());
-                        }
+                        push_folded(&mut all_text, t);
                         all_text.push('\0');
                     });
                     on_text(&all_text);
@@ -607,12 +602,7 @@ impl Engine {
 /// Folded text of a value looked up per event (its channel), in a reused buffer.
 fn fold_into<'b>(s: &str, buf: &'b mut String) -> &'b str {
     buf.clear();
-    if s.is_ascii() {
-        buf.push_str(s);
-        buf.make_ascii_lowercase();
-    } else {
-        buf.push_str(&s.to_lowercase());
-    }
+    push_folded(buf, s);
     buf
 }
 

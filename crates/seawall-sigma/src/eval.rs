@@ -8,7 +8,7 @@ use crate::compile::FieldTable;
 use crate::expr::{Expr, Matcher, Slot};
 use crate::keyindex::{key_hash, KeyIndex, MIN_INDEXED_KEYS};
 use crate::modifier::Modifier;
-use crate::pattern::fold;
+use crate::pattern::{fold, push_folded};
 
 /// A field of the event: its slot, value, and folded text when it is a string.
 type Resolved<'e> = (Slot, Option<&'e Value>, Folded<'e>);
@@ -206,12 +206,7 @@ impl<'e, 't, 's> EventCtx<'e, 't, 's> {
                 } else {
                     // Folded straight into the event's buffer, without a string of its own.
                     let a = self.folded.len();
-                    if s.is_ascii() {
-                        self.folded.push_str(s);
-                        self.folded[a..].make_ascii_lowercase();
-                    } else {
-                        self.folded.push_str(&s.to_lowercase());
-                    }
+                    push_folded(&mut self.folded, s);
                     Folded::Buffer(a as u32, self.folded.len() as u32)
                 }
             }

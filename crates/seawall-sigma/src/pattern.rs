@@ -110,6 +110,18 @@ pub fn fold(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// Appends the folded text of `s` to `buf` (as [`fold`] would give it), so per-event folding
+/// reuses one buffer instead of a string per value.
+pub fn push_folded(buf: &mut String, s: &str) {
+    if s.is_ascii() {
+        let from = buf.len();
+        buf.push_str(s);
+        buf[from..].make_ascii_lowercase();
+    } else {
+        buf.push_str(&s.to_lowercase());
+    }
+}
+
 /// Text searched for inside values, with its searcher built once.
 #[derive(Debug, Clone)]
 pub struct Needle {
