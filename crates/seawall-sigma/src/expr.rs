@@ -150,7 +150,7 @@ impl Expr {
             Expr::Or(items) => {
                 let mut union = Vec::new();
                 for i in items {
-                    let best = i.required_groups().into_iter().max_by_key(|g| selectivity(g));
+                    let best = i.required_groups().into_iter().max_by_key(|g| group_selectivity(g));
                     match best {
                         Some(g) => union.extend(g),
                         None => return vec![],
@@ -166,7 +166,7 @@ impl Expr {
         groups.sort();
         groups.dedup();
         if groups.len() > MAX_GROUPS {
-            groups.sort_by_key(|g| std::cmp::Reverse(selectivity(g)));
+            groups.sort_by_key(|g| std::cmp::Reverse(group_selectivity(g)));
             groups.truncate(MAX_GROUPS);
         }
         groups
@@ -186,16 +186,18 @@ impl Expr {
                 }
                 Some(all)
             }
-            Expr::And(items) => items.iter().filter_map(Expr::required_literals).max_by_key(|lits| {
-                (lits.iter().map(String::len).min().unwrap_or(usize::MAX).min(64), usize::MAX - lits.len())
-            }),
+            Expr::And(items) => items
+                .iter()
+                .filter_map(Expr::required_literals)
+                .max_by_key(|lits| selectivity(lits.iter().map(String::len), lits.len())),
         }
     }
 }
 
 /// Literals one of which occurs in any match of a regex: the best (longest shortest literal) of
-/// the prefixes and suffixes of the whole match and of the prefixes of every tail of every
-/// concatenation inside it (so `\s+\d{2}werfault` yields `werfault`). Each literal is cut to its
+/// the prefixes and suffixes of the whole match and of the prefixes of the tails of every
+/// concatenation inside it that start a run of literal characters (so `\s+\d{2}werfault`
+/// yields `werfault`). Each literal is cut to its
 /// longest ASCII run and folded: folding other text can change its length or turn it into ASCII
 /// (the Kelvin sign folds to `k`).
 fn regex_literals(hir: &regex_syntax::hir::Hir) -> Option<Vec<String>> {
@@ -218,7 +220,11 @@ fn regex_literals(hir: &regex_syntax::hir::Hir) -> Option<Vec<String>> {
         Some(out)
     }
     fn score(lits: &[String]) -> (usize, usize) {
-        (lits.iter().map(String::len).min().unwrap_or(usize::MAX).min(64), usize::MAX - lits.len())
+        selectivity(lits.iter().map(String::len), lits.len())
+    }
+    /// A literal character, or (case-insensitive) the class of its cases.
+    fn literal_like(h: &Hir) -> bool {
+        matches!(h.kind(), HirKind::Literal(_) | HirKind::Class(_))
     }
     fn best(a: Option<Vec<String>>, b: Option<Vec<String>>) -> Option<Vec<String>> {
         match (a, b) {
@@ -234,10 +240,8 @@ fn regex_literals(hir: &regex_syntax::hir::Hir) -> Option<Vec<String>> {
             HirKind::Concat(parts) => {
                 let mut found = None;
                 for i in 0..parts.len() {
-                    // Tails are taken where a run of literal characters (or, case-insensitive,
-                    // their classes) starts: others rarely start with a literal, and copying
-                    // every tail made loading the rules markedly slower.
-                    let literal_like = |h: &Hir| matches!(h.kind(), HirKind::Literal(_) | HirKind::Class(_));
+                    // Tails are taken where a run of literal characters starts: others rarely
+                    // start with a literal, and copying every tail made loading markedly slower.
                     if i > 0 && literal_like(&parts[i]) && !literal_like(&parts[i - 1]) {
                         found = best(found, prefixes(&Hir::concat(parts[i..].to_vec())));
                     }
@@ -283,8 +287,12 @@ pub struct Literal {
 }
 
 /// How selective a literal group is likely to be: longer shortest literal, then fewer literals.
-fn selectivity(g: &[Literal]) -> (usize, usize) {
-    (g.iter().map(|l| l.text.len()).min().unwrap_or(usize::MAX).min(64), usize::MAX - g.len())
+fn selectivity(lengths: impl Iterator<Item = usize>, count: usize) -> (usize, usize) {
+    (lengths.min().unwrap_or(usize::MAX).min(64), usize::MAX - count)
+}
+
+fn group_selectivity(g: &[Literal]) -> (usize, usize) {
+    selectivity(g.iter().map(|l| l.text.len()), g.len())
 }
 
 impl Matcher {
