@@ -16,6 +16,7 @@ pub mod patlist;
 pub mod pattern;
 mod prefilter;
 pub mod rule;
+mod warm;
 pub mod yaml;
 
 pub use engine::{Engine, RuleInfo, Scratch, Unsupported};

@@ -1,14 +1,12 @@
 //! A list of string patterns of which any may match (a Sigma value list), with an index built
-//! on first use for long lists: one hash probe per distinct length for exact values, prefixes
-//! and suffixes, and one automaton pass for substrings, instead of a test per pattern.
-
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::OnceLock;
+//! for long lists once they are used often: one hash probe per distinct length for exact values,
+//! prefixes and suffixes, and one automaton pass for substrings, instead of a test per pattern.
 
 use aho_corasick::AhoCorasick;
 use rustc_hash::FxHashSet;
 
 use crate::pattern::StrPattern;
+use crate::warm::BuiltAfterUses;
 
 /// Lists at least this long get an index,
 const INDEX_MIN: usize = 8;
@@ -16,18 +14,11 @@ const INDEX_MIN: usize = 8;
 /// dozen tests, and most lists of a large rule set are tested a few times or never.
 const INDEX_AFTER_USES: u32 = 64;
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Patterns {
     list: Vec<StrPattern>,
-    uses: AtomicU32,
     /// Boxed: most lists never get one, and matchers stay small.
-    index: OnceLock<Option<Box<ListIndex>>>,
-}
-
-impl Clone for Patterns {
-    fn clone(&self) -> Patterns {
-        Patterns { list: self.list.clone(), uses: AtomicU32::new(0), index: self.index.clone() }
-    }
+    index: BuiltAfterUses<Box<ListIndex>>,
 }
 
 impl PartialEq for Patterns {
@@ -109,7 +100,7 @@ impl ListIndex {
 
 impl Patterns {
     pub fn new(list: Vec<StrPattern>) -> Patterns {
-        Patterns { list, uses: AtomicU32::new(0), index: OnceLock::new() }
+        Patterns { list, index: BuiltAfterUses::default() }
     }
 
     /// Whether any pattern matches `hay` (folded, for case-insensitive patterns).
@@ -117,13 +108,7 @@ impl Patterns {
         if self.list.len() < INDEX_MIN {
             return self.list.iter().any(|p| p.matches(hay));
         }
-        let index = match self.index.get() {
-            Some(ix) => ix.as_deref(),
-            None if self.uses.fetch_add(1, Ordering::Relaxed) >= INDEX_AFTER_USES => {
-                self.index.get_or_init(|| ListIndex::build(&self.list).map(Box::new)).as_deref()
-            }
-            None => None,
-        };
+        let index = self.index.get(INDEX_AFTER_USES, || ListIndex::build(&self.list).map(Box::new));
         // An index that cannot be built (an automaton over its limits) leaves the plain test.
         match index {
             Some(ix) => ix.any_match(hay),
@@ -196,9 +181,9 @@ mod tests {
         for _ in 0..INDEX_AFTER_USES {
             assert!(pats.any_match("c:\\x\\powershell.exe"));
         }
-        assert!(pats.index.get().is_none());
+        assert!(pats.index.built().is_none());
         assert!(pats.any_match("c:\\x\\powershell.exe"));
         assert!(!pats.any_match("c:\\x\\powershell.exe.bak"));
-        assert!(pats.index.get().is_some_and(Option::is_some));
+        assert!(pats.index.built().is_some_and(Option::is_some));
     }
 }

@@ -3,13 +3,13 @@
 //! literals are all present get evaluated.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use rustc_hash::FxHashMap;
 
 use crate::expr::LiteralSource;
+use crate::warm::BuiltAfterUses;
 
 /// The literals of one source (a field, or the whole event) within one route, searched with
 /// one automaton.
@@ -39,8 +39,7 @@ pub(crate) enum Searcher {
 pub(crate) struct Automaton {
     lits: Vec<String>,
     nfa: AhoCorasick,
-    uses: AtomicU32,
-    dfa: OnceLock<Option<AhoCorasick>>,
+    dfa: BuiltAfterUses<AhoCorasick>,
 }
 
 const DFA_AFTER_USES: u32 = 512;
@@ -48,7 +47,7 @@ const DFA_AFTER_USES: u32 = 512;
 impl Automaton {
     fn new(lits: Vec<String>) -> Result<Automaton, aho_corasick::BuildError> {
         let nfa = Self::builder(aho_corasick::AhoCorasickKind::ContiguousNFA).build(&lits)?;
-        Ok(Automaton { lits, nfa, uses: AtomicU32::new(0), dfa: OnceLock::new() })
+        Ok(Automaton { lits, nfa, dfa: BuiltAfterUses::default() })
     }
 
     fn builder(kind: aho_corasick::AhoCorasickKind) -> AhoCorasickBuilder {
@@ -59,14 +58,9 @@ impl Automaton {
 
     /// The automaton to search with now.
     pub(crate) fn get(&self) -> &AhoCorasick {
-        if let Some(dfa) = self.dfa.get() {
-            return dfa.as_ref().unwrap_or(&self.nfa);
-        }
-        if self.uses.fetch_add(1, Ordering::Relaxed) < DFA_AFTER_USES {
-            return &self.nfa;
-        }
-        let dfa = self.dfa.get_or_init(|| Self::builder(aho_corasick::AhoCorasickKind::DFA).build(&self.lits).ok());
-        dfa.as_ref().unwrap_or(&self.nfa)
+        let dfa =
+            self.dfa.get(DFA_AFTER_USES, || Self::builder(aho_corasick::AhoCorasickKind::DFA).build(&self.lits).ok());
+        dfa.unwrap_or(&self.nfa)
     }
 }
 
@@ -221,7 +215,7 @@ mod tests {
         for _ in 0..DFA_AFTER_USES {
             assert_eq!(longest_at_each_start(a.get(), text), first);
         }
-        assert!(a.dfa.get().is_some_and(Option::is_some));
+        assert!(a.dfa.built().is_some_and(Option::is_some));
         assert_eq!(longest_at_each_start(a.get(), text), first);
     }
 
