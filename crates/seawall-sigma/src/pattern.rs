@@ -276,16 +276,15 @@ fn glob_match(pat: &[GlobTok], hay: &str) -> bool {
     // Pattern position, byte offset in `hay`, and where the last star resumes.
     let (mut p, mut i) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
-    while i < hay.len() {
-        let c = hay[i..].chars().next();
+    while let Some(c) = hay[i..].chars().next() {
         match pat.get(p) {
-            Some(GlobTok::Ch(pc)) if Some(*pc) == c => {
+            Some(GlobTok::Ch(pc)) if *pc == c => {
                 p += 1;
-                i += width(i);
+                i += c.len_utf8();
             }
             Some(GlobTok::One) => {
                 p += 1;
-                i += width(i);
+                i += c.len_utf8();
             }
             Some(GlobTok::Star) => {
                 star = Some((p, i));
