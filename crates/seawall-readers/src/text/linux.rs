@@ -74,11 +74,7 @@ pub fn auth(app: &str, msg: &str, r: &mut Record) {
         r.set("event.action", action);
         r.set("event.outcome", "failure");
     };
-    let accepted = accepted(msg).or_else(|| {
-        let c = ACCEPTED.captures(msg)?;
-        Some([c.get(1)?.as_str(), c.get(2)?.as_str(), c.get(3)?.as_str(), c.get(4)?.as_str()])
-    });
-    if let Some([method, user, source, port]) = accepted {
+    if let Some([method, user, source, port]) = accepted(msg) {
         ok(r, "login-success");
         r.text("auth.method", method);
         r.text("user.name", user);
@@ -154,9 +150,18 @@ pub fn auth(app: &str, msg: &str, r: &mut Record) {
     }
 }
 
-/// `Accepted METHOD for USER from ADDRESS port N`, the `ACCEPTED` regex's shape read by hand
-/// (method, user, address, port); `None` leaves the line to the regex.
+/// Method, user, address and port of an sshd `Accepted` line: the usual shape read by hand, any
+/// other through the `ACCEPTED` regex.
 fn accepted(msg: &str) -> Option<[&str; 4]> {
+    accepted_by_hand(msg).or_else(|| {
+        let c = ACCEPTED.captures(msg)?;
+        Some([c.get(1)?.as_str(), c.get(2)?.as_str(), c.get(3)?.as_str(), c.get(4)?.as_str()])
+    })
+}
+
+/// `Accepted METHOD for USER from ADDRESS port N`, the `ACCEPTED` regex's shape read by hand;
+/// `None` leaves the line to the regex.
+fn accepted_by_hand(msg: &str) -> Option<[&str; 4]> {
     /// A run of non-space characters ending at a space, and what follows the space.
     fn word(s: &str) -> Option<(&str, &str)> {
         let end = s.find(char::is_whitespace)?;
@@ -196,15 +201,11 @@ mod tests {
             "Accepted publickey for x from 1.2.3.4 port 22\u{663}",
         ] {
             let want = ACCEPTED.captures(line).map(|c| [&c[1], &c[2], &c[3], &c[4]].map(str::to_string));
-            let got = accepted(line).or_else(|| {
-                let c = ACCEPTED.captures(line)?;
-                Some([c.get(1)?.as_str(), c.get(2)?.as_str(), c.get(3)?.as_str(), c.get(4)?.as_str()])
-            });
-            assert_eq!(got.map(|a| a.map(str::to_string)), want, "{line:?}");
+            assert_eq!(accepted(line).map(|a| a.map(str::to_string)), want, "{line:?}");
         }
-        assert_eq!(accepted("Accepted publickey for x from 1.2.3.4 port 22\u{663}"), None);
+        assert_eq!(accepted_by_hand("Accepted publickey for x from 1.2.3.4 port 22\u{663}"), None);
         assert_eq!(
-            accepted("Accepted publickey for ops2 from 203.64.132.247 port 52761 ssh2"),
+            accepted_by_hand("Accepted publickey for ops2 from 203.64.132.247 port 52761 ssh2"),
             Some(["publickey", "ops2", "203.64.132.247", "52761"])
         );
     }

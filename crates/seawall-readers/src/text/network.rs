@@ -92,12 +92,7 @@ pub fn cisco(msg: &str, r: &mut Record) -> bool {
         }
         ("PARSER", "CFGLOG_LOGGEDCMD") => {
             r.set("event.action", "command");
-            let found = logged_command(text).or_else(|| {
-                LOGGEDCMD
-                    .captures(text)
-                    .map(|m| (m.get(1).map_or("", |u| u.as_str()), m.get(2).map_or("", |c| c.as_str())))
-            });
-            if let Some((user, command)) = found {
+            if let Some((user, command)) = logged_command(text) {
                 r.text("user.name", user);
                 r.text("process.command_line", command);
             }
@@ -308,9 +303,18 @@ fn login_fields(text: &str) -> Option<LoginLog<'_>> {
     })
 }
 
+/// User and command of a `CFGLOG_LOGGEDCMD` message: the usual shape read by hand, any other
+/// through the `LOGGEDCMD` regex.
+fn logged_command(text: &str) -> Option<(&str, &str)> {
+    logged_command_by_hand(text).or_else(|| {
+        let c = LOGGEDCMD.captures(text)?;
+        Some((c.get(1)?.as_str(), c.get(2)?.as_str()))
+    })
+}
+
 /// `User:NAME  logged command:COMMAND`, the `LOGGEDCMD` regex's shape read by hand; `None`
 /// leaves the line to the regex.
-fn logged_command(text: &str) -> Option<(&str, &str)> {
+fn logged_command_by_hand(text: &str) -> Option<(&str, &str)> {
     let rest = text.strip_prefix("User:")?.trim_start_matches(char::is_whitespace);
     let end = rest.find(char::is_whitespace)?;
     let (user, rest) = (&rest[..end], &rest[end..]);
@@ -506,7 +510,7 @@ mod tests {
             "User:x logged command:a\nb",
         ] {
             let want = LOGGEDCMD.captures(line).map(|c| (c.get(1).unwrap().as_str(), c.get(2).unwrap().as_str()));
-            assert_eq!(logged_command(line), want, "{line:?}");
+            assert_eq!(logged_command_by_hand(line), want, "{line:?}");
         }
         for line in [
             "Line protocol on Interface GigabitEthernet0/1, changed state to down",
