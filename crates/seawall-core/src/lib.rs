@@ -7,6 +7,7 @@ mod level;
 mod stix_id;
 mod subscriber;
 mod tally;
+mod timefmt;
 mod value;
 
 pub use compact_str::{format_compact, ToCompactString};
@@ -16,6 +17,7 @@ pub use level::{Level, ParseLevelError};
 pub use stix_id::content_id;
 pub use subscriber::{normalise_subscriber, subscriber_id};
 pub use tally::{RejectedRecord, Tally};
+pub use timefmt::rfc3339;
 pub use value::{Map, Number, Text, Value, ValueIndex};
 
 #[doc(hidden)]

@@ -5,7 +5,7 @@
 
 use jiff::civil::{Date, DateTime, Time};
 use jiff::tz::{Offset, TimeZone};
-use jiff::{Timestamp, ToSpan};
+use jiff::Timestamp;
 
 /// How to complete times that lack a year or a zone.
 #[derive(Debug, Clone, Default)]
@@ -135,29 +135,33 @@ fn zone(b: &[u8]) -> Option<(Offset, usize)> {
         return None;
     }
     let end = b[i..].iter().position(|c| !c.is_ascii_alphabetic()).map_or(b.len(), |p| i + p);
-    let word = std::str::from_utf8(&b[i..end]).ok()?;
-    let base = match word.to_ascii_uppercase().as_str() {
-        "UTC" | "GMT" | "Z" | "UT" => 0,
-        "CET" | "MET" | "WAT" => 1,
-        "CEST" | "MEST" | "EET" | "SAST" => 2,
-        "EEST" | "MSK" => 3,
-        "BST" => 1,
-        "IST" => 0, // ambiguous (India, Ireland, Israel): not trusted, see below
-        "EST" => -5,
-        "EDT" => -4,
-        "CDT" => -5,
-        "CST" => -6,
-        "MST" => -7,
-        "MDT" => -6,
-        "PST" => -8,
-        "PDT" => -7,
-        "JST" | "KST" => 9,
-        "AEST" => 10,
-        "AEDT" => 11,
-        "HKT" | "SGT" | "AWST" => 8,
+    // Zone names are at most four letters; longer words are not zones.
+    let word = b.get(i..end).filter(|w| w.len() <= 4)?;
+    let mut upper = [0u8; 4];
+    upper[..word.len()].copy_from_slice(word);
+    upper.make_ascii_uppercase();
+    let base = match &upper[..word.len()] {
+        b"UTC" | b"GMT" | b"Z" | b"UT" => 0,
+        b"CET" | b"MET" | b"WAT" => 1,
+        b"CEST" | b"MEST" | b"EET" | b"SAST" => 2,
+        b"EEST" | b"MSK" => 3,
+        b"BST" => 1,
+        b"IST" => 0, // ambiguous (India, Ireland, Israel): not trusted, see below
+        b"EST" => -5,
+        b"EDT" => -4,
+        b"CDT" => -5,
+        b"CST" => -6,
+        b"MST" => -7,
+        b"MDT" => -6,
+        b"PST" => -8,
+        b"PDT" => -7,
+        b"JST" | b"KST" => 9,
+        b"AEST" => 10,
+        b"AEDT" => 11,
+        b"HKT" | b"SGT" | b"AWST" => 8,
         _ => return None,
     };
-    if word.eq_ignore_ascii_case("IST") {
+    if word.eq_ignore_ascii_case(b"IST") {
         return None;
     }
     let mut n = end;
@@ -320,23 +324,26 @@ fn numeric_year_first(c: &mut Cur) -> Option<(Date, bool, Time)> {
 }
 
 fn resolve(dt: DateTime, year_known: bool, offset: Option<Offset>, rules: &TimeRules) -> Option<(Timestamp, bool)> {
+    // A fixed offset converts by arithmetic; only a named zone (`--tz`) needs its rules.
     let to_ts = |dt: DateTime| -> Option<Timestamp> {
-        match offset {
-            Some(o) => o.to_timestamp(dt).ok(),
-            None => rules.tz.as_ref().unwrap_or(&TimeZone::UTC).to_ambiguous_timestamp(dt).compatible().ok(),
+        match (offset, &rules.tz) {
+            (Some(o), _) => o.to_timestamp(dt).ok(),
+            (None, None) => Offset::UTC.to_timestamp(dt).ok(),
+            (None, Some(tz)) => tz.to_ambiguous_timestamp(dt).compatible().ok(),
         }
     };
+    let with_year = |y: i16| Date::new(y, dt.month(), dt.day()).ok().map(|d| DateTime::from_parts(d, dt.time()));
     if year_known {
         return Some((to_ts(dt)?, false));
     }
     if let Some(y) = rules.year {
-        return Some((to_ts(dt.with().year(y).build().ok()?)?, true));
+        return Some((to_ts(with_year(y)?)?, true));
     }
     let reference = rules.reference.unwrap_or_else(Timestamp::now);
-    let ref_year = reference.to_zoned(TimeZone::UTC).year();
-    let limit = reference.checked_add(48.hours()).ok()?;
+    let ref_year = Offset::UTC.to_datetime(reference).year();
+    let limit = reference.checked_add(jiff::SignedDuration::from_hours(48)).ok()?;
     for y in [ref_year, ref_year - 1, ref_year - 2, ref_year - 3, ref_year - 4] {
-        let Ok(candidate) = dt.with().year(y).build() else { continue }; // Feb 29 in a common year
+        let Some(candidate) = with_year(y) else { continue }; // Feb 29 in a common year
         let ts = to_ts(candidate)?;
         if ts <= limit {
             return Some((ts, true));

@@ -67,15 +67,14 @@ impl FlowRecord {
         event.push_new("kind", "event");
         event.push_new("category", "network");
         if let Some(s) = self.start {
-            event.push_new("start", s.to_compact_string());
+            event.push_new("start", seawall_core::rfc3339(s));
         }
         if let Some(e) = self.end {
-            event.push_new("end", e.to_compact_string());
+            event.push_new("end", seawall_core::rfc3339(e));
         }
         if let (Some(s), Some(e)) = (self.start, self.end) {
-            if let Ok(span) = e.since(s) {
-                event.push_new("duration", span.total(jiff::Unit::Nanosecond).map(|n| n as i64).unwrap_or(0));
-            }
+            let nanos = e.duration_since(s).as_nanos();
+            event.push_new("duration", i64::try_from(nanos).unwrap_or(if nanos < 0 { i64::MIN } else { i64::MAX }));
         }
         let side = |ip: &Text, port: u16, packets: u64, bytes: u64| {
             let mut m = Map::with_capacity(4);

@@ -491,15 +491,15 @@ fn suricata_fields(r: &mut Record) {
 type Parsed = Result<(Value, Option<jiff::Timestamp>), String>;
 
 fn note_time(r: &mut Record, t: &TextTime) {
-    let mut inferred = Vec::new();
-    if t.inferred_year {
-        inferred.push("year");
-    }
-    if t.inferred_zone {
-        inferred.push("timezone");
-    }
-    if !inferred.is_empty() {
-        r.set("seawall.time_inferred", inferred);
+    if t.inferred_year || t.inferred_zone {
+        let mut inferred = Vec::with_capacity(2);
+        if t.inferred_year {
+            inferred.push(Value::from("year"));
+        }
+        if t.inferred_zone {
+            inferred.push(Value::from("timezone"));
+        }
+        r.set("seawall.time_inferred", Value::Array(inferred));
     }
     if let Some(flag) = t.clock_flag {
         r.set("cisco.clock", if flag == '*' { "unsynchronized" } else { "sync-lost" });
@@ -560,7 +560,7 @@ fn syslog_header(s: &syslog::Syslog<'_>) -> Record {
         syslog.push_new("msgid", m);
     }
     if let Some(rt) = &s.relay_time {
-        syslog.push_new("relay_time", seawall_core::ToCompactString::to_compact_string(&rt.ts));
+        syslog.push_new("relay_time", seawall_core::rfc3339(rt.ts));
     }
     if let Some(seq) = s.sequence {
         cisco.push_new("sequence", seq);
@@ -598,8 +598,10 @@ fn syslog_record(line: &str, rules: &TimeRules) -> Parsed {
         return kv::fortinet(&s, rules);
     }
     let mut r = syslog_header(&s);
-    r.set("message", s.message);
     let msg = s.message.trim_start();
+    // A Cisco-style message keeps only its text as `message` (the code goes to its own fields).
+    let cisco = if msg.starts_with('%') { network::split_cisco(msg) } else { None };
+    r.set("message", cisco.map_or(s.message, |c| c.text));
     if msg.starts_with("CISE_") {
         if let Some(ts) = aaa::ise(msg, &mut r, rules) {
             // ISE's own time carries milliseconds and a zone; the header's does not.
@@ -607,7 +609,10 @@ fn syslog_record(line: &str, rules: &TimeRules) -> Parsed {
         }
     }
     let handled = (msg.starts_with("%%") && network::huawei(msg, &mut r))
-        || (msg.starts_with('%') && network::cisco(msg, &mut r))
+        || cisco.is_some_and(|c| {
+            network::cisco_fields(&c, &mut r);
+            true
+        })
         || (s.msgid.is_some_and(|m| m.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
             && network::junos(s.appname, &format!("{}: {}", s.msgid.unwrap_or_default(), msg), &mut r))
         || network::junos(s.appname, msg, &mut r);

@@ -43,10 +43,19 @@ static JUNOS_FROM: LazyLock<Regex> = LazyLock::new(|| re(r"from (?:host )?'?([0-
 static FOR_USER: LazyLock<Regex> = LazyLock::new(|| re(r"for user '([^']*)'"));
 static SSH_CONNECTION: LazyLock<Regex> = LazyLock::new(|| re(r"ssh-connection '(\S+) (\d+) (\S+) (\d+)'"));
 
-/// Cisco-style `%FAC-SEV-MNEMONIC:` messages. Returns false when the text is not one.
+/// The parts of a Cisco-style `%FAC[-SUB]-SEV-MNEMONIC: text` message.
+#[derive(Clone, Copy, Debug)]
+pub struct CiscoMessage<'a> {
+    pub facility: &'a str,
+    pub severity: &'a str,
+    pub mnemonic: &'a str,
+    /// The text after the code.
+    pub text: &'a str,
+}
+
 /// Splits `%FAC[-SUB]-SEV-MNEMONIC: text` (by hand: a regex with captures over the whole message
-/// cost more than the rest of the parse).
-fn split_cisco(msg: &str) -> Option<(&str, &str, &str, &str)> {
+/// cost more than the rest of the parse). `None` when the message is not one.
+pub fn split_cisco(msg: &str) -> Option<CiscoMessage<'_>> {
     let body = msg.strip_prefix('%')?;
     let colon = body.find(':')?;
     let head = body[..colon].trim_end();
@@ -55,22 +64,39 @@ fn split_cisco(msg: &str) -> Option<(&str, &str, &str, &str)> {
     let (fac, sev) = rest.rsplit_once('-')?;
     let word = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
     let fac_ok = fac.split('-').all(word);
-    (fac_ok && word(mnem) && sev.len() == 1 && (b'0'..=b'7').contains(&sev.as_bytes()[0]))
-        .then_some((fac, sev, mnem, text))
+    (fac_ok && word(mnem) && sev.len() == 1 && (b'0'..=b'7').contains(&sev.as_bytes()[0])).then_some(CiscoMessage {
+        facility: fac,
+        severity: sev,
+        mnemonic: mnem,
+        text,
+    })
 }
 
+/// Cisco-style `%FAC-SEV-MNEMONIC:` messages, the text included as `message`. Returns false
+/// when the text is not one.
+#[cfg(test)]
 pub fn cisco(msg: &str, r: &mut Record) -> bool {
-    let Some((fac, sev, mnem, text)) = split_cisco(msg) else { return false };
-    let code = seawall_core::format_compact!("{fac}-{sev}-{mnem}");
-    let vendor = if fac == "ASA" || fac == "FTD" { "asa" } else { "ios" };
-    r.set("event.dataset", seawall_core::format_compact!("cisco.{vendor}"));
+    let Some(m) = split_cisco(msg) else { return false };
+    r.set("message", m.text);
+    cisco_fields(&m, r);
+    true
+}
+
+/// The fields of a Cisco-style message (the caller sets `message` to its text).
+pub fn cisco_fields(m: &CiscoMessage<'_>, r: &mut Record) {
+    let CiscoMessage { facility: fac, severity: sev, mnemonic: mnem, text } = *m;
+    let mut code = seawall_core::Text::with_capacity(fac.len() + mnem.len() + 3);
+    for part in [fac, "-", sev, "-", mnem] {
+        code.push_str(part);
+    }
+    let asa = fac == "ASA" || fac == "FTD";
+    r.set("event.dataset", if asa { "cisco.asa" } else { "cisco.ios" });
     r.set("event.module", "cisco");
     r.set("observer.vendor", "Cisco");
     r.set("cisco.facility", fac);
     r.set("cisco.severity", sev.parse::<u8>().unwrap_or(7));
     r.set("cisco.mnemonic", mnem);
-    r.set("event.code", code.clone());
-    r.set("message", text);
+    r.set("event.code", code);
     match (fac, mnem) {
         ("SYS", "CONFIG_I") | ("SYS", "CONFIG_E") | ("SYS", "CONFIG_STARTUP") => {
             let pat = match mnem {
@@ -194,7 +220,6 @@ pub fn cisco(msg: &str, r: &mut Record) -> bool {
             r.number("network.packets", c.packets);
         }
     }
-    true
 }
 
 /// The parts of an ACL log message (`list 177 denied tcp 10.0.0.1(2519) -> 10.0.0.2(23), 1 packet`).

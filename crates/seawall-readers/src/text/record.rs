@@ -53,13 +53,20 @@ impl Record {
     pub fn endpoint(&mut self, prefix: &str, value: &str) {
         let v = value.trim().trim_end_matches([',', '.']);
         let (ip, port) = split_endpoint(v);
+        let path = |leaf: &str| {
+            let mut p = seawall_core::Text::with_capacity(prefix.len() + 1 + leaf.len());
+            p.push_str(prefix);
+            p.push('.');
+            p.push_str(leaf);
+            p
+        };
         if ip.parse::<std::net::IpAddr>().is_ok() {
-            self.set(&seawall_core::format_compact!("{prefix}.ip"), ip);
+            self.set(&path("ip"), ip);
         } else {
-            self.text(&seawall_core::format_compact!("{prefix}.address"), ip);
+            self.text(&path("address"), ip);
         }
         if let Some(p) = port.and_then(|p| p.parse::<u16>().ok()) {
-            self.set(&seawall_core::format_compact!("{prefix}.port"), p);
+            self.set(&path("port"), p);
         }
     }
 

@@ -137,7 +137,9 @@ fn rfc5424<'a>(rest: &'a str, rules: &TimeRules, out: &mut Syslog<'a>) -> Option
 }
 
 fn bsd<'a>(mut rest: &'a str, rules: &TimeRules, mut out: Syslog<'a>) -> Option<Syslog<'a>> {
-    let mut times: Vec<TextTime> = Vec::new();
+    // The first and the last time of the header (a relay's time comes before the device's).
+    let (mut first_time, mut last_time): (Option<TextTime>, Option<TextTime>) = (None, None);
+    let mut time_count = 0;
     let mut steps = 0;
     loop {
         steps += 1;
@@ -146,7 +148,9 @@ fn bsd<'a>(mut rest: &'a str, rules: &TimeRules, mut out: Syslog<'a>) -> Option<
             break;
         }
         if let Some(t) = parse_time(rest, rules) {
-            times.push(t);
+            first_time.get_or_insert(t);
+            last_time = Some(t);
+            time_count += 1;
             rest = &rest[t.len..];
             rest = rest.strip_prefix(':').unwrap_or(rest);
             continue;
@@ -219,13 +223,13 @@ fn bsd<'a>(mut rest: &'a str, rules: &TimeRules, mut out: Syslog<'a>) -> Option<
         }
         break;
     }
-    if times.is_empty() && out.priority.is_none() && out.hostname.is_none() && !rest.starts_with('%') {
+    if last_time.is_none() && out.priority.is_none() && out.hostname.is_none() && !rest.starts_with('%') {
         return None;
     }
-    if times.len() >= 2 {
-        out.relay_time = times.first().copied();
+    if time_count >= 2 {
+        out.relay_time = first_time;
     }
-    out.time = times.last().copied();
+    out.time = last_time;
     out.message = rest.trim_start_matches(' ');
     Some(out)
 }
