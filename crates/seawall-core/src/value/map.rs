@@ -1,5 +1,6 @@
 //! An object of event fields: entries in insertion order, found by scanning.
 
+use super::pool;
 use super::{Text, Value};
 
 /// An object: entries in insertion order, each key once.
@@ -21,7 +22,23 @@ impl Map {
     }
 
     pub fn with_capacity(n: usize) -> Map {
-        Map { entries: Vec::with_capacity(n) }
+        Map { entries: pool::take(n) }
+    }
+
+    /// Appends an entry, growing into a recycled buffer when full (as `Vec` would, doubling).
+    #[inline]
+    fn push(&mut self, key: Text, value: Value) {
+        if self.entries.len() == self.entries.capacity() {
+            self.grow();
+        }
+        self.entries.push((key, value));
+    }
+
+    #[cold]
+    fn grow(&mut self) {
+        let mut bigger = pool::take((self.entries.capacity() * 2).max(4));
+        bigger.append(&mut self.entries);
+        pool::give(std::mem::replace(&mut self.entries, bigger));
     }
 
     pub fn len(&self) -> usize {
@@ -58,7 +75,7 @@ impl Map {
         match self.position(&key) {
             Some(i) => Some(std::mem::replace(&mut self.entries[i].1, value)),
             None => {
-                self.entries.push((key, value));
+                self.push(key, value);
                 None
             }
         }
@@ -68,7 +85,7 @@ impl Map {
     /// without the scan `insert` makes.
     pub fn push_new(&mut self, key: &'static str, value: impl Into<Value>) {
         debug_assert!(!self.contains_key(key), "push_new with a key already present: {key}");
-        self.entries.push((Text::const_new(key), value.into()));
+        self.push(Text::const_new(key), value.into());
     }
 
     /// The value of a key, inserted first as `make()` when missing.
@@ -76,7 +93,7 @@ impl Map {
         let i = match self.position(key) {
             Some(i) => i,
             None => {
-                self.entries.push((Text::new(key), make()));
+                self.push(Text::new(key), make());
                 self.entries.len() - 1
             }
         };
@@ -116,6 +133,14 @@ impl Map {
             return out;
         }
         Map { entries }
+    }
+}
+
+impl Drop for Map {
+    fn drop(&mut self) {
+        if self.entries.capacity() > 0 {
+            pool::give(std::mem::take(&mut self.entries));
+        }
     }
 }
 
@@ -174,8 +199,8 @@ impl IntoIterator for Map {
     type Item = (Text, Value);
     type IntoIter = std::vec::IntoIter<(Text, Value)>;
 
-    fn into_iter(self) -> Self::IntoIter {
-        self.entries.into_iter()
+    fn into_iter(mut self) -> Self::IntoIter {
+        std::mem::take(&mut self.entries).into_iter()
     }
 }
 

@@ -4,9 +4,11 @@
 //! strings of up to 24 bytes (most keys, addresses, ports, names) are stored inline, and a map is
 //! one vector of entries kept in insertion order rather than a hash table with its index and
 //! boxed keys. Lookups scan the entries, which for the tens of keys an event holds is as fast
-//! as hashing the key. The API follows `serde_json::Value` where it can, so code reads the same.
+//! as hashing the key. Each thread recycles the entry buffers of the objects it drops
+//! (`pool.rs`). The API follows `serde_json::Value` where it can, so code reads the same.
 
 mod map;
+mod pool;
 mod serde_impls;
 
 use std::fmt;

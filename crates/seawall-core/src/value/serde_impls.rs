@@ -101,7 +101,7 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(8).min(4096));
+        let mut entries = super::pool::take(map.size_hint().unwrap_or(8).min(4096));
         while let Some(k) = map.next_key::<Key>()? {
             entries.push((k.0, map.next_value::<Value>()?));
         }
