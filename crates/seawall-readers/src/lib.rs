@@ -62,7 +62,7 @@ impl Default for ReadOptions {
     fn default() -> Self {
         ReadOptions {
             max_decompressed: 8 << 30,
-            batch_size: 512,
+            batch_size: 128,
             max_reported_rejects: 100,
             time: text::clock::TimeRules::default(),
         }
