@@ -26,7 +26,7 @@ impl Map {
     }
 
     /// Appends an entry, growing into a recycled buffer when full (as `Vec` would, doubling).
-    #[inline]
+    #[inline(always)]
     fn push(&mut self, key: Text, value: Value) {
         if self.entries.len() == self.entries.capacity() {
             self.grow();
@@ -82,7 +82,8 @@ impl Map {
     }
 
     /// Appends a key the caller knows is not in the map yet (readers building fixed shapes),
-    /// without the scan `insert` makes.
+    /// without the scan `insert` makes. Inlined so that the key, a literal, becomes a constant.
+    #[inline(always)]
     pub fn push_new(&mut self, key: &'static str, value: impl Into<Value>) {
         debug_assert!(!self.contains_key(key), "push_new with a key already present: {key}");
         self.push(Text::const_new(key), value.into());
