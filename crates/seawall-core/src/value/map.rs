@@ -101,6 +101,19 @@ impl Map {
         &mut self.entries[i].1
     }
 
+    /// As [`Map::entry_or_insert_with`], for a caller that has the key as text already (a
+    /// constant, say: then nothing is copied).
+    pub fn entry_or_insert_text(&mut self, key: Text, make: impl FnOnce() -> Value) -> &mut Value {
+        let i = match self.position(&key) {
+            Some(i) => i,
+            None => {
+                self.push(key, make());
+                self.entries.len() - 1
+            }
+        };
+        &mut self.entries[i].1
+    }
+
     /// Removes a key, keeping the order of the others.
     pub fn remove(&mut self, key: &str) -> Option<Value> {
         let i = self.position(key)?;

@@ -25,9 +25,9 @@ fn tacacs_attributes(r: &mut Record, pairs: &[(String, String)]) {
         match k.as_str() {
             "cmd" => cmd = v.trim_end_matches("<cr>").trim().to_string(),
             "cmd-arg" if v.trim() != "<cr>" => args.push(v.trim().to_string()),
-            "priv-lvl" => r.number("tacacs.privilege_level", v),
-            "service" => r.text("tacacs.service", v),
-            "elapsed_time" => r.number("event.duration_s", v),
+            "priv-lvl" => r.put_number("tacacs", "privilege_level", v),
+            "service" => r.put_text("tacacs", "service", v),
+            "elapsed_time" => r.put_number("event", "duration_s", v),
             _ => {}
         }
     }
@@ -38,8 +38,8 @@ fn tacacs_attributes(r: &mut Record, pairs: &[(String, String)]) {
         cmd.push_str(&args.join(" "));
     }
     if !cmd.is_empty() {
-        r.set("process.command_line", cmd);
-        r.set("event.action", "command");
+        r.put("process", "command_line", cmd);
+        r.put("event", "action", "command");
     }
 }
 
@@ -52,19 +52,19 @@ pub fn tacacs_record(line: &str, rules: &TimeRules) -> Parsed {
         return Err(format!("TACACS+ record has {} columns, at least 6 expected", cols.len()));
     }
     let mut r = Record::default();
-    r.set("event.dataset", "tacacs.accounting");
-    r.set("event.module", "tacacs");
+    r.put("event", "dataset", "tacacs.accounting");
+    r.put("event", "module", "tacacs");
     r.endpoint("observer", cols[1]);
     if let Some(ip) = r.get("observer.ip").cloned() {
-        r.set("host.ip", ip);
+        r.put("host", "ip", ip);
     }
-    r.text("host.name", cols[1]);
-    r.text("user.name", cols[2]);
-    r.text("tacacs.port", cols[3]);
+    r.put_text("host", "name", cols[1]);
+    r.put_text("user", "name", cols[2]);
+    r.put_text("tacacs", "port", cols[3]);
     r.endpoint("source", cols[4]);
     let kind = cols[5].trim();
-    r.set("tacacs.record_type", kind);
-    r.set("event.action", seawall_core::format_compact!("accounting-{kind}"));
+    r.put("tacacs", "record_type", kind);
+    r.put("event", "action", seawall_core::format_compact!("accounting-{kind}"));
     let pairs: Vec<(String, String)> = cols[6..]
         .iter()
         .filter_map(|c| c.split_once('=').map(|(k, v)| (k.trim().to_string(), v.to_string())))
@@ -80,8 +80,8 @@ pub fn radius_detail_record(text: &str, rules: &TimeRules) -> Parsed {
     let first = lines.next().unwrap_or("").trim();
     let header_time = parse_time(first, rules);
     let mut r = Record::default();
-    r.set("event.dataset", "radius.accounting");
-    r.set("event.module", "radius");
+    r.put("event", "dataset", "radius.accounting");
+    r.put("event", "module", "radius");
     let mut ts = header_time.map(|t| t.ts);
     let mut n = 0;
     for line in lines {
@@ -95,20 +95,20 @@ pub fn radius_detail_record(text: &str, rules: &TimeRules) -> Parsed {
         n += 1;
         r.set(&seawall_core::format_compact!("radius.{}", k.replace(['-', '.', ':'], "_").to_ascii_lowercase()), v);
         match k {
-            "User-Name" => r.text("user.name", v),
+            "User-Name" => r.put_text("user", "name", v),
             "NAS-IP-Address" => {
-                r.text("observer.ip", v);
-                r.text("host.ip", v);
+                r.put_text("observer", "ip", v);
+                r.put_text("host", "ip", v);
             }
-            "NAS-Identifier" => r.text("observer.hostname", v),
-            "Calling-Station-Id" => r.text("source.address", v),
-            "Framed-IP-Address" => r.text("client.ip", v),
+            "NAS-Identifier" => r.put_text("observer", "hostname", v),
+            "Calling-Station-Id" => r.put_text("source", "address", v),
+            "Framed-IP-Address" => r.put_text("client", "ip", v),
             "Acct-Status-Type" => {
-                r.set("event.action", seawall_core::format_compact!("accounting-{}", v.to_ascii_lowercase()))
+                r.put("event", "action", seawall_core::format_compact!("accounting-{}", v.to_ascii_lowercase()))
             }
-            "Acct-Input-Octets" => r.number("source.bytes", v),
-            "Acct-Output-Octets" => r.number("destination.bytes", v),
-            "Acct-Session-Time" => r.number("event.duration_s", v),
+            "Acct-Input-Octets" => r.put_number("source", "bytes", v),
+            "Acct-Output-Octets" => r.put_number("destination", "bytes", v),
+            "Acct-Session-Time" => r.put_number("event", "duration_s", v),
             "Event-Timestamp" if ts.is_none() => ts = crate::parse_timestamp(v).or_else(|| epoch(v)),
             "Timestamp" if ts.is_none() => ts = epoch(v),
             _ => {}
@@ -174,12 +174,12 @@ pub fn ise(message: &str, r: &mut Record, rules: &TimeRules) -> Option<jiff::Tim
     let body = fields.next().unwrap_or("");
     let (class, text) = body.split_once(": ").unwrap_or((body, ""));
     let (summary, kv) = text.split_once(", ").unwrap_or((text, ""));
-    r.set("event.dataset", "cisco.ise");
-    r.set("event.module", "cisco");
+    r.put("event", "dataset", "cisco.ise");
+    r.put("event", "module", "cisco");
     r.set("cisco.ise.category", category);
     r.set("cisco.ise.class", class);
     r.set("cisco.ise.severity", severity);
-    r.set("event.code", code);
+    r.put("event", "code", code);
     r.set("message", summary);
     let pairs = ise_pairs(kv);
     let mut tacacs = Vec::new();
@@ -187,25 +187,25 @@ pub fn ise(message: &str, r: &mut Record, rules: &TimeRules) -> Option<jiff::Tim
         let key = k.replace([' ', '-', '.'], "_").to_ascii_lowercase();
         r.set(&seawall_core::format_compact!("cisco.ise.{key}"), v.as_str());
         match k.as_str() {
-            "User" | "User-Name" | "UserName" | "AdminName" => r.text("user.name", v),
+            "User" | "User-Name" | "UserName" | "AdminName" => r.put_text("user", "name", v),
             "Remote-Address" | "AdminIPAddress" => r.endpoint("source", v),
             "Device IP Address" | "NAS-IP-Address" => r.endpoint("observer", v),
             "NetworkDeviceName" => {
-                r.text("host.name", v);
-                r.text("observer.hostname", v);
+                r.put_text("host", "name", v);
+                r.put_text("observer", "hostname", v);
             }
-            "Privilege-Level" => r.number("tacacs.privilege_level", v),
-            "Port" => r.text("tacacs.port", v),
+            "Privilege-Level" => r.put_number("tacacs", "privilege_level", v),
+            "Port" => r.put_text("tacacs", "port", v),
             "CmdSet" => {
                 // `[ CmdAV=show mac-address-table <cr> ]`
                 let cmd = v.trim_matches(['[', ']', ' ']).trim_start_matches("CmdAV=");
                 tacacs.push(("cmd".to_string(), cmd.to_string()));
             }
             "AcctRequest-Flags" | "Acct-Status-Type" => {
-                r.set("event.action", seawall_core::format_compact!("accounting-{}", v.to_ascii_lowercase()))
+                r.put("event", "action", seawall_core::format_compact!("accounting-{}", v.to_ascii_lowercase()))
             }
-            "Framed-IP-Address" => r.text("client.ip", v),
-            "Calling-Station-ID" => r.text("source.mac", v),
+            "Framed-IP-Address" => r.put_text("client", "ip", v),
+            "Calling-Station-ID" => r.put_text("source", "mac", v),
             _ => {}
         }
     }
@@ -214,19 +214,19 @@ pub fn ise(message: &str, r: &mut Record, rules: &TimeRules) -> Option<jiff::Tim
     }
     match code {
         "51000" | "51020" | "51021" => {
-            r.set("event.action", "admin-login-failure");
-            r.set("event.outcome", "failure");
+            r.put("event", "action", "admin-login-failure");
+            r.put("event", "outcome", "failure");
         }
         "51001" => {
-            r.set("event.action", "admin-login-success");
-            r.set("event.outcome", "success");
+            r.put("event", "action", "admin-login-success");
+            r.put("event", "outcome", "success");
         }
-        "52000" | "52001" | "52002" => r.set("event.action", "configuration-change"),
+        "52000" | "52001" | "52002" => r.put("event", "action", "configuration-change"),
         _ => {}
     }
     if r.get("observer.ip").is_some_and(Value::is_string) {
         if let Some(ip) = r.get("observer.ip").cloned() {
-            r.set("host.ip", ip);
+            r.put("host", "ip", ip);
         }
     }
     super::note_time(r, &t);

@@ -47,18 +47,18 @@ pub fn normalise(r: &mut Record) -> bool {
     r.copy("actor.source_ip", "source.ip");
     r.copy("actor.source_host", "source.domain");
     r.copy("outcome", "event.outcome");
-    r.set("event.module", "seawall");
+    r.put("event", "module", "seawall");
     if kind == "li" {
-        r.set("event.dataset", "li.audit");
+        r.put("event", "dataset", "li.audit");
         r.copy("action", "event.action");
         r.copy("recorder_id", "host.name");
         let mut subs = subscribers(r.get("task.targets"), "type");
         subs.extend(subscribers(r.get("target"), "type"));
         if !subs.is_empty() {
-            r.set("seawall.subscribers", subs);
+            r.put("seawall", "subscribers", subs);
         }
     } else {
-        r.set("event.dataset", "cdr.audit");
+        r.put("event", "dataset", "cdr.audit");
         r.copy("query_type", "event.action");
         r.copy("system_id", "host.name");
         let mut subs = subscribers(r.get("subjects"), "id_type");
@@ -67,7 +67,7 @@ pub fn normalise(r: &mut Record) -> bool {
             if r.get("distinct_subjects").is_none() {
                 r.set("distinct_subjects", subs.len() as u64);
             }
-            r.set("seawall.subscribers", subs);
+            r.put("seawall", "subscribers", subs);
         }
     }
     true

@@ -40,9 +40,9 @@ pub fn fortinet(s: &Syslog, rules: &TimeRules) -> Parsed {
     if let Some(p) = s.priority {
         r.set("log.syslog.priority", p);
     }
-    r.set("event.dataset", "fortinet.fortigate");
-    r.set("event.module", "fortinet");
-    r.set("observer.vendor", "Fortinet");
+    r.put("event", "dataset", "fortinet.fortigate");
+    r.put("event", "module", "fortinet");
+    r.put("observer", "vendor", "Fortinet");
     for (k, v) in &kv {
         r.set(&seawall_core::format_compact!("fortinet.{}", k.replace('.', "_")), v.as_str());
     }
@@ -69,7 +69,7 @@ pub fn fortinet(s: &Syslog, rules: &TimeRules) -> Parsed {
     copy("msg", "message", false);
     if let Some(p) = get("proto").and_then(|p| p.parse::<u8>().ok()) {
         if let Some(name) = super::flows::protocol_name(p) {
-            r.set("network.transport", name);
+            r.put("network", "transport", name);
         }
     }
     super::note_time(&mut r, &t);

@@ -63,89 +63,89 @@ pub fn is_auth_program(app: &str) -> bool {
 /// Fills fields from an authentication message. Returns the event action when recognised.
 pub fn auth(app: &str, msg: &str, r: &mut Record) {
     let base = app.split('(').next().unwrap_or(app);
-    r.set("event.dataset", "linux.auth");
-    r.set("event.module", "linux");
-    r.set("process.name", base);
+    r.put("event", "dataset", "linux.auth");
+    r.put("event", "module", "linux");
+    r.put("process", "name", base);
     let ok = |r: &mut Record, action: &str| {
-        r.set("event.action", action);
-        r.set("event.outcome", "success");
+        r.put("event", "action", action);
+        r.put("event", "outcome", "success");
     };
     let fail = |r: &mut Record, action: &str| {
-        r.set("event.action", action);
-        r.set("event.outcome", "failure");
+        r.put("event", "action", action);
+        r.put("event", "outcome", "failure");
     };
     if let Some([method, user, source, port]) = accepted(msg) {
         ok(r, "login-success");
-        r.text("auth.method", method);
-        r.text("user.name", user);
+        r.put_text("auth", "method", method);
+        r.put_text("user", "name", user);
         r.endpoint("source", source);
-        r.number("source.port", port);
+        r.put_number("source", "port", port);
     } else if let Some(c) = FAILED.captures(msg) {
         fail(r, "login-failure");
-        r.text("auth.method", &c[1]);
+        r.put_text("auth", "method", &c[1]);
         if c.get(2).is_some() {
-            r.set("user.invalid", true);
+            r.put("user", "invalid", true);
         }
-        r.text("user.name", &c[3]);
+        r.put_text("user", "name", &c[3]);
         r.endpoint("source", &c[4]);
-        r.number("source.port", &c[5]);
+        r.put_number("source", "port", &c[5]);
     } else if let Some(c) = MAX_AUTH.captures(msg) {
         fail(r, "login-failure");
-        r.text("user.name", &c[1]);
+        r.put_text("user", "name", &c[1]);
         r.endpoint("source", &c[2]);
-        r.number("source.port", &c[3]);
+        r.put_number("source", "port", &c[3]);
     } else if let Some(c) = INVALID.captures(msg) {
         fail(r, "invalid-user");
-        r.set("user.invalid", true);
-        r.text("user.name", &c[1]);
+        r.put("user", "invalid", true);
+        r.put_text("user", "name", &c[1]);
         r.endpoint("source", &c[2]);
         if let Some(p) = c.get(3) {
-            r.number("source.port", p.as_str());
+            r.put_number("source", "port", p.as_str());
         }
     } else if let Some(c) = PAM_FAILURE.captures(msg) {
         fail(r, "login-failure");
         r.endpoint("source", &c[1]);
         if let Some(u) = c.get(2) {
-            r.text("user.name", u.as_str());
+            r.put_text("user", "name", u.as_str());
         }
     } else if let Some(c) = SUDO.captures(msg) {
-        r.set("event.action", "sudo");
+        r.put("event", "action", "sudo");
         r.set(
             "event.outcome",
             if c.get(2).is_some_and(|m| m.as_str().contains("NOT")) { "failure" } else { "success" },
         );
-        r.text("user.name", &c[1]);
+        r.put_text("user", "name", &c[1]);
         r.text("user.target.name", &c[5]);
-        r.text("process.working_directory", &c[4]);
-        r.text("process.command_line", &c[6]);
+        r.put_text("process", "working_directory", &c[4]);
+        r.put_text("process", "command_line", &c[6]);
     } else if let Some(c) = SESSION.captures(msg) {
-        r.set("event.action", if &c[1] == "opened" { "session-opened" } else { "session-closed" });
-        r.text("user.name", &c[2]);
+        r.put("event", "action", if &c[1] == "opened" { "session-opened" } else { "session-closed" });
+        r.put_text("user", "name", &c[2]);
         if let Some(by) = c.get(3) {
             r.text("user.effective.name", by.as_str());
         }
     } else if let Some(c) = NEW_USER.captures(msg) {
         ok(r, "user-created");
-        r.text("user.name", &c[1]);
-        r.number("user.id", &c[2]);
+        r.put_text("user", "name", &c[1]);
+        r.put_number("user", "id", &c[2]);
     } else if let Some(c) = NEW_GROUP.captures(msg) {
         ok(r, "group-created");
-        r.text("group.name", &c[1]);
+        r.put_text("group", "name", &c[1]);
     } else if let Some(c) = PASSWD.captures(msg) {
         ok(r, "password-changed");
-        r.text("user.name", &c[1]);
+        r.put_text("user", "name", &c[1]);
     } else if let Some(c) = DISCONNECT.captures(msg) {
-        r.set("event.action", "disconnect");
+        r.put("event", "action", "disconnect");
         if let Some(u) = c.get(1) {
-            r.text("user.name", u.as_str());
+            r.put_text("user", "name", u.as_str());
         }
         r.endpoint("source", &c[2]);
         if let Some(p) = c.get(3) {
-            r.number("source.port", p.as_str());
+            r.put_number("source", "port", p.as_str());
         }
     } else if let Some(c) = REVERSE.captures(msg) {
-        r.set("event.action", "reverse-mapping-failed");
-        r.text("source.domain", &c[1]);
+        r.put("event", "action", "reverse-mapping-failed");
+        r.put_text("source", "domain", &c[1]);
         r.endpoint("source", &c[2]);
     }
 }

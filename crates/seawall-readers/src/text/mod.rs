@@ -463,8 +463,8 @@ pub(crate) fn normalise_json(fields: &mut Value, file: &str) {
 }
 
 fn suricata_fields(r: &mut Record) {
-    r.set("event.dataset", "suricata.eve");
-    r.set("event.module", "suricata");
+    r.put("event", "dataset", "suricata.eve");
+    r.put("event", "module", "suricata");
     r.copy("src_ip", "source.ip");
     r.copy("src_port", "source.port");
     r.copy("dest_ip", "destination.ip");
@@ -477,14 +477,14 @@ fn suricata_fields(r: &mut Record) {
     r.copy("http.hostname", "url.domain");
     r.copy("tls.sni", "tls.client.server_name");
     if let Some(p) = r.get("proto").and_then(Value::as_str).map(str::to_ascii_lowercase) {
-        r.set("network.transport", p);
+        r.put("network", "transport", p);
     }
     let bytes = ["flow.bytes_toserver", "flow.bytes_toclient"]
         .iter()
         .filter_map(|k| r.get(k).and_then(Value::as_u64))
         .sum::<u64>();
     if bytes > 0 {
-        r.set("network.bytes", bytes);
+        r.put("network", "bytes", bytes);
     }
 }
 
@@ -499,19 +499,19 @@ fn note_time(r: &mut Record, t: &TextTime) {
         if t.inferred_zone {
             inferred.push(Value::from("timezone"));
         }
-        r.set("seawall.time_inferred", Value::Array(inferred));
+        r.put("seawall", "time_inferred", Value::Array(inferred));
     }
     if let Some(flag) = t.clock_flag {
-        r.set("cisco.clock", if flag == '*' { "unsynchronized" } else { "sync-lost" });
+        r.put("cisco", "clock", if flag == '*' { "unsynchronized" } else { "sync-lost" });
     }
 }
 
 fn fragment_record(text: &str) -> (Value, Option<jiff::Timestamp>) {
     let mut r = Record::default();
     r.set("message", text);
-    r.set("event.dataset", "cisco.ios");
-    r.set("seawall.fragment", true);
-    r.set("seawall.time_missing", true);
+    r.put("event", "dataset", "cisco.ios");
+    r.put("seawall", "fragment", true);
+    r.put("seawall", "time_missing", true);
     (r.into_value(), None)
 }
 
@@ -619,14 +619,14 @@ fn syslog_record(line: &str, rules: &TimeRules) -> Parsed {
     if !handled {
         match s.appname {
             Some(app) if linux::is_auth_program(app) => linux::auth(app, msg, &mut r),
-            Some(_) => r.set("event.dataset", "syslog"),
-            None => r.set("event.dataset", "syslog"),
+            Some(_) => r.put("event", "dataset", "syslog"),
+            None => r.put("event", "dataset", "syslog"),
         }
     }
     if let Some(t) = &s.time {
         note_time(&mut r, t);
     } else {
-        r.set("seawall.time_missing", true);
+        r.put("seawall", "time_missing", true);
     }
     Ok((r.into_value(), s.time.map(|t| t.ts)))
 }
@@ -673,9 +673,9 @@ fn structured_data(sd: &str, r: &mut Record) {
                 }
             }
             match key.as_str() {
-                "username" => r.text("user.name", &val),
+                "username" => r.put_text("user", "name", &val),
                 "source-address" => r.endpoint("source", &val),
-                "command" => r.text("process.command_line", &val),
+                "command" => r.put_text("process", "command_line", &val),
                 _ => {}
             }
             r.set(&seawall_core::format_compact!("log.syslog.structured_data.{id}.{}", key.replace('.', "_")), val);
@@ -692,7 +692,7 @@ fn stamped_record(line: &str, rules: &TimeRules) -> Parsed {
     // `[level] message` (Apache) or `Level  Component  message` (Windows CBS).
     if let Some(after) = rest.strip_prefix('[') {
         if let Some((level, msg)) = after.split_once(']') {
-            r.set("log.level", level);
+            r.put("log", "level", level);
             r.set("message", msg.trim_start());
         } else {
             r.set("message", rest);
@@ -700,7 +700,7 @@ fn stamped_record(line: &str, rules: &TimeRules) -> Parsed {
     } else {
         r.set("message", rest);
     }
-    r.set("event.dataset", "text");
+    r.put("event", "dataset", "text");
     note_time(&mut r, &t);
     Ok((r.into_value(), Some(t.ts)))
 }

@@ -90,13 +90,13 @@ pub fn cisco_fields(m: &CiscoMessage<'_>, r: &mut Record) {
         code.push_str(part);
     }
     let asa = fac == "ASA" || fac == "FTD";
-    r.set("event.dataset", if asa { "cisco.asa" } else { "cisco.ios" });
-    r.set("event.module", "cisco");
-    r.set("observer.vendor", "Cisco");
-    r.set("cisco.facility", fac);
-    r.set("cisco.severity", sev.parse::<u8>().unwrap_or(7));
-    r.set("cisco.mnemonic", mnem);
-    r.set("event.code", code);
+    r.put("event", "dataset", if asa { "cisco.asa" } else { "cisco.ios" });
+    r.put("event", "module", "cisco");
+    r.put("observer", "vendor", "Cisco");
+    r.put("cisco", "facility", fac);
+    r.put("cisco", "severity", sev.parse::<u8>().unwrap_or(7));
+    r.put("cisco", "mnemonic", mnem);
+    r.put("event", "code", code);
     match (fac, mnem) {
         ("SYS", "CONFIG_I") | ("SYS", "CONFIG_E") | ("SYS", "CONFIG_STARTUP") => {
             let pat = match mnem {
@@ -104,12 +104,12 @@ pub fn cisco_fields(m: &CiscoMessage<'_>, r: &mut Record) {
                 "CONFIG_E" => &*CONFIG_E,
                 _ => &*CONFIG_STARTUP,
             };
-            r.set("event.action", if mnem == "CONFIG_STARTUP" { "config-saved" } else { "config-change" });
+            r.put("event", "action", if mnem == "CONFIG_STARTUP" { "config-saved" } else { "config-change" });
             if let Some(m) = pat.captures(text) {
-                r.text("cisco.config_source", &m[1]);
-                r.text("user.name", &m[2]);
+                r.put_text("cisco", "config_source", &m[1]);
+                r.put_text("user", "name", &m[2]);
                 if let Some(line) = m.get(3) {
-                    r.text("cisco.line", line.as_str());
+                    r.put_text("cisco", "line", line.as_str());
                 }
                 if let Some(from) = m.get(4) {
                     r.endpoint("source", from.as_str());
@@ -117,107 +117,107 @@ pub fn cisco_fields(m: &CiscoMessage<'_>, r: &mut Record) {
             }
         }
         ("PARSER", "CFGLOG_LOGGEDCMD") => {
-            r.set("event.action", "command");
+            r.put("event", "action", "command");
             if let Some((user, command)) = logged_command(text) {
-                r.text("user.name", user);
-                r.text("process.command_line", command);
+                r.put_text("user", "name", user);
+                r.put_text("process", "command_line", command);
             }
         }
         ("SEC_LOGIN", m) if m.starts_with("LOGIN_") || m.starts_with("QUIET_MODE") => {
             if let Some(c) = login_fields(text) {
                 let ok = c.outcome == "Success";
-                r.set("event.action", if ok { "login-success" } else { "login-failure" });
-                r.set("event.outcome", if ok { "success" } else { "failure" });
-                r.text("user.name", c.user);
+                r.put("event", "action", if ok { "login-success" } else { "login-failure" });
+                r.put("event", "outcome", if ok { "success" } else { "failure" });
+                r.put_text("user", "name", c.user);
                 r.endpoint("source", c.source);
-                r.number("destination.port", c.port);
+                r.put_number("destination", "port", c.port);
                 if let Some(reason) = c.reason {
-                    r.text("event.reason", reason);
+                    r.put_text("event", "reason", reason);
                 }
             } else {
-                r.set("event.action", "login-policy");
+                r.put("event", "action", "login-policy");
             }
         }
         ("SSH", _) => {
             if let Some(c) = SSH_USERAUTH.captures(text) {
                 let ok = &c[3] == "Succeeded";
-                r.set("event.action", if ok { "login-success" } else { "login-failure" });
-                r.set("event.outcome", if ok { "success" } else { "failure" });
-                r.text("user.name", &c[1]);
+                r.put("event", "action", if ok { "login-success" } else { "login-failure" });
+                r.put("event", "outcome", if ok { "success" } else { "failure" });
+                r.put_text("user", "name", &c[1]);
                 r.endpoint("source", &c[2]);
             } else if let Some(c) = SSH_SESSION.captures(text) {
-                r.set("event.action", "ssh-session-request");
+                r.put("event", "action", "ssh-session-request");
                 r.endpoint("source", &c[1]);
             } else if let Some(c) = SSH_CLOSE.captures(text) {
-                r.set("event.action", "ssh-session-closed");
+                r.put("event", "action", "ssh-session-closed");
                 r.endpoint("source", &c[1]);
-                r.text("user.name", &c[2]);
+                r.put_text("user", "name", &c[2]);
             } else if mnem.contains("ENABLED") || mnem.contains("DISABLED") {
-                r.set("event.action", if mnem.contains("ENABLED") { "ssh-enabled" } else { "ssh-disabled" });
+                r.put("event", "action", if mnem.contains("ENABLED") { "ssh-enabled" } else { "ssh-disabled" });
             }
         }
         ("SYS", "LOGOUT") => {
-            r.set("event.action", "logout");
+            r.put("event", "action", "logout");
             if let Some(c) = LOGOUT.captures(text) {
-                r.text("user.name", &c[1]);
+                r.put_text("user", "name", &c[1]);
                 r.endpoint("source", &c[3]);
             }
         }
         ("LINEPROTO", "UPDOWN") | ("LINK", "UPDOWN") | ("LINK", "CHANGED") => {
-            r.set("event.action", "interface-state");
+            r.put("event", "action", "interface-state");
             if let Some((name, state)) = line_state(text) {
-                r.text("interface.name", name);
-                r.text("interface.state", state);
+                r.put_text("interface", "name", name);
+                r.put_text("interface", "state", state);
             }
         }
         ("SYS", "LOGGINGHOST_STARTSTOP") => {
             if let Some(c) = LOGGINGHOST.captures(text) {
                 r.endpoint("destination", &c[1]);
                 if let Some(p) = c.get(2) {
-                    r.number("destination.port", p.as_str());
+                    r.put_number("destination", "port", p.as_str());
                 }
                 let started = &c[3] == "started";
-                r.set("event.action", if started { "logging-host-started" } else { "logging-host-stopped" });
+                r.put("event", "action", if started { "logging-host-started" } else { "logging-host-stopped" });
             }
         }
-        ("SYS", "RESTART") | ("SYS", "RELOAD") => r.set("event.action", "restart"),
-        ("SYS", "CLEAR_LOG") | ("SYS", "LOGGING_BUFFER_CLEARED") => r.set("event.action", "log-cleared"),
+        ("SYS", "RESTART") | ("SYS", "RELOAD") => r.put("event", "action", "restart"),
+        ("SYS", "CLEAR_LOG") | ("SYS", "LOGGING_BUFFER_CLEARED") => r.put("event", "action", "log-cleared"),
         ("TCP", "BADAUTH") => {
-            r.set("event.action", "tcp-md5-failure");
+            r.put("event", "action", "tcp-md5-failure");
             if let Some(c) = BADAUTH.captures(text) {
                 r.endpoint("source", &c[1]);
-                r.number("source.port", &c[2]);
+                r.put_number("source", "port", &c[2]);
                 r.endpoint("destination", &c[3]);
-                r.number("destination.port", &c[4]);
+                r.put_number("destination", "port", &c[4]);
             }
         }
         (f, m) if f.starts_with("BUFCAP") || f.starts_with("EPC") || m.contains("CAPTURE") => {
-            r.set("event.action", "packet-capture");
+            r.put("event", "action", "packet-capture");
         }
         (f, _) if f.starts_with("AAA") || f.starts_with("TAC") || f.starts_with("RADIUS") => {
-            r.set("event.action", "aaa");
+            r.put("event", "action", "aaa");
         }
         _ => {}
     }
     if mnem.starts_with("IPACCESSLOG") || mnem.starts_with("ACCESSLOG") {
         if let Some(c) = acl_fields(text) {
             let allowed = c.action == "permitted";
-            r.set("event.action", "acl-log");
-            r.set("event.outcome", if allowed { "success" } else { "failure" });
-            r.set("cisco.acl", c.acl);
-            r.set("cisco.acl_action", c.action);
+            r.put("event", "action", "acl-log");
+            r.put("event", "outcome", if allowed { "success" } else { "failure" });
+            r.put("cisco", "acl", c.acl);
+            r.put("cisco", "acl_action", c.action);
             let mut transport = seawall_core::Text::new(c.protocol);
             transport.make_ascii_lowercase();
-            r.set("network.transport", transport);
+            r.put("network", "transport", transport);
             r.endpoint("source", c.src);
             if let Some(p) = c.src_port {
-                r.number("source.port", p);
+                r.put_number("source", "port", p);
             }
             r.endpoint("destination", c.dst);
             if let Some(p) = c.dst_port {
-                r.number("destination.port", p);
+                r.put_number("destination", "port", p);
             }
-            r.number("network.packets", c.packets);
+            r.put_number("network", "packets", c.packets);
         }
     }
 }
@@ -429,49 +429,49 @@ pub fn junos(app: Option<&str>, msg: &str, r: &mut Record) -> bool {
     if !(junos_app || junos_tag) {
         return false;
     }
-    r.set("event.dataset", "juniper.junos");
-    r.set("event.module", "juniper");
-    r.set("observer.vendor", "Juniper");
-    r.set("event.code", tag);
+    r.put("event", "dataset", "juniper.junos");
+    r.put("event", "module", "juniper");
+    r.put("observer", "vendor", "Juniper");
+    r.put("event", "code", tag);
     r.set("message", text);
     if let Some(u) = quoted_after(text, "User '") {
-        r.text("user.name", u);
+        r.put_text("user", "name", u);
     }
     match tag {
         "UI_COMMIT" | "UI_COMMIT_PROGRESS" | "UI_COMMIT_CONFIRMED" => {
-            r.set("event.action", "config-change");
+            r.put("event", "action", "config-change");
             if let Some(o) = UI_OPERATION.captures(text) {
-                r.text("junos.operation", &o[1]);
+                r.put_text("junos", "operation", &o[1]);
                 if let Some(cm) = o.get(2) {
-                    r.text("junos.comment", cm.as_str());
+                    r.put_text("junos", "comment", cm.as_str());
                 }
             }
         }
-        "UI_COMMIT_COMPLETED" => r.set("event.action", "config-change-completed"),
+        "UI_COMMIT_COMPLETED" => r.put("event", "action", "config-change-completed"),
         "UI_CMDLINE_READ_LINE" | "UI_CMDSET_READ_LINE" => {
-            r.set("event.action", "command");
+            r.put("event", "action", "command");
             if let Some(cm) = junos_command(text) {
-                r.text("process.command_line", cm);
+                r.put_text("process", "command_line", cm);
             }
         }
         "UI_LOGIN_EVENT" | "UI_AUTH_EVENT" | "LOGIN_INFORMATION" => {
-            r.set("event.action", "login-success");
-            r.set("event.outcome", "success");
+            r.put("event", "action", "login-success");
+            r.put("event", "outcome", "success");
             if let Some(s) = SSH_CONNECTION.captures(text) {
                 r.endpoint("source", &s[1]);
-                r.number("source.port", &s[2]);
-                r.number("destination.port", &s[4]);
+                r.put_number("source", "port", &s[2]);
+                r.put_number("destination", "port", &s[4]);
             }
         }
-        "UI_LOGOUT_EVENT" => r.set("event.action", "logout"),
-        "UI_DBASE_LOGIN_EVENT" => r.set("event.action", "config-mode-enter"),
-        "UI_DBASE_LOGOUT_EVENT" => r.set("event.action", "config-mode-exit"),
-        "UI_LOAD_EVENT" => r.set("event.action", "config-load"),
+        "UI_LOGOUT_EVENT" => r.put("event", "action", "logout"),
+        "UI_DBASE_LOGIN_EVENT" => r.put("event", "action", "config-mode-enter"),
+        "UI_DBASE_LOGOUT_EVENT" => r.put("event", "action", "config-mode-exit"),
+        "UI_LOAD_EVENT" => r.put("event", "action", "config-load"),
         "SSHD_LOGIN_FAILED" | "LOGIN_FAILED" | "UI_LOGIN_FAILED" | "LOGIN_PAM_AUTHENTICATION_ERROR" => {
-            r.set("event.action", "login-failure");
-            r.set("event.outcome", "failure");
+            r.put("event", "action", "login-failure");
+            r.put("event", "outcome", "failure");
             if let Some(u) = FOR_USER.captures(text) {
-                r.text("user.name", &u[1]);
+                r.put_text("user", "name", &u[1]);
             }
         }
         _ => {}
@@ -494,10 +494,10 @@ pub fn huawei(msg: &str, r: &mut Record) -> bool {
     }
     let module = parts[0].trim_start_matches(|c: char| c.is_ascii_digit());
     let brief = parts[2].split(['(', '[']).next().unwrap_or(parts[2]);
-    r.set("event.dataset", "huawei.vrp");
-    r.set("event.module", "huawei");
-    r.set("observer.vendor", "Huawei");
-    r.set("event.code", seawall_core::format_compact!("{module}/{}/{brief}", parts[1]));
+    r.put("event", "dataset", "huawei.vrp");
+    r.put("event", "module", "huawei");
+    r.put("observer", "vendor", "Huawei");
+    r.put("event", "code", seawall_core::format_compact!("{module}/{}/{brief}", parts[1]));
     r.set("message", text.trim());
     true
 }

@@ -1,6 +1,7 @@
 //! Building an event's fields: nested ECS-style objects set by dotted path.
 
 use seawall_core::Map;
+use seawall_core::Text;
 use seawall_core::Value;
 
 /// Fields of one event under construction.
@@ -34,10 +35,27 @@ impl Record {
         map.insert(rest.into(), value.into());
     }
 
+    /// Sets `object.key` (as `set("object.key", value)`) from literal names. Inlined so both
+    /// names become constant keys: building a key from text at run time writes it byte by byte
+    /// and then reads it back a word at a time, which stalls the processor on every field.
+    #[inline(always)]
+    pub fn put(&mut self, object: &'static str, key: &'static str, value: impl Into<Value>) {
+        self.put_keys(Text::const_new(object), Text::const_new(key), value.into());
+    }
+
+    fn put_keys(&mut self, object: Text, key: Text, value: Value) {
+        let slot = self.fields.entry_or_insert_text(object, || Value::Object(Map::new()));
+        if !slot.is_object() {
+            *slot = Value::Object(Map::new());
+        }
+        if let Value::Object(m) = slot {
+            m.insert(key, value);
+        }
+    }
+
     /// Sets a string unless it is empty or a placeholder (`-`).
     pub fn text(&mut self, path: &str, value: &str) {
-        let v = value.trim();
-        if !v.is_empty() && v != "-" {
+        if let Some(v) = present(value) {
             self.set(path, v);
         }
     }
@@ -49,24 +67,40 @@ impl Record {
         }
     }
 
-    /// An address, split into IP and port when written `ip:port`, `ip(port)` or `[v6]:port`.
-    pub fn endpoint(&mut self, prefix: &str, value: &str) {
+    /// An address under `prefix` (`source.ip`, `source.port`, or `source.address` when it is
+    /// not an IP address), split into IP and port when written `ip:port`, `ip(port)` or
+    /// `[v6]:port`.
+    #[inline(always)]
+    pub fn endpoint(&mut self, prefix: &'static str, value: &str) {
+        self.endpoint_under(Text::const_new(prefix), value);
+    }
+
+    fn endpoint_under(&mut self, prefix: Text, value: &str) {
         let v = value.trim().trim_end_matches([',', '.']);
         let (ip, port) = split_endpoint(v);
-        let path = |leaf: &str| {
-            let mut p = seawall_core::Text::with_capacity(prefix.len() + 1 + leaf.len());
-            p.push_str(prefix);
-            p.push('.');
-            p.push_str(leaf);
-            p
-        };
         if ip.parse::<std::net::IpAddr>().is_ok() {
-            self.set(&path("ip"), ip);
-        } else {
-            self.text(&path("address"), ip);
+            self.put_keys(prefix.clone(), Text::const_new("ip"), ip.into());
+        } else if let Some(text) = present(ip) {
+            self.put_keys(prefix.clone(), Text::const_new("address"), text.into());
         }
         if let Some(p) = port.and_then(|p| p.parse::<u16>().ok()) {
-            self.set(&path("port"), p);
+            self.put_keys(prefix, Text::const_new("port"), p.into());
+        }
+    }
+
+    /// `put` of a string unless it is empty or a placeholder (`-`).
+    #[inline(always)]
+    pub fn put_text(&mut self, object: &'static str, key: &'static str, value: &str) {
+        if let Some(v) = present(value) {
+            self.put_keys(Text::const_new(object), Text::const_new(key), v.into());
+        }
+    }
+
+    /// `put` of a number when the text is one, else of the text.
+    #[inline(always)]
+    pub fn put_number(&mut self, object: &'static str, key: &'static str, value: &str) {
+        if let Some(v) = number_value(value) {
+            self.put_keys(Text::const_new(object), Text::const_new(key), v);
         }
     }
 
@@ -93,6 +127,12 @@ impl Record {
     pub fn into_value(self) -> Value {
         Value::Object(self.fields)
     }
+}
+
+/// The trimmed text unless it is empty or a placeholder (`-`).
+fn present(value: &str) -> Option<&str> {
+    let v = value.trim();
+    (!v.is_empty() && v != "-").then_some(v)
 }
 
 /// A number when the text is one, else the text; nothing for empty text or a placeholder (`-`).

@@ -156,7 +156,7 @@ pub fn record(h: &ZeekHeader, line: &str) -> Result<(Value, Option<jiff::Timesta
     let ts = normalise(&mut r, &h.path);
     if ts.is_none() {
         // Some logs have no time column (loaded_scripts); test baselines mask it (`XXXX.XX`).
-        r.set("seawall.time_missing", true);
+        r.put("seawall", "time_missing", true);
     }
     Ok((r.into_value(), ts))
 }
@@ -168,8 +168,8 @@ pub fn normalise(r: &mut Record, path: &str) -> Option<jiff::Timestamp> {
     } else {
         path.to_string()
     };
-    r.set("event.dataset", format!("zeek.{path}"));
-    r.set("event.module", "zeek");
+    r.put("event", "dataset", format!("zeek.{path}"));
+    r.put("event", "module", "zeek");
     r.copy("id.orig_h", "source.ip");
     r.copy("id.orig_p", "source.port");
     r.copy("id.resp_h", "destination.ip");
@@ -185,7 +185,7 @@ pub fn normalise(r: &mut Record, path: &str) -> Option<jiff::Timestamp> {
             r.copy("resp_pkts", "destination.packets");
             let total =
                 ["orig_bytes", "resp_bytes"].iter().filter_map(|k| r.get(k).and_then(Value::as_u64)).sum::<u64>();
-            r.set("network.bytes", total);
+            r.put("network", "bytes", total);
         }
         "dns" => r.copy("query", "dns.question.name"),
         "http" => {
