@@ -180,7 +180,7 @@ pub fn ise(message: &str, r: &mut Record, rules: &TimeRules) -> Option<jiff::Tim
     r.set("cisco.ise.class", class);
     r.set("cisco.ise.severity", severity);
     r.put("event", "code", code);
-    r.set("message", summary);
+    r.put_top("message", summary);
     let pairs = ise_pairs(kv);
     let mut tacacs = Vec::new();
     for (k, v) in &pairs {

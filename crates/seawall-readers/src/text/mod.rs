@@ -508,7 +508,7 @@ fn note_time(r: &mut Record, t: &TextTime) {
 
 fn fragment_record(text: &str) -> (Value, Option<jiff::Timestamp>) {
     let mut r = Record::default();
-    r.set("message", text);
+    r.put_top("message", text);
     r.put("event", "dataset", "cisco.ios");
     r.put("seawall", "fragment", true);
     r.put("seawall", "time_missing", true);
@@ -601,7 +601,7 @@ fn syslog_record(line: &str, rules: &TimeRules) -> Parsed {
     let msg = s.message.trim_start();
     // A Cisco-style message keeps only its text as `message` (the code goes to its own fields).
     let cisco = if msg.starts_with('%') { network::split_cisco(msg) } else { None };
-    r.set("message", cisco.map_or(s.message, |c| c.text));
+    r.put_top("message", cisco.map_or(s.message, |c| c.text));
     if msg.starts_with("CISE_") {
         if let Some(ts) = aaa::ise(msg, &mut r, rules) {
             // ISE's own time carries milliseconds and a zone; the header's does not.
@@ -693,12 +693,12 @@ fn stamped_record(line: &str, rules: &TimeRules) -> Parsed {
     if let Some(after) = rest.strip_prefix('[') {
         if let Some((level, msg)) = after.split_once(']') {
             r.put("log", "level", level);
-            r.set("message", msg.trim_start());
+            r.put_top("message", msg.trim_start());
         } else {
-            r.set("message", rest);
+            r.put_top("message", rest);
         }
     } else {
-        r.set("message", rest);
+        r.put_top("message", rest);
     }
     r.put("event", "dataset", "text");
     note_time(&mut r, &t);

@@ -77,7 +77,7 @@ pub fn split_cisco(msg: &str) -> Option<CiscoMessage<'_>> {
 #[cfg(test)]
 pub fn cisco(msg: &str, r: &mut Record) -> bool {
     let Some(m) = split_cisco(msg) else { return false };
-    r.set("message", m.text);
+    r.put_top("message", m.text);
     cisco_fields(&m, r);
     true
 }
@@ -433,7 +433,7 @@ pub fn junos(app: Option<&str>, msg: &str, r: &mut Record) -> bool {
     r.put("event", "module", "juniper");
     r.put("observer", "vendor", "Juniper");
     r.put("event", "code", tag);
-    r.set("message", text);
+    r.put_top("message", text);
     if let Some(u) = quoted_after(text, "User '") {
         r.put_text("user", "name", u);
     }
@@ -498,7 +498,7 @@ pub fn huawei(msg: &str, r: &mut Record) -> bool {
     r.put("event", "module", "huawei");
     r.put("observer", "vendor", "Huawei");
     r.put("event", "code", seawall_core::format_compact!("{module}/{}/{brief}", parts[1]));
-    r.set("message", text.trim());
+    r.put_top("message", text.trim());
     true
 }
 

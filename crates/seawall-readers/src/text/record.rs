@@ -43,6 +43,12 @@ impl Record {
         self.put_keys(Text::const_new(object), Text::const_new(key), value.into());
     }
 
+    /// Sets a top-level key from a literal name (see `put`).
+    #[inline(always)]
+    pub fn put_top(&mut self, key: &'static str, value: impl Into<Value>) {
+        self.fields.insert(Text::const_new(key), value.into());
+    }
+
     fn put_keys(&mut self, object: Text, key: Text, value: Value) {
         let slot = self.fields.entry_or_insert_text(object, || Value::Object(Map::new()));
         if !slot.is_object() {
