@@ -19,7 +19,12 @@ pub use map::Map;
 pub type Text = compact_str::CompactString;
 
 /// A JSON-like value.
+///
+/// The tag is a whole word: with a one-byte tag the compiler copied a value as a byte, then
+/// pieces of the padding after it, then the payload, and reading those pieces back from the
+/// stores that built the value stalled the processor on every field a reader set.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[repr(u64)]
 pub enum Value {
     #[default]
     Null,
