@@ -31,8 +31,20 @@ pub struct TextTime {
     pub len: usize,
 }
 
-const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
-const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+const MONTHS: [u32; 12] = words(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]);
+const WEEKDAYS: [u32; 7] = words(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]);
+
+/// Three-letter lower-case words as the `u32` that [`Cur::word`] compares.
+const fn words<const N: usize>(list: [&str; N]) -> [u32; N] {
+    let mut out = [0u32; N];
+    let mut i = 0;
+    while i < N {
+        let b = list[i].as_bytes();
+        out[i] = u32::from_le_bytes([b[0], b[1], b[2], 0]);
+        i += 1;
+    }
+    out
+}
 
 /// A small cursor over ASCII text.
 struct Cur<'a> {
@@ -78,9 +90,12 @@ impl Cur<'_> {
         }
         Some(v)
     }
-    fn word(&mut self, list: &[&str]) -> Option<usize> {
+    /// One of `list`'s three-letter words, in any case (compared as one folded word).
+    fn word(&mut self, list: &[u32]) -> Option<usize> {
         let w = self.b.get(self.i..self.i + 3)?;
-        let pos = list.iter().position(|m| m.as_bytes().eq_ignore_ascii_case(w))?;
+        // `b | 0x20` is a lower-case letter only when `b` is a letter, so folding is exact.
+        let want = u32::from_le_bytes([w[0] | 0x20, w[1] | 0x20, w[2] | 0x20, 0]);
+        let pos = list.iter().position(|&m| m == want)?;
         self.i += 3;
         Some(pos)
     }
