@@ -522,7 +522,8 @@ fn syslog_header(s: &syslog::Syslog<'_>) -> Record {
     let mut host = Map::new();
     let mut observer = Map::new();
     let mut process = Map::new();
-    let mut cisco = Map::new();
+    // A Cisco message adds its facility, severity, mnemonic and often more.
+    let mut cisco = if s.message.starts_with('%') { Map::with_capacity(8) } else { Map::new() };
     if let Some(p) = s.priority {
         syslog.push_new("priority", p);
         let mut facility = Map::with_capacity(1);
