@@ -5,6 +5,7 @@
 
 mod aaa;
 mod audit;
+mod bytes;
 pub mod clock;
 pub(crate) mod flows;
 mod kv;

@@ -7,6 +7,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::builtin_regex as re;
+use super::bytes;
 use super::record::Record;
 
 static CONFIG_I: LazyLock<Regex> =
@@ -57,11 +58,11 @@ pub struct CiscoMessage<'a> {
 /// cost more than the rest of the parse). `None` when the message is not one.
 pub fn split_cisco(msg: &str) -> Option<CiscoMessage<'_>> {
     let body = msg.strip_prefix('%')?;
-    let colon = body.find(':')?;
+    let colon = bytes::find(body, b':')?;
     let head = body[..colon].trim_end();
     let text = body[colon + 1..].strip_prefix(' ').unwrap_or(&body[colon + 1..]);
-    let (rest, mnem) = head.rsplit_once('-')?;
-    let (fac, sev) = rest.rsplit_once('-')?;
+    let (rest, mnem) = bytes::rsplit_once(head, b'-')?;
+    let (fac, sev) = bytes::rsplit_once(rest, b'-')?;
     let word = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
     let fac_ok = fac.split('-').all(word);
     (fac_ok && word(mnem) && sev.len() == 1 && (b'0'..=b'7').contains(&sev.as_bytes()[0])).then_some(CiscoMessage {
@@ -259,7 +260,7 @@ fn acl_fields(text: &str) -> Option<AclLog<'_>> {
 /// anything else is left to the regex.
 fn acl_by_hand(text: &str) -> Option<AclLog<'_>> {
     fn word(s: &str) -> Option<(&str, &str)> {
-        let end = s.find(' ')?;
+        let end = bytes::find(s, b' ')?;
         (end > 0).then(|| (&s[..end], &s[end + 1..]))
     }
     fn is_addr(b: u8) -> bool {
@@ -352,7 +353,7 @@ fn logged_command_by_hand(text: &str) -> Option<(&str, &str)> {
 fn bracketed<'a>(s: &'a str, label: &str) -> Option<(&'a str, &'a str)> {
     let rest = s.trim_start().strip_prefix('[')?.strip_prefix(label)?.strip_prefix(':')?;
     let rest = rest.strip_prefix(' ').unwrap_or(rest);
-    let close = rest.find(']')?;
+    let close = bytes::find(rest, b']')?;
     Some((&rest[..close], &rest[close + 1..]))
 }
 
@@ -407,7 +408,7 @@ fn junos_command(text: &str) -> Option<&str> {
 /// Junos `TAG: text` messages (`UI_COMMIT`, `SSHD_LOGIN_FAILED`, …). Returns false when the
 /// text is not one.
 pub fn junos(app: Option<&str>, msg: &str, r: &mut Record) -> bool {
-    let Some((tag, text)) = msg.split_once(':') else { return false };
+    let Some((tag, text)) = bytes::split_once(msg, b':') else { return false };
     let b = tag.as_bytes();
     if b.len() < 3
         || !b[0].is_ascii_uppercase()

@@ -159,7 +159,7 @@ pub fn number_value(value: &str) -> Option<Value> {
 
 /// Splits `1.2.3.4:80`, `1.2.3.4(80)`, `1.2.3.4/80`, `[::1]:80`; a bare IPv6 address keeps its colons.
 pub fn split_endpoint(v: &str) -> (&str, Option<&str>) {
-    if let Some(open) = v.find('(') {
+    if let Some(open) = super::bytes::find(v, b'(') {
         if v.ends_with(')') {
             return (&v[..open], Some(&v[open + 1..v.len() - 1]));
         }

@@ -2,6 +2,7 @@
 //! (Cisco sequence numbers and `host:` prefixes, relay prefixes with a second time, IOS-XR node
 //! names, NX-OS and ASA layouts). The message body is left to the vendor parsers.
 
+use super::bytes;
 use super::clock::{parse_time, TextTime, TimeRules};
 
 /// A parsed syslog header and the message after it.
@@ -62,7 +63,7 @@ pub fn parse_syslog<'a>(line: &'a str, rules: &TimeRules) -> Option<Syslog<'a>> 
     let mut out = Syslog::default();
     let mut rest = line;
     if let Some(r) = rest.strip_prefix('<') {
-        let close = r.find('>')?;
+        let close = bytes::find(r, b'>')?;
         if close == 0 || close > 3 {
             return None;
         }
@@ -155,7 +156,7 @@ fn bsd<'a>(mut rest: &'a str, rules: &TimeRules, mut out: Syslog<'a>) -> Option<
             rest = rest.strip_prefix(':').unwrap_or(rest);
             continue;
         }
-        let end = rest.find(' ').unwrap_or(rest.len());
+        let end = bytes::find(rest, b' ').unwrap_or(rest.len());
         let token = &rest[..end];
         let after = &rest[end..];
         if let Some(inner) = token.strip_suffix(':') {
@@ -203,7 +204,7 @@ fn bsd<'a>(mut rest: &'a str, rules: &TimeRules, mut out: Syslog<'a>) -> Option<
             break;
         }
         // IOS-XR glues the node to the time: `RP/0/RSP0/CPU0:Mar 28 15:08:30.941 UTC:`.
-        if let Some(colon) = token.find(':') {
+        if let Some(colon) = bytes::find(token, b':') {
             let tail = &rest[colon + 1..];
             if colon > 0 && parse_time(tail, rules).is_some() {
                 out.node = Some(&rest[..colon]);
