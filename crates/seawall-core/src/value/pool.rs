@@ -22,18 +22,31 @@ thread_local! {
     static FREE: RefCell<[Vec<Entries>; CLASSES.len()]> = const { RefCell::new([const { Vec::new() }; CLASSES.len()]) };
 }
 
-/// The class whose buffers all hold at least `cap` entries.
+/// How many buffers each class keeps: its share of the budget.
+const KEEP: [usize; CLASSES.len()] = {
+    let mut keep = [0; CLASSES.len()];
+    let mut i = 0;
+    while i < CLASSES.len() {
+        keep[i] = BUDGET / (CLASSES[i] * std::mem::size_of::<(Text, Value)>());
+        i += 1;
+    }
+    keep
+};
+
+/// The class whose buffers all hold at least `cap` entries (classes are powers of two: the
+/// smallest class at or above `cap`).
 fn class_for_take(cap: usize) -> Option<usize> {
-    CLASSES.iter().position(|&c| c >= cap)
+    let class = (cap.max(2) - 1).ilog2() as usize;
+    (class < CLASSES.len()).then_some(class)
 }
 
-/// The class a buffer of capacity `cap` is kept in (buffers of more than twice the largest
-/// class are left to the allocator).
+/// The class a buffer of capacity `cap` is kept in: the largest class at or below it (buffers
+/// of more than twice the largest class are left to the allocator).
 fn class_for_give(cap: usize) -> Option<usize> {
-    if cap > 2 * CLASSES[CLASSES.len() - 1] {
+    if !(CLASSES[0]..=2 * CLASSES[CLASSES.len() - 1]).contains(&cap) {
         return None;
     }
-    CLASSES.iter().rposition(|&c| c <= cap)
+    Some((cap.ilog2() as usize - 1).min(CLASSES.len() - 1))
 }
 
 /// An empty buffer with room for at least `cap` entries.
@@ -53,7 +66,7 @@ pub(super) fn give(mut buf: Entries) {
     // Dropping the values first gives their own buffers back; no borrow is held meanwhile.
     buf.clear();
     let Some(class) = class_for_give(buf.capacity()) else { return };
-    let limit = BUDGET / (CLASSES[class] * std::mem::size_of::<(Text, Value)>());
+    let limit = KEEP[class];
     // After the thread's pool is gone (thread exit), the buffer is simply freed.
     let _ = FREE.try_with(|free| {
         let mut free = free.borrow_mut();
@@ -83,5 +96,12 @@ mod tests {
         assert!(take(100).capacity() >= 100);
         assert_eq!(class_for_give(65), None);
         assert_eq!(class_for_give(1), None);
+        // Both class functions agree with the class table.
+        for cap in 1..=70 {
+            let take = CLASSES.iter().position(|&c| c >= cap);
+            assert_eq!(class_for_take(cap), take, "take {cap}");
+            let give = (cap <= 64).then(|| CLASSES.iter().rposition(|&c| c <= cap)).flatten();
+            assert_eq!(class_for_give(cap), give, "give {cap}");
+        }
     }
 }
