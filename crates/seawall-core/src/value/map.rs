@@ -102,12 +102,13 @@ impl Map {
     }
 
     /// As [`Map::entry_or_insert_with`], for a caller that has the key as text already (a
-    /// constant, say: then nothing is copied).
-    pub fn entry_or_insert_text(&mut self, key: Text, make: impl FnOnce() -> Value) -> &mut Value {
+    /// constant, say: then nothing is copied); `make` sees the key.
+    pub fn entry_or_insert_text(&mut self, key: Text, make: impl FnOnce(&Text) -> Value) -> &mut Value {
         let i = match self.position(&key) {
             Some(i) => i,
             None => {
-                self.push(key, make());
+                let value = make(&key);
+                self.push(key, value);
                 self.entries.len() - 1
             }
         };

@@ -50,9 +50,10 @@ impl Record {
     }
 
     fn put_keys(&mut self, object: Text, key: Text, value: Value) {
-        // Room for the keys readers usually set, so the object does not grow while being set.
-        let room = if object == "event" || object == "cisco" { 8 } else { 4 };
-        let slot = self.fields.entry_or_insert_text(object, || Value::Object(Map::with_capacity(room)));
+        // Room for the keys readers usually set, so the object does not grow while being set
+        // (worked out only when the object is made).
+        let room = |object: &Text| if object == "event" || object == "cisco" { 8 } else { 4 };
+        let slot = self.fields.entry_or_insert_text(object, |object| Value::Object(Map::with_capacity(room(object))));
         if !slot.is_object() {
             *slot = Value::Object(Map::new());
         }
