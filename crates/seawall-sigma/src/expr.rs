@@ -186,10 +186,9 @@ impl Expr {
                 }
                 Some(all)
             }
-            Expr::And(items) => items
-                .iter()
-                .filter_map(Expr::required_literals)
-                .max_by_key(|lits| selectivity(lits.iter().map(String::len), lits.len())),
+            Expr::And(items) => {
+                items.iter().filter_map(Expr::required_literals).max_by_key(|lits| literals_selectivity(lits))
+            }
         }
     }
 }
@@ -219,16 +218,13 @@ fn regex_literals(hir: &regex_syntax::hir::Hir) -> Option<Vec<String>> {
         out.dedup();
         Some(out)
     }
-    fn score(lits: &[String]) -> (usize, usize) {
-        selectivity(lits.iter().map(String::len), lits.len())
-    }
     /// A literal character, or (case-insensitive) the class of its cases.
     fn literal_like(h: &Hir) -> bool {
         matches!(h.kind(), HirKind::Literal(_) | HirKind::Class(_))
     }
     fn best(a: Option<Vec<String>>, b: Option<Vec<String>>) -> Option<Vec<String>> {
         match (a, b) {
-            (Some(a), Some(b)) => Some(if score(&b) > score(&a) { b } else { a }),
+            (Some(a), Some(b)) => Some(if literals_selectivity(&b) > literals_selectivity(&a) { b } else { a }),
             (a, b) => a.or(b),
         }
     }
@@ -289,6 +285,10 @@ pub struct Literal {
 /// How selective a literal group is likely to be: longer shortest literal, then fewer literals.
 fn selectivity(lengths: impl Iterator<Item = usize>, count: usize) -> (usize, usize) {
     (lengths.min().unwrap_or(usize::MAX).min(64), usize::MAX - count)
+}
+
+fn literals_selectivity(lits: &[String]) -> (usize, usize) {
+    selectivity(lits.iter().map(String::len), lits.len())
 }
 
 fn group_selectivity(g: &[Literal]) -> (usize, usize) {

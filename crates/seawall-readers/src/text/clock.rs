@@ -161,7 +161,7 @@ fn zone(b: &[u8]) -> Option<(Offset, usize)> {
         b"CEST" | b"MEST" | b"EET" | b"SAST" => 2,
         b"EEST" | b"MSK" => 3,
         b"BST" => 1,
-        b"IST" => 0, // ambiguous (India, Ireland, Israel): not trusted, see below
+        b"IST" => return None, // ambiguous (India, Ireland, Israel): not trusted
         b"EST" => -5,
         b"EDT" => -4,
         b"CDT" => -5,
@@ -176,9 +176,6 @@ fn zone(b: &[u8]) -> Option<(Offset, usize)> {
         b"HKT" | b"SGT" | b"AWST" => 8,
         _ => return None,
     };
-    if word.eq_ignore_ascii_case(b"IST") {
-        return None;
-    }
     let mut n = end;
     let mut secs = base * 3600;
     // `UTC+1`, `GMT-05:00`.

@@ -110,8 +110,9 @@ pub fn auth(app: &str, msg: &str, r: &mut Record) {
         }
     } else if let Some(c) = SUDO.captures(msg) {
         r.put("event", "action", "sudo");
-        r.set(
-            "event.outcome",
+        r.put(
+            "event",
+            "outcome",
             if c.get(2).is_some_and(|m| m.as_str().contains("NOT")) { "failure" } else { "success" },
         );
         r.put_text("user", "name", &c[1]);

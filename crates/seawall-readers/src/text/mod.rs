@@ -621,8 +621,7 @@ fn syslog_record(line: &str, rules: &TimeRules) -> Parsed {
     if !handled {
         match s.appname {
             Some(app) if linux::is_auth_program(app) => linux::auth(app, msg, &mut r),
-            Some(_) => r.put("event", "dataset", "syslog"),
-            None => r.put("event", "dataset", "syslog"),
+            _ => r.put("event", "dataset", "syslog"),
         }
     }
     if let Some(t) = &s.time {

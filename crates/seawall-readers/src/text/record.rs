@@ -24,11 +24,7 @@ impl Record {
         // A byte scan: paths are short, where `split_once` costs more than the search.
         while let Some(dot) = rest.bytes().position(|b| b == b'.') {
             let (part, tail) = (&rest[..dot], &rest[dot + 1..]);
-            let slot = map.entry_or_insert_with(part, || Value::Object(Map::new()));
-            if !slot.is_object() {
-                *slot = Value::Object(Map::new());
-            }
-            let Value::Object(m) = slot else { return };
+            let Some(m) = object_in(map.entry_or_insert_with(part, || Value::Object(Map::new()))) else { return };
             map = m;
             rest = tail;
         }
@@ -54,10 +50,7 @@ impl Record {
         // (worked out only when the object is made).
         let room = |object: &Text| if object == "event" || object == "cisco" { 8 } else { 4 };
         let slot = self.fields.entry_or_insert_text(object, |object| Value::Object(Map::with_capacity(room(object))));
-        if !slot.is_object() {
-            *slot = Value::Object(Map::new());
-        }
-        if let Value::Object(m) = slot {
+        if let Some(m) = object_in(slot) {
             m.insert(key, value);
         }
     }
@@ -138,6 +131,17 @@ impl Record {
     }
 }
 
+/// The object in `slot`, put in place of whatever non-object was there.
+fn object_in(slot: &mut Value) -> Option<&mut Map> {
+    if !slot.is_object() {
+        *slot = Value::Object(Map::new());
+    }
+    match slot {
+        Value::Object(m) => Some(m),
+        _ => None,
+    }
+}
+
 /// The trimmed text unless it is empty or a placeholder (`-`).
 fn present(value: &str) -> Option<&str> {
     let v = value.trim();
@@ -146,16 +150,16 @@ fn present(value: &str) -> Option<&str> {
 
 /// A number when the text is one, else the text; nothing for empty text or a placeholder (`-`).
 pub fn number_value(value: &str) -> Option<Value> {
-    let v = value.trim();
-    if let Ok(n) = v.parse::<u64>() {
-        Some(n.into())
+    let v = present(value)?;
+    Some(if let Ok(n) = v.parse::<u64>() {
+        n.into()
     } else if let Ok(n) = v.parse::<i64>() {
-        Some(n.into())
+        n.into()
     } else if let Some(n) = v.parse::<f64>().ok().and_then(seawall_core::Number::from_f64) {
-        Some(Value::Number(n))
+        Value::Number(n)
     } else {
-        (!v.is_empty() && v != "-").then(|| v.into())
-    }
+        v.into()
+    })
 }
 
 /// Splits `1.2.3.4:80`, `1.2.3.4(80)`, `1.2.3.4/80`, `[::1]:80`; a bare IPv6 address keeps its colons.

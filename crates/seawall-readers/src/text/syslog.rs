@@ -138,9 +138,6 @@ fn rfc5424<'a>(rest: &'a str, rules: &TimeRules, out: &mut Syslog<'a>) -> Option
 }
 
 fn bsd<'a>(mut rest: &'a str, rules: &TimeRules, mut out: Syslog<'a>) -> Option<Syslog<'a>> {
-    // The first and the last time of the header (a relay's time comes before the device's).
-    let (mut first_time, mut last_time): (Option<TextTime>, Option<TextTime>) = (None, None);
-    let mut time_count = 0;
     let mut steps = 0;
     loop {
         steps += 1;
@@ -149,9 +146,10 @@ fn bsd<'a>(mut rest: &'a str, rules: &TimeRules, mut out: Syslog<'a>) -> Option<
             break;
         }
         if let Some(t) = parse_time(rest, rules) {
-            first_time.get_or_insert(t);
-            last_time = Some(t);
-            time_count += 1;
+            // The last time is the device's; with two or more, the first is a relay's.
+            if let Some(earlier) = out.time.replace(t) {
+                out.relay_time.get_or_insert(earlier);
+            }
             rest = &rest[t.len..];
             rest = rest.strip_prefix(':').unwrap_or(rest);
             continue;
@@ -224,13 +222,9 @@ fn bsd<'a>(mut rest: &'a str, rules: &TimeRules, mut out: Syslog<'a>) -> Option<
         }
         break;
     }
-    if last_time.is_none() && out.priority.is_none() && out.hostname.is_none() && !rest.starts_with('%') {
+    if out.time.is_none() && out.priority.is_none() && out.hostname.is_none() && !rest.starts_with('%') {
         return None;
     }
-    if time_count >= 2 {
-        out.relay_time = first_time;
-    }
-    out.time = last_time;
     out.message = rest.trim_start_matches(' ');
     Some(out)
 }
