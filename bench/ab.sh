@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Alternated A/B timing of a reader: an older commit against the working tree, run in turn in
+# the same minutes, so the machine's drift hits both alike.
+# Usage: bench/ab.sh OLD_REV [RUNS] [FILE]
+#   (defaults: 5 pairs, bench/data/telecom/syslog.log; bench/telecom.sh generates it)
+# Builds OLD_REV in a temporary worktree (target dir target/ab-old) and the working tree, then
+# runs `seawall-bench parse FILE --threads 1` with each, alternating, and prints every run, both
+# medians and their ratio. AB_NEW_ENV (e.g. "GLIBC_TUNABLES=glibc.malloc.tcache_count=4000" or
+# "LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libmimalloc.so.2") is set for the new side only, which
+# with OLD_REV=HEAD measures an environment change on one build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OLD="${1:?usage: bench/ab.sh OLD_REV [RUNS] [FILE]}"
+RUNS="${2:-5}"
+FILE="${3:-bench/data/telecom/syslog.log}"
+[ -s "$FILE" ] || { echo "no input $FILE (bench/telecom.sh generates the telecom files)" >&2; exit 2; }
+WT=$(mktemp -d)
+trap 'git worktree remove --force "$WT" >/dev/null 2>&1 || true' EXIT
+git worktree add -q --detach "$WT" "$OLD"
+CARGO_TARGET_DIR="$(pwd)/target/ab-old" cargo build --release -q -p seawall-bench --manifest-path "$WT/Cargo.toml"
+cargo build --release -q -p seawall-bench
+OLD_BIN=target/ab-old/release/seawall-bench
+NEW_BIN=target/release/seawall-bench
+python3 - "$OLD_BIN" "$NEW_BIN" "$FILE" "$RUNS" "${AB_NEW_ENV:-}" <<'PY'
+import json, os, statistics, subprocess, sys
+old, new, path, runs, new_env = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
+env = dict(os.environ)
+if new_env:
+    for pair in new_env.split():
+        k, v = pair.split("=", 1)
+        env[k] = v
+def rate(binary, e):
+    r = subprocess.run([binary, "parse", path, "--threads", "1"], check=True, capture_output=True, text=True, env=e)
+    return json.loads(r.stdout)["events_per_s"]
+a, b = [], []
+for _ in range(runs):
+    a.append(rate(old, os.environ))
+    b.append(rate(new, env))
+print(f"{path}, {runs} alternated pairs, records/s on one thread")
+print("old:", " ".join(f"{x:,.0f}" for x in a))
+print("new:", " ".join(f"{x:,.0f}" for x in b), f"({new_env})" if new_env else "")
+ma, mb = statistics.median(a), statistics.median(b)
+print(f"medians: old {ma:,.0f}, new {mb:,.0f}, new/old {mb/ma:.3f}")
+PY
