@@ -76,6 +76,9 @@ enum Cmd {
         paths: Vec<PathBuf>,
         #[arg(long)]
         threads: Option<usize>,
+        /// Print the first N events read (as JSON lines, on stderr) to check what is timed.
+        #[arg(long, default_value_t = 0)]
+        print: usize,
     },
     /// Load rules with Seawall's engine and report the time it takes.
     SeawallLoad {
@@ -168,7 +171,7 @@ fn main() -> anyhow::Result<()> {
                 })
             );
         }
-        Cmd::Parse { paths, threads } => parse_only(paths, threads)?,
+        Cmd::Parse { paths, threads, print } => parse_only(paths, threads, print)?,
         Cmd::SeawallLoad { rules } => {
             let t = Instant::now();
             let loaded = seawall_sigma::load_rule_paths(&rules);
@@ -187,7 +190,7 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn parse_only(paths: Vec<PathBuf>, threads: Option<usize>) -> anyhow::Result<()> {
+fn parse_only(paths: Vec<PathBuf>, threads: Option<usize>, print: usize) -> anyhow::Result<()> {
     let mut b = rayon::ThreadPoolBuilder::new();
     if let Some(n) = threads {
         b = b.num_threads(n);
@@ -201,7 +204,10 @@ fn parse_only(paths: Vec<PathBuf>, threads: Option<usize>) -> anyhow::Result<()>
         let (files, _) = seawall_readers::walk_paths(&paths);
         files.par_iter().for_each(|f| {
             let sink = |evs: Vec<seawall_core::Event>| {
-                events.fetch_add(evs.len() as u64, Ordering::Relaxed);
+                let before = events.fetch_add(evs.len() as u64, Ordering::Relaxed) as usize;
+                for ev in evs.iter().take(print.saturating_sub(before)) {
+                    eprintln!("{}", json!({"timestamp": ev.timestamp.map(|t| t.to_string()), "fields": ev.fields}));
+                }
             };
             seawall_readers::read_file(f, &seawall_readers::ReadOptions::default(), &sink);
         });
