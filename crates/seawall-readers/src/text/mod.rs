@@ -518,7 +518,7 @@ fn fragment_record(text: &str) -> (Value, Option<jiff::Timestamp>) {
 
 /// The fields of a syslog header, built object by object (every line has them, and setting them
 /// one dotted path at a time was a good part of reading a line).
-fn syslog_header(s: &syslog::Syslog<'_>) -> Record {
+fn syslog_header(s: &syslog::Syslog<'_>, code: Option<&network::CiscoMessage<'_>>) -> Record {
     let mut syslog = Map::with_capacity(8);
     let mut host = Map::new();
     let mut observer = Map::new();
@@ -573,6 +573,11 @@ fn syslog_header(s: &syslog::Syslog<'_>) -> Record {
     if let Some(node) = s.node {
         cisco.push_new("node", node);
     }
+    let mut event = Map::new();
+    if let Some(m) = code {
+        event = Map::with_capacity(8);
+        network::cisco_common(m, &mut observer, &mut cisco, &mut event);
+    }
     let mut top = Map::with_capacity(12);
     if !syslog.is_empty() {
         let mut log = Map::with_capacity(2);
@@ -583,6 +588,11 @@ fn syslog_header(s: &syslog::Syslog<'_>) -> Record {
         if !m.is_empty() {
             top.push_new(key, m);
         }
+    }
+    // A Cisco-style message keeps only its text as `message` (the code goes to its own fields).
+    top.push_new("message", code.map_or(s.message, |c| c.text));
+    if !event.is_empty() {
+        top.push_new("event", event);
     }
     let mut r = Record::from_fields(top);
     if let Some(sd) = s.structured_data {
@@ -599,11 +609,9 @@ fn syslog_record(line: &str, rules: &TimeRules) -> Parsed {
     if s.message.starts_with("date=") && s.message.contains(" time=") {
         return kv::fortinet(&s, rules);
     }
-    let mut r = syslog_header(&s);
     let msg = s.message.trim_start();
-    // A Cisco-style message keeps only its text as `message` (the code goes to its own fields).
     let cisco = if msg.starts_with('%') { network::split_cisco(msg) } else { None };
-    r.put_top("message", cisco.map_or(s.message, |c| c.text));
+    let mut r = syslog_header(&s, cisco.as_ref());
     if msg.starts_with("CISE_") {
         if let Some(ts) = aaa::ise(msg, &mut r, rules) {
             // ISE's own time carries milliseconds and a zone; the header's does not.
