@@ -6,6 +6,7 @@ use regex::Regex;
 
 use super::builtin_regex as re;
 use super::record::Record;
+use seawall_core::Map;
 
 static ACCEPTED: LazyLock<Regex> = LazyLock::new(|| re(r"^Accepted (\S+) for (\S+) from (\S+) port (\d+)"));
 static FAILED: LazyLock<Regex> = LazyLock::new(|| re(r"^Failed (\S+) for (invalid user )?(\S*) from (\S+) port (\d+)"));
@@ -66,6 +67,18 @@ pub fn auth(app: &str, msg: &str, r: &mut Record) {
     r.put("event", "dataset", "linux.auth");
     r.put("event", "module", "linux");
     r.put("process", "name", base);
+    auth_fields(msg, r);
+}
+
+/// The fields every authentication message has, pushed onto the `event` object the syslog
+/// header builds (which also names the process).
+pub fn auth_common(event: &mut Map) {
+    event.push_new("dataset", "linux.auth");
+    event.push_new("module", "linux");
+}
+
+/// The fields particular to an authentication message, after [`auth_common`]'s.
+pub fn auth_fields(msg: &str, r: &mut Record) {
     let ok = |r: &mut Record, action: &str| {
         r.put("event", "action", action);
         r.put("event", "outcome", "success");

@@ -518,7 +518,12 @@ fn fragment_record(text: &str) -> (Value, Option<jiff::Timestamp>) {
 
 /// The fields of a syslog header, built object by object (every line has them, and setting them
 /// one dotted path at a time was a good part of reading a line).
-fn syslog_header(s: &syslog::Syslog<'_>, code: Option<&network::CiscoMessage<'_>>) -> Record {
+fn syslog_header(
+    s: &syslog::Syslog<'_>,
+    code: Option<&network::CiscoMessage<'_>>,
+    junos: Option<&network::JunosMessage<'_>>,
+    linux_auth: bool,
+) -> Record {
     let mut syslog = Map::with_capacity(8);
     let mut host = Map::new();
     let mut observer = Map::new();
@@ -577,6 +582,12 @@ fn syslog_header(s: &syslog::Syslog<'_>, code: Option<&network::CiscoMessage<'_>
     if let Some(m) = code {
         event = Map::with_capacity(8);
         network::cisco_common(m, &mut observer, &mut cisco, &mut event);
+    } else if let Some(m) = junos {
+        event = Map::with_capacity(8);
+        network::junos_common(m, &mut observer, &mut event);
+    } else if linux_auth {
+        event = Map::with_capacity(8);
+        linux::auth_common(&mut event);
     }
     let mut top = Map::with_capacity(12);
     if !syslog.is_empty() {
@@ -589,8 +600,8 @@ fn syslog_header(s: &syslog::Syslog<'_>, code: Option<&network::CiscoMessage<'_>
             top.push_new(key, m);
         }
     }
-    // A Cisco-style message keeps only its text as `message` (the code goes to its own fields).
-    top.push_new("message", code.map_or(s.message, |c| c.text));
+    // A Cisco or Junos message keeps only its text as `message` (the code goes to its own fields).
+    top.push_new("message", code.map(|c| c.text).or(junos.map(|j| j.text)).unwrap_or(s.message));
     if !event.is_empty() {
         top.push_new("event", event);
     }
@@ -611,7 +622,22 @@ fn syslog_record(line: &str, rules: &TimeRules) -> Parsed {
     }
     let msg = s.message.trim_start();
     let cisco = if msg.starts_with('%') { network::split_cisco(msg) } else { None };
-    let mut r = syslog_header(&s, cisco.as_ref());
+    // Junos messages are recognised before the header is built, so that their common fields go
+    // with it; Huawei and ISE messages come first, and only if they fail is Junos tried.
+    let junos_later = msg.starts_with("%%") || msg.starts_with("CISE_");
+    let mut joined = String::new();
+    let junos = if cisco.is_some() || junos_later {
+        None
+    } else {
+        if let Some(id) = s.msgid.filter(|m| m.chars().all(|c| c.is_ascii_uppercase() || c == '_')) {
+            joined = format!("{id}: {msg}");
+        }
+        let by_msgid = if joined.is_empty() { None } else { network::split_junos(s.appname, &joined) };
+        by_msgid.or_else(|| network::split_junos(s.appname, msg))
+    };
+    let linux_auth =
+        cisco.is_none() && junos.is_none() && !junos_later && s.appname.is_some_and(linux::is_auth_program);
+    let mut r = syslog_header(&s, cisco.as_ref(), junos.as_ref(), linux_auth);
     if msg.starts_with("CISE_") {
         if let Some(ts) = aaa::ise(msg, &mut r, rules) {
             // ISE's own time carries milliseconds and a zone; the header's does not.
@@ -623,11 +649,17 @@ fn syslog_record(line: &str, rules: &TimeRules) -> Parsed {
             network::cisco_fields(&c, &mut r);
             true
         })
-        || (s.msgid.is_some_and(|m| m.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
-            && network::junos(s.appname, &format!("{}: {}", s.msgid.unwrap_or_default(), msg), &mut r))
-        || network::junos(s.appname, msg, &mut r);
+        || junos.is_some_and(|j| {
+            network::junos_fields(&j, &mut r);
+            true
+        })
+        || (junos_later
+            && ((s.msgid.is_some_and(|m| m.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
+                && network::junos(s.appname, &format!("{}: {}", s.msgid.unwrap_or_default(), msg), &mut r))
+                || network::junos(s.appname, msg, &mut r)));
     if !handled {
         match s.appname {
+            Some(_) if linux_auth => linux::auth_fields(msg, &mut r),
             Some(app) if linux::is_auth_program(app) => linux::auth(app, msg, &mut r),
             _ => r.put("event", "dataset", "syslog"),
         }

@@ -417,16 +417,22 @@ fn junos_command(text: &str) -> Option<&str> {
     inner.get(start..)
 }
 
-/// Junos `TAG: text` messages (`UI_COMMIT`, `SSHD_LOGIN_FAILED`, …). Returns false when the
-/// text is not one.
-pub fn junos(app: Option<&str>, msg: &str, r: &mut Record) -> bool {
-    let Some((tag, text)) = bytes::split_once(msg, b':') else { return false };
+/// The parts of a Junos `TAG: text` message.
+#[derive(Clone, Copy, Debug)]
+pub struct JunosMessage<'a> {
+    pub tag: &'a str,
+    pub text: &'a str,
+}
+
+/// Splits a Junos `TAG: text` message, when the program or the tag is one of Junos's.
+pub fn split_junos<'a>(app: Option<&str>, msg: &'a str) -> Option<JunosMessage<'a>> {
+    let (tag, text) = bytes::split_once(msg, b':')?;
     let b = tag.as_bytes();
     if b.len() < 3
         || !b[0].is_ascii_uppercase()
         || !b.iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == b'_')
     {
-        return false;
+        return None;
     }
     let text = text.strip_prefix(' ').unwrap_or(text);
     let junos_app = app.is_some_and(|a| {
@@ -439,14 +445,34 @@ pub fn junos(app: Option<&str>, msg: &str, r: &mut Record) -> bool {
         ["UI_", "SSHD_", "RPD_", "LOGIN_", "RT_", "KERNEL_", "CHASSISD_", "SNMPD_", "LIBJNX_", "JTASK_", "AUTHD_"]
             .iter()
             .any(|p| tag.starts_with(p));
-    if !(junos_app || junos_tag) {
-        return false;
-    }
+    (junos_app || junos_tag).then_some(JunosMessage { tag, text })
+}
+
+/// The fields every Junos message has, pushed onto the objects the syslog header builds (as
+/// [`cisco_common`]).
+pub fn junos_common(m: &JunosMessage<'_>, observer: &mut Map, event: &mut Map) {
+    event.push_new("dataset", "juniper.junos");
+    event.push_new("module", "juniper");
+    event.push_new("code", m.tag);
+    observer.push_new("vendor", "Juniper");
+}
+
+/// Junos messages set one field at a time (the caller has no header objects to hand). Returns
+/// false when the text is not one.
+pub fn junos(app: Option<&str>, msg: &str, r: &mut Record) -> bool {
+    let Some(m) = split_junos(app, msg) else { return false };
     r.put("event", "dataset", "juniper.junos");
     r.put("event", "module", "juniper");
     r.put("observer", "vendor", "Juniper");
-    r.put("event", "code", tag);
-    r.put_top("message", text);
+    r.put("event", "code", m.tag);
+    r.put_top("message", m.text);
+    junos_fields(&m, r);
+    true
+}
+
+/// The fields particular to a Junos message, after [`junos_common`]'s.
+pub fn junos_fields(m: &JunosMessage<'_>, r: &mut Record) {
+    let JunosMessage { tag, text } = *m;
     if let Some(u) = quoted_after(text, "User '") {
         r.put_text("user", "name", u);
     }
@@ -496,7 +522,6 @@ pub fn junos(app: Option<&str>, msg: &str, r: &mut Record) -> bool {
             r.endpoint("source", &f[1]);
         }
     }
-    true
 }
 
 /// Huawei VRP: `%%01IFNET/4/IF_STATE(l)[4997]:text`.
