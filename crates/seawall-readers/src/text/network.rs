@@ -107,6 +107,30 @@ pub fn cisco_common(m: &CiscoMessage<'_>, observer: &mut Map, cisco: &mut Map, e
     cisco.push_new("mnemonic", mnem);
 }
 
+/// The operating system and version a Cisco restart banner names (`Cisco IOS Software, C2900
+/// Software (C2900-UNIVERSALK9-M), Version 15.2(1)T1, …`): IOS XE images call themselves IOS
+/// Software too, so the image name decides between them.
+pub fn cisco_software(text: &str) -> Option<(&'static str, Option<&str>)> {
+    let upper = text.to_ascii_uppercase();
+    let product = if upper.contains("IOS XE") || upper.contains("IOS-XE") || upper.contains("IOSXE") {
+        "IOS XE"
+    } else if upper.contains("IOS XR") || upper.contains("IOS-XR") {
+        "IOS XR"
+    } else if upper.contains("NX-OS") {
+        "NX-OS"
+    } else if upper.contains("CISCO IOS SOFTWARE") {
+        "IOS"
+    } else {
+        return None;
+    };
+    let version = upper.find(", VERSION ").map(|at| {
+        let v = &text[at + ", Version ".len()..];
+        let end = v.find([',', ' ', '\n']).unwrap_or(v.len());
+        &v[..end]
+    });
+    Some((product, version.filter(|v| !v.is_empty())))
+}
+
 /// The fields particular to a Cisco-style message, after [`cisco_common`]'s.
 pub fn cisco_fields(m: &CiscoMessage<'_>, r: &mut Record) {
     let CiscoMessage { facility: fac, mnemonic: mnem, text, .. } = *m;
@@ -193,7 +217,15 @@ pub fn cisco_fields(m: &CiscoMessage<'_>, r: &mut Record) {
                 r.put("event", "action", if started { "logging-host-started" } else { "logging-host-stopped" });
             }
         }
-        ("SYS", "RESTART") | ("SYS", "RELOAD") => r.put("event", "action", "restart"),
+        ("SYS", "RESTART") | ("SYS", "RELOAD") => {
+            r.put("event", "action", "restart");
+            if let Some((product, version)) = cisco_software(text) {
+                r.put("observer", "product", product);
+                if let Some(v) = version {
+                    r.put("observer", "version", v);
+                }
+            }
+        }
         ("SYS", "CLEAR_LOG") | ("SYS", "LOGGING_BUFFER_CLEARED") => r.put("event", "action", "log-cleared"),
         ("TCP", "BADAUTH") => {
             r.put("event", "action", "tcp-md5-failure");
@@ -682,6 +714,17 @@ mod tests {
         let v =
             cisco_fields("%TCP-6-BADAUTH: No MD5 digest from 192.168.0.1:64999 to 224.0.0.18:15448 (RST) tableid - 0");
         assert_eq!(v["source"]["port"], 64999);
+        let v = cisco_fields("%SYS-5-RESTART: System restarted --\nCisco IOS Software, C2900 Software (C2900-UNIVERSALK9-M), Version 15.2(1)T1, RELEASE SOFTWARE (fc1)\nTechnical Support: http://www.cisco.com/techsupport");
+        assert_eq!(
+            (v["observer"]["product"].as_str(), v["observer"]["version"].as_str()),
+            (Some("IOS"), Some("15.2(1)T1"))
+        );
+        assert_eq!(
+            cisco_software("Cisco IOS Software [Fuji], Catalyst L3 Switch Software (CAT9K_IOSXE), Version 16.9.1, RELEASE SOFTWARE (fc2)"),
+            Some(("IOS XE", Some("16.9.1")))
+        );
+        assert_eq!(cisco_software("Cisco IOS XR Software, Version 7.3.2"), Some(("IOS XR", Some("7.3.2"))));
+        assert_eq!(cisco_software("System restarted"), None);
         let v = cisco_fields("%LINEPROTO-5-UPDOWN: Line protocol on Interface Tunnel100, changed state to up");
         assert_eq!(
             (v["interface"]["name"].as_str(), v["interface"]["state"].as_str()),
