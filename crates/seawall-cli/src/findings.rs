@@ -392,6 +392,12 @@ pub fn intel_findings(
             ip.values.iter().map(|((field, value, how), n)| format!("{value} in {field} ({how}, {n}×)")).collect();
         let what = if seen.is_empty() { format!("pattern {} holds", ind.pattern()) } else { seen.join("; ") };
         f.summary = format!("{} matching event(s): {what}. Indicator from {}.", ip.partial.count, ind.origin);
+        if ind.labels.iter().any(|l| l == seawall_intel::KEV_PRODUCT_LABEL) {
+            // Which vulnerabilities to check the system for.
+            if let Some(d) = &ind.description {
+                f.summary = format!("{} {d}.", f.summary);
+            }
+        }
         let p = ip.partial;
         let evidence = p.evidence.finish(cap);
         f.evidence_truncated = (evidence.len() as u64) < p.count && cap != usize::MAX;

@@ -220,3 +220,45 @@ fn known_exploited_vulnerabilities_named_in_events_are_findings() {
             || kev[0]["summary"].as_str().unwrap().contains("alert.signature")
     );
 }
+
+#[test]
+fn devices_running_products_with_known_exploited_vulnerabilities_are_findings() {
+    let Some(c) = corpus() else { return };
+    // A real router log whose restart banner names the software: Cisco IOS 15.2(1)T1.
+    let log = c.join("logs/network-syslog/ntc-templates/tests/cisco_ios/show_logging/cisco_ios_show_logging_3.raw");
+    let kev = c.join("intel/kev/known_exploited_vulnerabilities.json");
+    let out = seawall(&[
+        "hunt",
+        log.to_str().unwrap(),
+        "--intel",
+        kev.to_str().unwrap(),
+        "--format",
+        "jsonl",
+        "--min-level",
+        "low",
+    ]);
+    let f = findings(&out);
+    let exposed: Vec<&Value> =
+        f.iter().filter(|x| x["tags"].as_array().is_some_and(|t| t.iter().any(|t| t == "cisa-kev-product"))).collect();
+    assert_eq!(exposed.len(), 1, "{f:#?}\n{}", stderr(&out));
+    let title = exposed[0]["title"].as_str().unwrap();
+    assert!(title.starts_with("Runs Cisco IOS") && title.contains("known exploited"), "{title}");
+    assert_eq!(exposed[0]["level"].as_str(), Some("medium"));
+    let summary = exposed[0]["summary"].as_str().unwrap();
+    assert!(summary.contains("Cisco IOS 15.2(1)T1") && summary.contains("CVE-2018-0171"), "{summary}");
+    // Exposure is not a sighting: the STIX export leaves it out and stays valid.
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("b.json");
+    let out = seawall(&[
+        "hunt",
+        log.to_str().unwrap(),
+        "--intel",
+        kev.to_str().unwrap(),
+        "--stix",
+        bundle.to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(out.status.code().is_some_and(|c| c < 2), "{}", stderr(&out));
+    let b: Value = serde_json::from_str(&std::fs::read_to_string(&bundle).unwrap()).unwrap();
+    assert!(!b.to_string().contains("known exploited vulnerabilit"), "{b:#}");
+}

@@ -18,6 +18,8 @@ pub enum How {
     InBlock(u8),
     /// The indicator names a parent domain of the value.
     ParentDomain(String),
+    /// The event shows a product the CISA KEV catalogue lists.
+    KevProduct,
 }
 
 impl std::fmt::Display for How {
@@ -26,6 +28,7 @@ impl std::fmt::Display for How {
             How::Exact => write!(f, "exact"),
             How::InBlock(n) => write!(f, "in a /{n} block"),
             How::ParentDomain(d) => write!(f, "subdomain of {d}"),
+            How::KevProduct => write!(f, "product listed in CISA KEV"),
         }
     }
 }

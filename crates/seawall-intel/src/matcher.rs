@@ -10,7 +10,8 @@ use seawall_stix::matcher::{Matcher, Observation};
 
 use crate::allowlist::Allowlist;
 use crate::event_values::{scan_event, ValueHit};
-use crate::index::IocIndex;
+use crate::index::{How, IocIndex};
+use crate::kev_products::KevProducts;
 use crate::model::{Indicator, IntelError, IntelSet};
 use crate::scos::event_objects;
 
@@ -58,7 +59,13 @@ pub struct IntelMatcher {
     /// Indicators in the index, and their observables.
     pub atomic: usize,
     pub revoked: usize,
+    /// The products the KEV catalogue lists; group `g` is indicator `product_base + g`.
+    kev_products: KevProducts,
+    product_base: u32,
 }
+
+/// The label of the indicators that stand for a product the KEV catalogue lists.
+pub const KEV_PRODUCT_LABEL: &str = "cisa-kev-product";
 
 /// The deterministic id of a KEV entry's `vulnerability`.
 pub fn kev_id(cve: &str) -> String {
@@ -82,6 +89,8 @@ impl IntelMatcher {
             multi: Vec::new(),
             atomic: 0,
             revoked: 0,
+            kev_products: KevProducts::new(&set.kev),
+            product_base: 0,
         };
         for ind in set.indicators {
             if ind.revoked {
@@ -151,6 +160,29 @@ impl IntelMatcher {
                 origin: crate::model::Origin { file: "CISA KEV".into(), place: k.cve.clone() },
             });
         }
+        // Each product the catalogue lists becomes an indicator too: an event that shows a system
+        // running it (see `product_hit`) exposes that system to the product's exploited CVEs.
+        m.product_base = m.indicators.len() as u32;
+        for g in &m.kev_products.groups {
+            let what = format!("{} {}", g.vendor, g.product);
+            let count = g.cves.len();
+            let plural = if count == 1 { "vulnerability" } else { "vulnerabilities" };
+            m.indicators.push(Indicator {
+                id: seawall_core::content_id("indicator", 0x5ea3_a11e_0000_4000_8000_0000_0000_0004, what.as_bytes()),
+                name: Some(format!("Runs {what}, which has {count} known exploited {plural}")),
+                description: Some(format!("The CISA KEV catalogue lists {} for {what}", g.cves.join(", "))),
+                labels: vec![KEV_PRODUCT_LABEL.to_string()],
+                confidence: None,
+                valid_from: None,
+                valid_until: None,
+                revoked: false,
+                modified: None,
+                stix_pattern: String::new(),
+                observable: None,
+                indicates: Vec::new(),
+                origin: crate::model::Origin { file: "CISA KEV".into(), place: what },
+            });
+        }
         m.index.seal();
         (m, errors)
     }
@@ -177,6 +209,9 @@ impl IntelMatcher {
         let mut out = EventIntel::default();
         let t = ev.timestamp.map(micros);
         scan_event(&ev.fields, &self.index, &mut out.values);
+        if let Some(hit) = self.product_hit(ev) {
+            out.values.push(hit);
+        }
         if !out.values.is_empty() {
             out.values.retain(|h| self.indicators[h.indicator as usize].applies_at(t));
             let before = out.values.len();
@@ -249,6 +284,30 @@ impl IntelMatcher {
 
     pub fn multi_count(&self) -> usize {
         self.multi.len()
+    }
+
+    /// The KEV product an event shows running (`observer.vendor` and `observer.product`), as a
+    /// hit on that product's indicator.
+    fn product_hit(&self, ev: &Event) -> Option<ValueHit> {
+        if self.kev_products.is_empty() {
+            return None;
+        }
+        let observer = ev.fields.get("observer")?;
+        let text = |k: &str| observer.get(k).and_then(seawall_core::Value::as_str);
+        let (vendor, product) = (text("vendor")?, text("product")?);
+        let g = self.kev_products.find(vendor, product)?;
+        let mut value = format!("{vendor} {product}");
+        if let Some(version) = text("version") {
+            value.push(' ');
+            value.push_str(version);
+        }
+        Some(ValueHit {
+            indicator: self.product_base + g as u32,
+            field: "observer.product".to_string(),
+            value,
+            net: None,
+            how: How::KevProduct,
+        })
     }
 
     /// For a KEV indicator, its CVE id.

@@ -114,6 +114,36 @@ fn ioc_lists_misp_kev_and_warninglists_load() {
         assert!(kev.kev.iter().any(|k| k.cve == cve), "{cve} (CISA AA25-239A) is in KEV");
     }
 
+    // The catalogue by product: the systems the 2024 carrier intrusions went through.
+    let products = seawall_intel::kev_products::KevProducts::new(&kev.kev);
+    let cves = |vendor: &str, product: &str| {
+        products.find(vendor, product).map(|g| products.groups[g].cves.clone()).unwrap_or_default()
+    };
+    let ios_xe = cves("Cisco", "IOS XE");
+    for cve in ["CVE-2018-0171", "CVE-2023-20198", "CVE-2023-20273"] {
+        assert!(ios_xe.iter().any(|c| c == cve), "{cve} for IOS XE: {ios_xe:?}");
+    }
+    let ios_xe_in_catalogue = kev.kev.iter().filter(|k| k.vendor == "Cisco" && k.product.contains("XE")).count();
+    assert_eq!(ios_xe.len(), ios_xe_in_catalogue, "every Cisco entry naming XE, once: {ios_xe:?}");
+    let ivanti = cves("Ivanti", "Connect Secure");
+    let ivanti_in_catalogue =
+        kev.kev.iter().filter(|k| k.vendor == "Ivanti" && k.product.starts_with("Connect Secure")).count();
+    assert_eq!(ivanti.len(), ivanti_in_catalogue, "{ivanti:?}");
+    assert!(["CVE-2023-46805", "CVE-2024-21887"].iter().all(|c| ivanti.iter().any(|x| x == c)), "{ivanti:?}");
+    assert!(cves("Palo Alto Networks", "PAN-OS").contains(&"CVE-2024-3400".to_string()));
+    assert_eq!(cves("Juniper Networks", "Junos").len(), 7);
+    // IOS is not IOS XR: XR's own entries stay out of IOS's list.
+    let (ios, xr) = (cves("Cisco", "IOS"), cves("Cisco", "IOS XR"));
+    assert!(!ios.is_empty() && !xr.is_empty());
+    assert!(xr.iter().any(|c| !ios.contains(c)), "{ios:?} {xr:?}");
+    println!(
+        "KEV products: {} groups; IOS XE {}, IOS {}, IOS XR {}",
+        products.groups.len(),
+        ios_xe.len(),
+        ios.len(),
+        xr.len()
+    );
+
     let wl = load_paths(&[c.join("warninglists")]);
     assert!(wl.errors.is_empty(), "{:?}", wl.errors);
     let sizes: BTreeMap<&str, (&str, usize)> =
