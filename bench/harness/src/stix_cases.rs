@@ -452,9 +452,13 @@ pub fn time_phases(path: &std::path::Path, passes: usize) -> anyhow::Result<Phas
         }
     }
     let t = Instant::now();
+    // Compiled as a feed is loaded: regexes shared between the patterns.
+    let mut regexes = seawall_stix::matcher::RegexCache::default();
     let compiled: Vec<(u64, Matcher)> = cases
         .iter()
-        .filter_map(|(k, p)| Some((*k, Matcher::new(&seawall_stix::parse_pattern_syntax(p).ok()?).ok()?)))
+        .filter_map(|(k, p)| {
+            Some((*k, Matcher::with_cache(&seawall_stix::parse_pattern_syntax(p).ok()?, &mut regexes).ok()?))
+        })
         .collect();
     let compile = t.elapsed();
     let t = Instant::now();
@@ -490,6 +494,7 @@ pub fn evaluate_cases(path: &std::path::Path) -> anyhow::Result<(Vec<Evaluated>,
     let mut data: std::collections::HashMap<u64, Value> = std::collections::HashMap::new();
     let mut out = Vec::new();
     let mut spent = std::time::Duration::ZERO;
+    let mut regexes = seawall_stix::matcher::RegexCache::default();
     for line in text.lines() {
         let rec: Value = serde_json::from_str(line)?;
         let k = rec["data"].as_u64().unwrap_or_default();
@@ -505,7 +510,7 @@ pub fn evaluate_cases(path: &std::path::Path) -> anyhow::Result<(Vec<Evaluated>,
         let observed = data.get(&k).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
         let start = std::time::Instant::now();
         let verdict = seawall_stix::parse_pattern_syntax(&pattern).map_err(|e| format!("parse: {e}")).and_then(|p| {
-            let m = Matcher::new(&p).map_err(|e| e.to_string())?;
+            let m = Matcher::with_cache(&p, &mut regexes).map_err(|e| e.to_string())?;
             let obs = observations_v21(observed).map_err(|e| e.to_string())?;
             m.matches(&obs).map_err(|e| e.to_string())
         });

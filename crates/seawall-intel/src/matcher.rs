@@ -92,6 +92,7 @@ impl IntelMatcher {
             kev_products: KevProducts::new(&set.kev),
             product_base: 0,
         };
+        let mut regexes = seawall_stix::matcher::RegexCache::default();
         for ind in set.indicators {
             if ind.revoked {
                 m.revoked += 1;
@@ -118,7 +119,7 @@ impl IntelMatcher {
                 }
                 m.atomic += 1;
             } else {
-                match Matcher::new(&parsed) {
+                match Matcher::with_cache(&parsed, &mut regexes) {
                     Ok(matcher) => {
                         let types = matcher.object_types();
                         let p = PatternIndicator { indicator: n, types, matcher };

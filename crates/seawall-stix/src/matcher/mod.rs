@@ -12,7 +12,7 @@ pub mod observed;
 mod stream;
 mod time;
 
-pub use compare::{Net, PathValue};
+pub use compare::{Net, PathValue, RegexCache};
 pub use observed::{observations_v20, observations_v21, Observation};
 pub use time::parse_timestamp;
 
@@ -60,6 +60,8 @@ enum Step {
 #[derive(Debug)]
 struct Path {
     object_type: String,
+    /// The type's [`observed::type_key`].
+    type_key: u64,
     steps: Vec<Step>,
     /// An SDO/SRO type, never a comparison root in STIX 2.1 observed data.
     non_sco: bool,
@@ -241,29 +243,35 @@ fn compile_path(p: &ObjectPath) -> Path {
     let simple = steps
         .iter()
         .all(|s| !matches!(s, Step::Key { decode, deref, .. } if decode != &Decode::None || deref != &Deref::None));
-    Path { non_sco: observed::is_non_sco(&p.object_type), object_type: p.object_type.clone(), steps, simple }
+    Path {
+        non_sco: observed::is_non_sco(&p.object_type),
+        type_key: observed::type_key(&p.object_type),
+        object_type: p.object_type.clone(),
+        steps,
+        simple,
+    }
 }
 
-fn compile_cmp(c: &Comparison) -> Result<Cmp, MatchError> {
+fn compile_cmp(c: &Comparison, cache: &mut RegexCache) -> Result<Cmp, MatchError> {
     Ok(match c {
         Comparison::Test { path, negated, op, value, set, raw } => {
-            Cmp::Test { path: compile_path(path), not: *negated, test: Test::compile(*op, value, set, raw)? }
+            Cmp::Test { path: compile_path(path), not: *negated, test: Test::compile(*op, value, set, raw, cache)? }
         }
         Comparison::Exists { path, negated } => Cmp::Exists { path: compile_path(path), not: *negated },
-        Comparison::And(v) => Cmp::And(v.iter().map(compile_cmp).collect::<Result<_, _>>()?),
-        Comparison::Or(v) => Cmp::Or(v.iter().map(compile_cmp).collect::<Result<_, _>>()?),
+        Comparison::And(v) => Cmp::And(v.iter().map(|c| compile_cmp(c, cache)).collect::<Result<_, _>>()?),
+        Comparison::Or(v) => Cmp::Or(v.iter().map(|c| compile_cmp(c, cache)).collect::<Result<_, _>>()?),
     })
 }
 
-fn compile_obs(o: &Obs) -> Result<Node, MatchError> {
-    let all = |v: &[Obs]| v.iter().map(compile_obs).collect::<Result<Vec<_>, _>>();
+fn compile_obs(o: &Obs, cache: &mut RegexCache) -> Result<Node, MatchError> {
+    let mut all = |v: &[Obs]| v.iter().map(|o| compile_obs(o, cache)).collect::<Result<Vec<_>, _>>();
     Ok(match o {
-        Obs::Simple(c) => Node::Simple(compile_cmp(c)?),
+        Obs::Simple(c) => Node::Simple(compile_cmp(c, cache)?),
         Obs::And(v) => Node::And(all(v)?),
         Obs::Or(v) => Node::Or(all(v)?),
         Obs::FollowedBy(v) => Node::FollowedBy(all(v)?),
         Obs::Qualified(inner, q, _) => {
-            let inner = Box::new(compile_obs(inner)?);
+            let inner = Box::new(compile_obs(inner, cache)?);
             match q {
                 Qualifier::Within(secs) => {
                     if *secs <= 0.0 || !secs.is_finite() {
@@ -303,7 +311,12 @@ fn decode(v: &Value, d: Decode) -> Result<PathValue<'_>, MatchError> {
 
 impl Matcher {
     pub fn new(p: &Pattern) -> Result<Matcher, MatchError> {
-        let root = compile_obs(&p.root)?;
+        Matcher::with_cache(p, &mut RegexCache::default())
+    }
+
+    /// Compiles a pattern, sharing its regexes with the other patterns compiled with `cache`.
+    pub fn with_cache(p: &Pattern, cache: &mut RegexCache) -> Result<Matcher, MatchError> {
+        let root = compile_obs(&p.root, cache)?;
         let instance_cap = u32::try_from(root.max_size().max(1)).unwrap_or(u32::MAX);
         Ok(Matcher { root, instance_cap, max_steps: MAX_STEPS })
     }
@@ -394,7 +407,7 @@ impl Matcher {
         Ok(match c {
             Cmp::Test { path, not, test } => {
                 let mut out = Roots::empty(obs.objects.len());
-                for (i, root) in obs.roots(&path.object_type, path.non_sco) {
+                for (i, root) in obs.roots(&path.object_type, path.type_key, path.non_sco) {
                     let passed = if path.simple {
                         let mut pass = |v: &PathValue<'_>| test.passes(v, *not);
                         visit(&path.steps, &PathValue::Json(root), &mut pass)?
@@ -416,7 +429,7 @@ impl Matcher {
             }
             Cmp::Exists { path, not } => {
                 let mut out = Roots::empty(obs.objects.len());
-                for (i, root) in obs.roots(&path.object_type, path.non_sco) {
+                for (i, root) in obs.roots(&path.object_type, path.type_key, path.non_sco) {
                     let reached = if path.simple {
                         visit(&path.steps, &PathValue::Json(root), &mut |_| Ok(true))?
                     } else {
