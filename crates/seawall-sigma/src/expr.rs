@@ -1,6 +1,6 @@
 //! The compiled form of a detection: an expression tree over field matchers.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use regex::Regex;
 
@@ -57,7 +57,8 @@ pub struct LazyRegex {
     source: String,
     /// What the prefilter needs of every match, worked out from the syntax tree of the check.
     literals: Option<Vec<String>>,
-    compiled: OnceLock<Regex>,
+    /// Shared by the clones: a rule's variants (one per log-source mapping) compile it once.
+    compiled: Arc<OnceLock<Regex>>,
 }
 
 /// Most memory one compiled regex may take.
@@ -70,7 +71,7 @@ impl LazyRegex {
             .build()
             .parse(&source)
             .map_err(|e| e.to_string().lines().last().unwrap_or("").to_string())?;
-        Ok(LazyRegex { source, literals: regex_literals(&hir), compiled: OnceLock::new() })
+        Ok(LazyRegex { source, literals: regex_literals(&hir), compiled: Arc::new(OnceLock::new()) })
     }
 
     /// Compiles now (what `rules check` does, so no error waits for the first event).
