@@ -246,6 +246,14 @@ fn devices_running_products_with_known_exploited_vulnerabilities_are_findings() 
     assert_eq!(exposed[0]["level"].as_str(), Some("medium"));
     let summary = exposed[0]["summary"].as_str().unwrap();
     assert!(summary.contains("Cisco IOS 15.2(1)T1") && summary.contains("CVE-2018-0171"), "{summary}");
+    // IOS XE shows by its own facilities (`%IOSXE-6-PLATFORM`), with the web UI flaw of 2023.
+    let xe = c.join("logs/network-syslog/elastic-integrations/cisco_ios/test-syslog.log");
+    let out = seawall(&["hunt", xe.to_str().unwrap(), "--intel", kev.to_str().unwrap(), "--format", "jsonl"]);
+    let f = findings(&out);
+    let xe_found: Vec<&Value> =
+        f.iter().filter(|x| x["title"].as_str().is_some_and(|t| t.starts_with("Runs Cisco IOS XE,"))).collect();
+    assert_eq!(xe_found.len(), 1, "{f:#?}\n{}", stderr(&out));
+    assert!(xe_found[0]["summary"].as_str().unwrap().contains("CVE-2023-20198"));
     // Exposure is not a sighting: the STIX export leaves it out and stays valid.
     let dir = tempfile::tempdir().unwrap();
     let bundle = dir.path().join("b.json");

@@ -63,6 +63,21 @@ pub fn product_key(product: &str, vendor: &str) -> String {
     w.join(" ")
 }
 
+/// A product's name as shown: without the vendor's name before it and generic words after it
+/// (`Cisco IOS XE Web UI` → `IOS XE`).
+fn display_name(part: &str, vendor: &str) -> String {
+    let vendor_words = words(vendor);
+    let mut tokens: Vec<&str> = part.split_whitespace().collect();
+    let key = |t: &str| t.to_lowercase().chars().filter(|c| c.is_alphanumeric()).collect::<String>();
+    while tokens.len() > 1 && vendor_words.contains(&key(tokens[0])) {
+        tokens.remove(0);
+    }
+    while tokens.len() > 1 && tokens.last().is_some_and(|t| GENERIC.contains(&key(t).as_str())) {
+        tokens.pop();
+    }
+    tokens.join(" ")
+}
+
 /// The products a catalogue entry names: a list (`A, B, and C`, `A and B`, `A/B`) split into its
 /// parts, a parenthesised short name (`(ASA)`) as a part of its own, and a bare suffix after a
 /// one-word first part read as a variant of it (`IOS, XR, and XE` → IOS, IOS XR, IOS XE).
@@ -113,10 +128,16 @@ impl KevProducts {
                 if key.is_empty() {
                     continue;
                 }
+                let name = display_name(&part, &e.vendor);
                 let n = *out.keys.entry((vendor.clone(), key)).or_insert_with(|| {
-                    out.groups.push(ProductGroup { vendor: e.vendor.clone(), product: part.clone(), cves: Vec::new() });
+                    out.groups.push(ProductGroup { vendor: e.vendor.clone(), product: name.clone(), cves: Vec::new() });
                     out.groups.len() - 1
                 });
+                // The shortest of the names the catalogue gives a product is shown (`IOS XE`,
+                // not `Cisco IOS XE Web UI`).
+                if name.len() < out.groups[n].product.len() {
+                    out.groups[n].product = name;
+                }
                 let cves = &mut out.groups[n].cves;
                 if !cves.contains(&e.cve) {
                     cves.push(e.cve.clone());
@@ -176,6 +197,8 @@ mod tests {
             entry("CVE-4", "Juniper", "Junos OS"),
         ]);
         let cves = |v: &str, p: &str| k.find(v, p).map(|g| k.groups[g].cves.clone()).unwrap_or_default();
+        let name = |v: &str, p: &str| k.find(v, p).map(|g| k.groups[g].product.clone());
+        assert_eq!(name("Cisco", "IOS XE").as_deref(), Some("IOS XE"));
         assert_eq!(cves("Cisco", "IOS XE"), ["CVE-1", "CVE-2"]);
         assert_eq!(cves("Cisco Systems", "Cisco IOS"), ["CVE-1"]);
         assert_eq!(cves("cisco", "ios xr"), ["CVE-3"]);

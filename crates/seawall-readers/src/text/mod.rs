@@ -581,7 +581,7 @@ fn syslog_header(
     let mut event = Map::new();
     if let Some(m) = code {
         event = Map::with_capacity(8);
-        network::cisco_common(m, &mut observer, &mut cisco, &mut event);
+        network::cisco_common(m, s.node.is_some(), &mut observer, &mut cisco, &mut event);
     } else if let Some(m) = junos {
         event = Map::with_capacity(8);
         network::junos_common(m, &mut observer, &mut event);
@@ -816,5 +816,25 @@ mod tests {
         .unwrap();
         assert_eq!((v["event"]["dataset"].as_str(), v["user"]["name"].as_str()), (Some("juniper.junos"), Some("bob")));
         assert!(syslog_record("garbage", &rules()).is_err());
+        // The operating system, where the message's form tells it.
+        let os =
+            |line: &str| syslog_record(line, &rules()).unwrap().0["observer"]["product"].as_str().map(String::from);
+        assert_eq!(
+            os("<190>12345: gw1 RP/0/RSP0/CPU0:Nov  1 11:11:24.927: isis[1006]: %ROUTING-ISIS-5-ADJCHANGE : Adjacency down").as_deref(),
+            Some("IOS XR")
+        );
+        assert_eq!(
+            os("<190>3352436: Aug 12 2023 12:14:24.412 mdt: %IOSXE-6-PLATFORM: R0/0: cpp_cp: QFP").as_deref(),
+            Some("IOS XE")
+        );
+        assert_eq!(
+            os("<190>2018 Apr 20 13:15:07 nexus %ETHPORT-5-IF_DOWN_LINK_FAILURE: Interface Ethernet1/33 is down")
+                .as_deref(),
+            Some("NX-OS")
+        );
+        assert_eq!(
+            os("Mar 24 18:06:03 r1 12: Mar 24 18:06:03.424 UTC: %LINK-3-UPDOWN: Interface Gi0/1, changed state to up"),
+            None
+        );
     }
 }
