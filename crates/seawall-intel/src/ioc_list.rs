@@ -92,20 +92,11 @@ pub(crate) fn load(loader: &mut Loader, file: &str, text: &str) {
                 continue;
             }
         };
+        let id = entry_id(obs.kind, &obs.value);
         loader.add_indicator(Indicator {
-            id: entry_id(obs.kind, &obs.value),
-            name: None,
-            description: None,
             labels: context.into_iter().collect(),
-            confidence: None,
-            valid_from: None,
-            valid_until: None,
-            revoked: false,
-            modified: None,
-            stix_pattern: String::new(),
             observable: Some(obs),
-            indicates: Vec::new(),
-            origin: Origin { file: file_ref.clone(), place },
+            ..Indicator::plain(id, Origin { file: file_ref.clone(), place })
         });
     }
 }

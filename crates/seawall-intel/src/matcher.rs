@@ -146,19 +146,13 @@ impl IntelMatcher {
                 labels.push("known-ransomware-use".to_string());
             }
             m.indicators.push(Indicator {
-                id: kev_id(&k.cve),
                 name: Some(format!("Known exploited vulnerability {} ({} {}: {})", k.cve, k.vendor, k.product, k.name)),
                 description: Some(format!("In the CISA KEV catalogue since {}", k.date_added)),
                 labels,
-                confidence: None,
-                valid_from: None,
-                valid_until: None,
-                revoked: false,
-                modified: None,
-                stix_pattern: String::new(),
-                observable: None,
-                indicates: Vec::new(),
-                origin: crate::model::Origin { file: "CISA KEV".into(), place: k.cve.clone() },
+                ..Indicator::plain(
+                    kev_id(&k.cve),
+                    crate::model::Origin { file: "CISA KEV".into(), place: k.cve.clone() },
+                )
             });
         }
         // Each product the catalogue lists becomes an indicator too: an event that shows a system
@@ -168,20 +162,12 @@ impl IntelMatcher {
             let what = format!("{} {}", g.vendor, g.product);
             let count = g.cves.len();
             let plural = if count == 1 { "vulnerability" } else { "vulnerabilities" };
+            let id = seawall_core::content_id("indicator", 0x5ea3_a11e_0000_4000_8000_0000_0000_0004, what.as_bytes());
             m.indicators.push(Indicator {
-                id: seawall_core::content_id("indicator", 0x5ea3_a11e_0000_4000_8000_0000_0000_0004, what.as_bytes()),
                 name: Some(format!("Runs {what}, which has {count} known exploited {plural}")),
                 description: Some(format!("The CISA KEV catalogue lists {} for {what}", g.cves.join(", "))),
                 labels: vec![KEV_PRODUCT_LABEL.to_string()],
-                confidence: None,
-                valid_from: None,
-                valid_until: None,
-                revoked: false,
-                modified: None,
-                stix_pattern: String::new(),
-                observable: None,
-                indicates: Vec::new(),
-                origin: crate::model::Origin { file: "CISA KEV".into(), place: what },
+                ..Indicator::plain(id, crate::model::Origin { file: "CISA KEV".into(), place: what })
             });
         }
         m.index.seal();

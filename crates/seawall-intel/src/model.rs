@@ -81,6 +81,26 @@ impl Indicator {
         self.observable.as_ref().map(|o| o.kind)
     }
 
+    /// An indicator with nothing but its id and origin (no validity bounds, pattern or
+    /// observable), for the others to be filled in with struct update syntax.
+    pub fn plain(id: String, origin: Origin) -> Indicator {
+        Indicator {
+            id,
+            name: None,
+            description: None,
+            labels: Vec::new(),
+            confidence: None,
+            valid_from: None,
+            valid_until: None,
+            revoked: false,
+            modified: None,
+            stix_pattern: String::new(),
+            observable: None,
+            indicates: Vec::new(),
+            origin,
+        }
+    }
+
     /// The name to show: the indicator's own, or the observable and its context.
     pub fn title(&self) -> String {
         if let Some(n) = &self.name {
