@@ -104,17 +104,19 @@ impl<'de> Visitor<'de> for YamlVisitor {
         Ok(Yaml::Str(v))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Yaml, A::Error> {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
         while let Some(v) = seq.next_element::<Yaml>()? {
             out.push(v);
         }
         Ok(Yaml::Seq(out))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Yaml, A::Error> {
-        let mut out: Vec<(String, Yaml)> = Vec::new();
+        let mut out: Vec<(String, Yaml)> = Vec::with_capacity(map.size_hint().unwrap_or(0).min(4096));
         while let Some(k) = map.next_key::<Yaml>()? {
             let key = match k {
                 Yaml::Null => "null".to_string(),
+                // Moved, not copied: keys are a third of a rule's strings.
+                Yaml::Str(s) => s,
                 other => other
                     .scalar_text()
                     .ok_or_else(|| de::Error::custom(format!("a {} cannot be a mapping key", other.kind())))?,
