@@ -581,7 +581,14 @@ fn syslog_header(
     let mut event = Map::new();
     if let Some(m) = code {
         event = Map::with_capacity(8);
-        network::cisco_common(m, s.node.is_some(), &mut observer, &mut cisco, &mut event);
+        network::cisco_common(m, &mut observer, &mut cisco, &mut event);
+        // Only a few facilities tell the operating system (and IOS XR's node prefix).
+        let f = m.facility.as_bytes();
+        if s.node.is_some() || matches!(f.first(), Some(b'I' | b'W' | b'E' | b'V')) {
+            if let Some(product) = network::cisco_os(m.facility, s.node.is_some()) {
+                observer.push_new("product", product);
+            }
+        }
     } else if let Some(m) = junos {
         event = Map::with_capacity(8);
         network::junos_common(m, &mut observer, &mut event);

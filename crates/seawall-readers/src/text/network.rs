@@ -80,7 +80,7 @@ pub fn split_cisco(msg: &str) -> Option<CiscoMessage<'_>> {
 pub fn cisco(msg: &str, r: &mut Record) -> bool {
     let Some(m) = split_cisco(msg) else { return false };
     let (mut observer, mut cisco, mut event) = (Map::new(), Map::new(), Map::new());
-    cisco_common(&m, false, &mut observer, &mut cisco, &mut event);
+    cisco_common(&m, &mut observer, &mut cisco, &mut event);
     r.put_top("observer", observer);
     r.put_top("cisco", cisco);
     r.put_top("message", m.text);
@@ -91,7 +91,7 @@ pub fn cisco(msg: &str, r: &mut Record) -> bool {
 
 /// The fields every Cisco-style message has, pushed onto the objects the syslog header builds:
 /// set once, in order, with no key lookups (a lookup per field was a good part of a line).
-pub fn cisco_common(m: &CiscoMessage<'_>, node: bool, observer: &mut Map, cisco: &mut Map, event: &mut Map) {
+pub fn cisco_common(m: &CiscoMessage<'_>, observer: &mut Map, cisco: &mut Map, event: &mut Map) {
     let CiscoMessage { facility: fac, severity: sev, mnemonic: mnem, .. } = *m;
     let mut code = seawall_core::Text::with_capacity(fac.len() + mnem.len() + 3);
     for part in [fac, "-", sev, "-", mnem] {
@@ -102,9 +102,6 @@ pub fn cisco_common(m: &CiscoMessage<'_>, node: bool, observer: &mut Map, cisco:
     event.push_new("module", "cisco");
     event.push_new("code", code);
     observer.push_new("vendor", "Cisco");
-    if let Some(product) = cisco_os(fac, node) {
-        observer.push_new("product", product);
-    }
     cisco.push_new("facility", fac);
     cisco.push_new("severity", sev.parse::<u8>().unwrap_or(7));
     cisco.push_new("mnemonic", mnem);
@@ -113,7 +110,8 @@ pub fn cisco_common(m: &CiscoMessage<'_>, node: bool, observer: &mut Map, cisco:
 /// The operating system a message shows by its form alone: facilities only IOS XE (`IOSXE_*`,
 /// `WEBUI`, the web UI of CVE-2023-20198) or NX-OS (`ETHPORT`, `VSHD`) have, and the node name
 /// (`RP/0/RSP0/CPU0:`) IOS XR puts before its messages.
-fn cisco_os(facility: &str, node: bool) -> Option<&'static str> {
+#[cold]
+pub fn cisco_os(facility: &str, node: bool) -> Option<&'static str> {
     if node {
         Some("IOS XR")
     } else if facility.starts_with("IOSXE") || facility == "WEBUI" {
