@@ -159,7 +159,8 @@ pub fn list(args: crate::cli::ListArgs) -> anyhow::Result<i32> {
     print_errors(&set.errors, false);
     let load_errors = set.errors.len();
     // Compiling shows the patterns that parse but cannot be evaluated.
-    let (_, errors) = seawall_intel::IntelMatcher::new(set);
+    let (matcher, errors) = seawall_intel::IntelMatcher::new(set);
+    let kev_products = matcher.kev_product_count();
     print_errors(&errors, false);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     match args.format {
@@ -172,6 +173,7 @@ pub fn list(args: crate::cli::ListArgs) -> anyhow::Result<i32> {
                 "validity": validity.iter().cloned().collect::<std::collections::BTreeMap<_, _>>(),
                 "allowlists": allowlists.iter().map(|(n, t, e)| serde_json::json!({"name": n, "type": t, "entries": e})).collect::<Vec<_>>(),
                 "kev": kev,
+                "kev_products": kev_products,
                 "superseded": superseded,
                 "non_stix_patterns": non_stix,
                 "misp_skipped": misp_skipped,
@@ -200,7 +202,7 @@ pub fn list(args: crate::cli::ListArgs) -> anyhow::Result<i32> {
                 }
             }
             if kev > 0 {
-                writeln!(out, "CISA KEV entries: {kev}")?;
+                writeln!(out, "CISA KEV entries: {kev}, naming {kev_products} products")?;
             }
             writeln!(
                 out,

@@ -254,6 +254,10 @@ fn devices_running_products_with_known_exploited_vulnerabilities_are_findings() 
         f.iter().filter(|x| x["title"].as_str().is_some_and(|t| t.starts_with("Runs Cisco IOS XE,"))).collect();
     assert_eq!(xe_found.len(), 1, "{f:#?}\n{}", stderr(&out));
     assert!(xe_found[0]["summary"].as_str().unwrap().contains("CVE-2023-20198"));
+    // `intel list` counts the catalogue's products beside its entries.
+    let out = seawall(&["intel", "list", kev.to_str().unwrap(), "--format", "json"]);
+    let l: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!((l["kev"].as_u64(), l["kev_products"].as_u64()), (Some(1404), Some(644)), "{l}");
     // Exposure is not a sighting: the STIX export leaves it out and stays valid.
     let dir = tempfile::tempdir().unwrap();
     let bundle = dir.path().join("b.json");

@@ -297,6 +297,11 @@ impl IntelMatcher {
         })
     }
 
+    /// How many products of the KEV catalogue events are matched against.
+    pub fn kev_product_count(&self) -> usize {
+        self.kev_products.groups.len()
+    }
+
     /// For a KEV indicator, its CVE id.
     pub fn kev_cve(&self, indicator: u32) -> Option<&str> {
         let ind = &self.indicators[indicator as usize];
