@@ -311,24 +311,30 @@ pub struct RegexCache {
 
 impl RegexCache {
     fn like(&mut self, like: &str) -> Result<regex::Regex, MatchError> {
-        if let Some(re) = self.like.get(like) {
-            return Ok(re.clone());
-        }
-        let re = like_regex(like)?;
-        self.like.insert(like.to_string(), re.clone());
-        Ok(re)
+        cached(&mut self.like, like, || like_regex(like))
     }
 
     fn matches(&mut self, src: &str) -> Result<std::sync::Arc<fancy_regex::Regex>, MatchError> {
-        if let Some(re) = self.matches.get(src) {
-            return Ok(re.clone());
-        }
-        let re = fancy_regex::Regex::new(&python_regex(src))
-            .map_err(|e| MatchError::Pattern(format!("MATCHES '{src}': {e}")))?;
-        let re = std::sync::Arc::new(re);
-        self.matches.insert(src.to_string(), re.clone());
-        Ok(re)
+        cached(&mut self.matches, src, || {
+            fancy_regex::Regex::new(&python_regex(src))
+                .map(std::sync::Arc::new)
+                .map_err(|e| MatchError::Pattern(format!("MATCHES '{src}': {e}")))
+        })
     }
+}
+
+/// The value built for `key` before, or `build()`'s, kept for next time (errors are not kept).
+fn cached<T: Clone>(
+    map: &mut std::collections::HashMap<String, T>,
+    key: &str,
+    build: impl FnOnce() -> Result<T, MatchError>,
+) -> Result<T, MatchError> {
+    if let Some(v) = map.get(key) {
+        return Ok(v.clone());
+    }
+    let v = build()?;
+    map.insert(key.to_string(), v.clone());
+    Ok(v)
 }
 
 impl Test {

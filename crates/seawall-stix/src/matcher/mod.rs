@@ -60,8 +60,6 @@ enum Step {
 #[derive(Debug)]
 struct Path {
     object_type: String,
-    /// The type's [`observed::type_key`].
-    type_key: u64,
     steps: Vec<Step>,
     /// An SDO/SRO type, never a comparison root in STIX 2.1 observed data.
     non_sco: bool,
@@ -243,13 +241,7 @@ fn compile_path(p: &ObjectPath) -> Path {
     let simple = steps
         .iter()
         .all(|s| !matches!(s, Step::Key { decode, deref, .. } if decode != &Decode::None || deref != &Deref::None));
-    Path {
-        non_sco: observed::is_non_sco(&p.object_type),
-        type_key: observed::type_key(&p.object_type),
-        object_type: p.object_type.clone(),
-        steps,
-        simple,
-    }
+    Path { non_sco: observed::is_non_sco(&p.object_type), object_type: p.object_type.clone(), steps, simple }
 }
 
 fn compile_cmp(c: &Comparison, cache: &mut RegexCache) -> Result<Cmp, MatchError> {
@@ -407,7 +399,7 @@ impl Matcher {
         Ok(match c {
             Cmp::Test { path, not, test } => {
                 let mut out = Roots::empty(obs.objects.len());
-                for (i, root) in obs.roots(&path.object_type, path.type_key, path.non_sco) {
+                for (i, root) in obs.roots(&path.object_type, path.non_sco) {
                     let passed = if path.simple {
                         let mut pass = |v: &PathValue<'_>| test.passes(v, *not);
                         visit(&path.steps, &PathValue::Json(root), &mut pass)?
@@ -429,7 +421,7 @@ impl Matcher {
             }
             Cmp::Exists { path, not } => {
                 let mut out = Roots::empty(obs.objects.len());
-                for (i, root) in obs.roots(&path.object_type, path.type_key, path.non_sco) {
+                for (i, root) in obs.roots(&path.object_type, path.non_sco) {
                     let reached = if path.simple {
                         visit(&path.steps, &PathValue::Json(root), &mut |_| Ok(true))?
                     } else {

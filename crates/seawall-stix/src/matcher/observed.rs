@@ -54,25 +54,17 @@ pub struct Observation<'a> {
     pub(crate) sco_only: bool,
     /// Each object's `type`, read once.
     types: Vec<&'a str>,
-    /// Each type's [`type_key`]: comparisons test these before the names (most types differ).
-    type_keys: Vec<u64>,
 }
 
 fn types_of<'a>(objects: &[(&'a str, &'a Value)]) -> Vec<&'a str> {
     objects.iter().map(|(_, o)| o.get("type").and_then(Value::as_str).unwrap_or("")).collect()
 }
 
-/// A hash of a type name (FNV-1a), so objects are picked by type with integer comparisons.
-pub(crate) fn type_key(object_type: &str) -> u64 {
-    object_type.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
-}
-
 impl<'a> Observation<'a> {
     /// An observation built by the caller (for events turned into SCOs).
     pub fn new(first: i64, last: i64, count: u32, objects: Vec<(&'a str, &'a Value)>) -> Self {
         let types = types_of(&objects);
-        let type_keys = types.iter().map(|t| type_key(t)).collect();
-        Observation { first, last, count: count.max(1), objects, sco_only: true, types, type_keys }
+        Observation { first, last, count: count.max(1), objects, sco_only: true, types }
     }
 
     /// The objects of a type; `non_sco` says whether the type is an SDO/SRO type (which STIX
@@ -80,14 +72,13 @@ impl<'a> Observation<'a> {
     pub(crate) fn roots<'s>(
         &'s self,
         object_type: &'s str,
-        key: u64,
         non_sco: bool,
     ) -> impl Iterator<Item = (usize, &'a Value)> + 's {
         let excluded = self.sco_only && non_sco;
-        self.type_keys
+        self.types
             .iter()
             .enumerate()
-            .filter(move |&(i, k)| !excluded && *k == key && self.types[i] == object_type)
+            .filter(move |(_, t)| !excluded && **t == object_type)
             .map(|(i, _)| (i, self.objects[i].1))
     }
 
@@ -162,8 +153,7 @@ pub fn observations_v21(bundles: &[Value]) -> Result<Vec<Observation<'_>>, Match
             }
         }
         let types = types_of(&objects);
-        let type_keys = types.iter().map(|t| type_key(t)).collect();
-        out.push(Observation { first, last, count, objects, sco_only: true, types, type_keys });
+        out.push(Observation { first, last, count, objects, sco_only: true, types });
     }
     Ok(out)
 }
@@ -178,8 +168,7 @@ pub fn observations_v20(sdos: &[Value]) -> Result<Vec<Observation<'_>>, MatchErr
             None => Vec::new(),
         };
         let types = types_of(&objects);
-        let type_keys = types.iter().map(|t| type_key(t)).collect();
-        out.push(Observation { first, last, count, objects, sco_only: false, types, type_keys });
+        out.push(Observation { first, last, count, objects, sco_only: false, types });
     }
     Ok(out)
 }
