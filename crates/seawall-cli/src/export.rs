@@ -22,7 +22,7 @@ pub fn stix_bundle(
             .map(|f| f.rule_id.as_str())
             .collect();
         // A product the KEV catalogue lists is a finding about exposure, not an indicator to share.
-        let shared = |i: &seawall_intel::Indicator| !i.labels.iter().any(|l| l == seawall_intel::KEV_PRODUCT_LABEL);
+        let shared = |i: &seawall_intel::Indicator| !i.has_label(seawall_intel::KEV_PRODUCT_LABEL);
         for (n, ind) in im.indicators.iter().enumerate().filter(|(_, i)| wanted.contains(i.id.as_str()) && shared(i)) {
             indicators.insert(
                 ind.id.clone(),

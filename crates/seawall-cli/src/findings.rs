@@ -338,7 +338,7 @@ pub struct IntelPartial {
 /// compromise or attribution, CISA KEV vulnerabilities, or confidence 70 or more; low for benign or anomalous
 /// activity, or confidence under 30; medium otherwise (plain IOC lists).
 fn intel_level(ind: &seawall_intel::Indicator) -> Level {
-    let has = |l: &str| ind.labels.iter().any(|x| x == l);
+    let has = |l: &str| ind.has_label(l);
     if ind.confidence.is_some_and(|c| c < 30) || has("benign") || has("anomalous-activity") {
         Level::Low
     } else if ind.confidence.is_some_and(|c| c >= 70)
@@ -392,7 +392,7 @@ pub fn intel_findings(
             ip.values.iter().map(|((field, value, how), n)| format!("{value} in {field} ({how}, {n}×)")).collect();
         let what = if seen.is_empty() { format!("pattern {} holds", ind.pattern()) } else { seen.join("; ") };
         f.summary = format!("{} matching event(s): {what}. Indicator from {}.", ip.partial.count, ind.origin);
-        if ind.labels.iter().any(|l| l == seawall_intel::KEV_PRODUCT_LABEL) {
+        if ind.has_label(seawall_intel::KEV_PRODUCT_LABEL) {
             // Which vulnerabilities to check the system for.
             if let Some(d) = &ind.description {
                 f.summary = format!("{} {d}.", f.summary);

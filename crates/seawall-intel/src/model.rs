@@ -101,6 +101,10 @@ impl Indicator {
         }
     }
 
+    pub fn has_label(&self, label: &str) -> bool {
+        self.labels.iter().any(|l| l == label)
+    }
+
     /// The name to show: the indicator's own, or the observable and its context.
     pub fn title(&self) -> String {
         if let Some(n) = &self.name {
