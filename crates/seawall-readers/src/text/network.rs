@@ -110,8 +110,19 @@ pub fn cisco_common(m: &CiscoMessage<'_>, observer: &mut Map, cisco: &mut Map, e
 /// The operating system a message shows by its form alone: facilities only IOS XE (`IOSXE_*`,
 /// `WEBUI`, the web UI of CVE-2023-20198) or NX-OS (`ETHPORT`, `VSHD`) have, and the node name
 /// (`RP/0/RSP0/CPU0:`) IOS XR puts before its messages.
-#[cold]
+#[inline]
 pub fn cisco_os(facility: &str, node: bool) -> Option<&'static str> {
+    // A first-byte test keeps the common case (none of these) cheap on every Cisco line: the
+    // full test inline cost syslog 7-9%.
+    if node || matches!(facility.as_bytes().first(), Some(b'I' | b'W' | b'E' | b'V')) {
+        cisco_os_named(facility, node)
+    } else {
+        None
+    }
+}
+
+#[cold]
+fn cisco_os_named(facility: &str, node: bool) -> Option<&'static str> {
     if node {
         Some("IOS XR")
     } else if facility.starts_with("IOSXE") || facility == "WEBUI" {
