@@ -8,11 +8,20 @@
 # medians and their ratio. AB_NEW_ENV (e.g. "GLIBC_TUNABLES=glibc.malloc.tcache_count=4000" or
 # "LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libmimalloc.so.2") is set for the new side only, which
 # with OLD_REV=HEAD measures an environment change on one build.
+# AB_MODE=engine times the Sigma engine instead: `seawall-bench seawall-engine` with all SigmaHQ
+# rules over the first 100,000 events of FILE (default bench/data/sysmon.jsonl; bench/sigma.sh
+# generates it), 3 passes a run, events/s.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OLD="${1:?usage: bench/ab.sh OLD_REV [RUNS] [FILE]}"
 RUNS="${2:-5}"
-FILE="${3:-bench/data/telecom/syslog.log}"
+MODE="${AB_MODE:-parse}"
+if [ "$MODE" = engine ]; then
+  FILE="${3:-bench/data/sysmon.jsonl}"
+else
+  FILE="${3:-bench/data/telecom/syslog.log}"
+fi
+SIGMA="${SEAWALL_CORPUS:-../shared/corpus}/sigma"
 [ -s "$FILE" ] || { echo "no input $FILE (bench/telecom.sh generates the telecom files)" >&2; exit 2; }
 WT=$(mktemp -d)
 trap 'git worktree remove --force "$WT" >/dev/null 2>&1 || true' EXIT
@@ -21,22 +30,28 @@ CARGO_TARGET_DIR="$(pwd)/target/ab-old" cargo build --release -q -p seawall-benc
 cargo build --release -q -p seawall-bench
 OLD_BIN=target/ab-old/release/seawall-bench
 NEW_BIN=target/release/seawall-bench
-python3 - "$OLD_BIN" "$NEW_BIN" "$FILE" "$RUNS" "${AB_NEW_ENV:-}" <<'PY'
+python3 - "$OLD_BIN" "$NEW_BIN" "$FILE" "$RUNS" "${AB_NEW_ENV:-}" "$MODE" "$SIGMA" <<'PY'
 import json, os, statistics, subprocess, sys
-old, new, path, runs, new_env = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
+old, new, path, runs, new_env, mode, sigma = sys.argv[1:8]
+runs = int(runs)
 env = dict(os.environ)
 if new_env:
     for pair in new_env.split():
         k, v = pair.split("=", 1)
         env[k] = v
 def rate(binary, e):
-    r = subprocess.run([binary, "parse", path, "--threads", "1"], check=True, capture_output=True, text=True, env=e)
+    if mode == "engine":
+        rules = [a for d in ("rules", "rules-emerging-threats", "rules-threat-hunting") for a in ("--rules", f"{sigma}/{d}")]
+        cmd = [binary, "seawall-engine", *rules, "--input", path, "--limit", "100000", "--passes", "3"]
+    else:
+        cmd = [binary, "parse", path, "--threads", "1"]
+    r = subprocess.run(cmd, check=True, capture_output=True, text=True, env=e)
     return json.loads(r.stdout)["events_per_s"]
 a, b = [], []
 for _ in range(runs):
     a.append(rate(old, os.environ))
     b.append(rate(new, env))
-print(f"{path}, {runs} alternated pairs, records/s on one thread")
+print(f"{path}, {mode}, {runs} alternated pairs, records/s on one thread")
 print("old:", " ".join(f"{x:,.0f}" for x in a))
 print("new:", " ".join(f"{x:,.0f}" for x in b), f"({new_env})" if new_env else "")
 ma, mb = statistics.median(a), statistics.median(b)
