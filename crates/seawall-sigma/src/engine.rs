@@ -552,17 +552,7 @@ impl Engine {
                 };
                 match &scan.searcher {
                     Searcher::Set(set) => set.for_each_in(text.as_bytes(), &mut found),
-                    Searcher::Automaton(automaton) => {
-                        // The longest literal at each start position, found with the automaton's
-                        // fast skipping; what it contains is marked with it.
-                        let ac = automaton.get();
-                        let mut at = 0;
-                        while at < text.len() {
-                            let Some(m) = ac.find(aho_corasick::Input::new(text).range(at..)) else { break };
-                            found(m.pattern().as_usize() as u32);
-                            at = m.start() + 1;
-                        }
-                    }
+                    Searcher::Automaton(automaton) => automaton.for_each_in(text, &mut found),
                     Searcher::Everything => (0..scan.lit_groups.len() as u32).for_each(found),
                 }
             };

@@ -33,34 +33,67 @@ pub(crate) enum Searcher {
     Everything,
 }
 
-/// The automaton of a small literal set: a compact one, cheap to build, first; after
-/// `DFA_AFTER_USES` searches a DFA, which scans faster but costs far more to build (a run over a
-/// few thousand events touching many routes spent more building DFAs than searching).
+/// The searcher of a small literal set, built in stages as it earns its keep: first one
+/// substring finder per literal (next to nothing to build); after enough searches a compact
+/// automaton; after `DFA_AFTER_USES` a DFA, which scans fastest but costs the most to build. A
+/// hunt over a few thousand events touches many routes a few times each, and building their
+/// automata up front cost more than all the searches they served.
 pub(crate) struct Automaton {
     lits: Vec<String>,
-    nfa: AhoCorasick,
+    finders: Vec<memchr::memmem::Finder<'static>>,
+    nfa_after: u32,
+    nfa: BuiltAfterUses<AhoCorasick>,
     dfa: BuiltAfterUses<AhoCorasick>,
 }
 
 const DFA_AFTER_USES: u32 = 512;
 
+/// Searches with the finders that cost about as much as building the automaton (one finder
+/// per literal per search, against a few hundred thousand instructions to build).
+const FINDER_BUDGET: u32 = 4096;
+
 impl Automaton {
-    fn new(lits: Vec<String>) -> Result<Automaton, aho_corasick::BuildError> {
-        let nfa = Self::builder(aho_corasick::AhoCorasickKind::ContiguousNFA).build(&lits)?;
-        Ok(Automaton { lits, nfa, dfa: BuiltAfterUses::default() })
+    fn new(lits: Vec<String>) -> Automaton {
+        let finders = lits.iter().map(|l| memchr::memmem::Finder::new(l.as_bytes()).into_owned()).collect();
+        let nfa_after = (FINDER_BUDGET / lits.len().max(1) as u32).clamp(16, 256);
+        Automaton { lits, finders, nfa_after, nfa: BuiltAfterUses::default(), dfa: BuiltAfterUses::default() }
     }
 
-    fn builder(kind: aho_corasick::AhoCorasickKind) -> AhoCorasickBuilder {
-        let mut b = AhoCorasickBuilder::new();
-        b.match_kind(MatchKind::LeftmostLongest).kind(Some(kind));
-        b
+    fn build(&self, kind: aho_corasick::AhoCorasickKind) -> Option<AhoCorasick> {
+        AhoCorasickBuilder::new().match_kind(MatchKind::LeftmostLongest).kind(Some(kind)).build(&self.lits).ok()
     }
 
-    /// The automaton to search with now.
-    pub(crate) fn get(&self) -> &AhoCorasick {
-        let dfa =
-            self.dfa.get(DFA_AFTER_USES, || Self::builder(aho_corasick::AhoCorasickKind::DFA).build(&self.lits).ok());
-        dfa.unwrap_or(&self.nfa)
+    /// The automaton to search with now; `None` while the finders serve.
+    fn get(&self) -> Option<&AhoCorasick> {
+        if self.nfa.built().is_none() {
+            return self.nfa.get(self.nfa_after, || self.build(aho_corasick::AhoCorasickKind::ContiguousNFA));
+        }
+        self.dfa
+            .get(DFA_AFTER_USES, || self.build(aho_corasick::AhoCorasickKind::DFA))
+            .or_else(|| self.nfa.get(0, || None))
+    }
+
+    /// Calls `found` with literals occurring in `text`: at least the longest at each start
+    /// position (the literals it contains are implied: see [`closed_groups`]).
+    pub(crate) fn for_each_in(&self, text: &str, found: &mut impl FnMut(u32)) {
+        match self.get() {
+            Some(ac) => {
+                // The longest literal at each start position, with the automaton's fast skipping.
+                let mut at = 0;
+                while at < text.len() {
+                    let Some(m) = ac.find(aho_corasick::Input::new(text).range(at..)) else { break };
+                    found(m.pattern().as_usize() as u32);
+                    at = m.start() + 1;
+                }
+            }
+            None => {
+                for (i, f) in self.finders.iter().enumerate() {
+                    if f.find(text.as_bytes()).is_some() {
+                        found(i as u32);
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -121,10 +154,10 @@ pub(crate) fn build_scans(table: &[SourceLiterals]) -> Vec<SourceScan> {
                     Err(_) => (Searcher::Everything, own()),
                 }
             } else {
-                match Automaton::new(lits.iter().map(|(l, _)| l.clone()).collect()) {
-                    Ok(ac) => (Searcher::Automaton(ac), closed_groups(lits)),
-                    Err(_) => (Searcher::Everything, own()),
-                }
+                (
+                    Searcher::Automaton(Automaton::new(lits.iter().map(|(l, _)| l.clone()).collect())),
+                    closed_groups(lits),
+                )
             };
             SourceScan { source: *source, searcher, numbers, lit_groups }
         })
@@ -194,29 +227,36 @@ pub(crate) fn literal_key(text: &str) -> &str {
 mod tests {
     use super::*;
 
-    fn longest_at_each_start(ac: &AhoCorasick, text: &str) -> Vec<(usize, usize)> {
+    /// The literals marked (with what they contain) by one search.
+    fn marked(a: &Automaton, closed: &[Vec<u32>], text: &str) -> Vec<u32> {
         let mut out = Vec::new();
-        let mut at = 0;
-        while let Some(m) = ac.find(aho_corasick::Input::new(text).range(at..)) {
-            out.push((m.start(), m.pattern().as_usize()));
-            at = m.start() + 1;
-        }
+        a.for_each_in(text, &mut |lit| out.extend_from_slice(&closed[lit as usize]));
+        out.sort_unstable();
+        out.dedup();
         out
     }
 
     #[test]
-    fn an_automaton_finds_the_same_before_and_after_it_becomes_a_dfa() {
-        let lits: Vec<String> =
-            ["cmd", "cmd.exe", "\\cmd.exe", ".exe", "powershell", "shell"].map(String::from).to_vec();
-        let a = Automaton::new(lits).unwrap();
-        let text = "c:\\windows\\cmd.exe /c powershell -nop; cmd.exe";
-        let first = longest_at_each_start(a.get(), text);
-        assert_eq!(first.first(), Some(&(10, 2)), "{first:?}");
-        for _ in 0..DFA_AFTER_USES {
-            assert_eq!(longest_at_each_start(a.get(), text), first);
+    fn each_stage_of_a_small_set_marks_the_same_literals() {
+        let words = ["cmd", "cmd.exe", "\\cmd.exe", ".exe", "powershell", "shell", "xyz"];
+        let lits: Vec<(String, Vec<u32>)> =
+            words.iter().enumerate().map(|(i, w)| (w.to_string(), vec![i as u32])).collect();
+        let closed = closed_groups(&lits);
+        let a = Automaton::new(words.map(String::from).to_vec());
+        let texts = ["c:\\windows\\cmd.exe /c powershell -nop; cmd.exe", "nothing here", "", "xyzcmd"];
+        let naive =
+            |t: &str| -> Vec<u32> { (0..words.len() as u32).filter(|&i| t.contains(words[i as usize])).collect() };
+        let mut stages = Vec::new();
+        for round in 0..(a.nfa_after + DFA_AFTER_USES + 8) {
+            for t in texts {
+                assert_eq!(marked(&a, &closed, t), naive(t), "round {round}, text {t:?}");
+            }
+            let stage = (a.nfa.built().is_some(), a.dfa.built().is_some());
+            if stages.last() != Some(&stage) {
+                stages.push(stage);
+            }
         }
-        assert!(a.dfa.built().is_some_and(Option::is_some));
-        assert_eq!(longest_at_each_start(a.get(), text), first);
+        assert_eq!(stages, vec![(false, false), (true, false), (true, true)], "finders, then the NFA, then the DFA");
     }
 
     #[test]
