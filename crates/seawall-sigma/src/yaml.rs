@@ -180,8 +180,6 @@ fn yaml_options() -> serde_saphyr::Options {
     let mut o = serde_saphyr::Options::default();
     o.strict_booleans = true;
     o.leading_zero_numbers_as_strings = true;
-    // Comments are never read: the parser still checks them but keeps no text.
-    o.emit_comments = false;
     o
 }
 
