@@ -33,6 +33,8 @@ pub struct FieldTable {
     pub containers: Vec<Vec<String>>,
     index: rustc_hash::FxHashMap<Vec<String>, Slot>,
     container_index: rustc_hash::FxHashMap<Vec<String>, u32>,
+    /// Field name -> slot, for rules joining the table.
+    by_name: rustc_hash::FxHashMap<String, Slot>,
 }
 
 /// The fields one rule refers to while it compiles (rules compile in parallel): slots by field
@@ -42,7 +44,8 @@ pub struct FieldTable {
 pub struct RuleFields {
     by_name: rustc_hash::FxHashMap<String, Slot>,
     by_paths: rustc_hash::FxHashMap<Vec<String>, Slot>,
-    paths: Vec<Vec<String>>,
+    /// Per slot: a field name that leads to it, and its paths.
+    fields: Vec<(String, Vec<String>)>,
 }
 
 impl RuleFields {
@@ -54,8 +57,8 @@ impl RuleFields {
         let slot = match self.by_paths.get(&paths) {
             Some(&s) => s,
             None => {
-                let s = self.paths.len() as Slot;
-                self.paths.push(paths.clone());
+                let s = self.fields.len() as Slot;
+                self.fields.push((name.to_string(), paths.clone()));
                 self.by_paths.insert(paths, s);
                 s
             }
@@ -64,13 +67,24 @@ impl RuleFields {
         slot
     }
 
-    /// The path lists of the rule's slots, in slot order.
-    pub fn into_path_lists(self) -> Vec<Vec<String>> {
-        self.paths
+    /// A field name and the paths of each of the rule's slots, in slot order.
+    pub fn into_fields(self) -> Vec<(String, Vec<String>)> {
+        self.fields
     }
 }
 
 impl FieldTable {
+    /// The slot of a field's paths, found by the field's name when that name was seen before
+    /// (a name's paths depend on the mapping alone), which spares hashing the path list.
+    pub fn intern_named(&mut self, name: String, paths: Vec<String>) -> Slot {
+        if let Some(&s) = self.by_name.get(&name) {
+            return s;
+        }
+        let slot = self.intern(paths);
+        self.by_name.insert(name, slot);
+        slot
+    }
+
     pub fn intern(&mut self, paths: Vec<String>) -> Slot {
         if let Some(&s) = self.index.get(paths.as_slice()) {
             return s;

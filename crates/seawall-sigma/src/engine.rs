@@ -57,8 +57,8 @@ struct RuleOutcome {
     variants: Option<Vec<CompiledVariant>>,
     unsupported: Vec<String>,
     errors: Vec<RuleError>,
-    /// Slot -> field paths, for renumbering into the shared table.
-    fields: Vec<Vec<String>>,
+    /// Slot -> a field name and its paths, for renumbering into the shared table.
+    fields: Vec<(String, Vec<String>)>,
     unmapped: bool,
 }
 
@@ -237,7 +237,7 @@ impl Engine {
                                 variants: None,
                                 unsupported: vec![],
                                 errors,
-                                fields: local.into_path_lists(),
+                                fields: local.into_fields(),
                                 unmapped: false,
                             };
                         }
@@ -261,7 +261,7 @@ impl Engine {
                     variants: Some(out),
                     unsupported,
                     errors,
-                    fields: local.into_path_lists(),
+                    fields: local.into_fields(),
                     unmapped,
                 }
             })
@@ -271,7 +271,7 @@ impl Engine {
             eng.errors.extend(o.errors);
             let Some(mut variants) = o.variants else { continue };
             let rule = o.rule;
-            let map: Vec<Slot> = o.fields.into_iter().map(|paths| fields.intern(paths)).collect();
+            let map: Vec<Slot> = o.fields.into_iter().map(|(name, paths)| fields.intern_named(name, paths)).collect();
             for (_, _, _, guard, expr) in &mut variants {
                 expr.remap_slots(&map);
                 if let Some(g) = guard {
@@ -414,34 +414,47 @@ impl Engine {
         let mut group_variant: Vec<u32> = Vec::new();
         let mut need = vec![0u8; self.variants.len()];
         self.filtered = vec![0; self.variants.len().div_ceil(64)];
-        // route -> source -> literal -> groups
-        let mut tables: Vec<RouteTable> = (0..self.routes.len()).map(|_| FxHashMap::default()).collect();
-        // Each variant's literal groups are worked out in parallel, the tables filled in order.
+        // Each variant's literal groups are worked out in parallel and numbered in variant order;
+        // then each route's table (source -> literal -> groups) is filled in parallel, taking its
+        // variants in order so every literal's groups come out as a serial fill would give them.
         let all_groups: Vec<_> = self.variants.par_iter().map(|v| v.expr.required_groups()).collect();
-        for (vi, groups) in all_groups.into_iter().enumerate() {
+        let mut first_group = vec![0u32; self.variants.len()];
+        let mut route_variants: Vec<Vec<u32>> = vec![Vec::new(); self.routes.len()];
+        for (vi, groups) in all_groups.iter().enumerate() {
             if groups.is_empty() {
                 continue;
             }
             self.filtered[vi / 64] |= 1 << (vi % 64);
             need[vi] = groups.len() as u8;
-            for g in groups {
-                let gid = group_variant.len() as u32;
-                group_variant.push(vi as u32);
-                for lit in g {
-                    let key = literal_key(&lit.text);
-                    for &r in &self.variant_routes[vi] {
-                        let lits = tables[r as usize].entry(lit.source).or_default();
-                        // Most literals recur across rules: look before allocating the key.
-                        match lits.get_mut(key) {
-                            Some(g) => g.push(gid),
-                            None => {
-                                lits.insert(key.to_string(), vec![gid]);
+            first_group[vi] = group_variant.len() as u32;
+            group_variant.extend(std::iter::repeat_n(vi as u32, groups.len()));
+            for &r in &self.variant_routes[vi] {
+                route_variants[r as usize].push(vi as u32);
+            }
+        }
+        let tables: Vec<RouteTable> = route_variants
+            .par_iter()
+            .map(|variants| {
+                let mut table = RouteTable::default();
+                for &vi in variants {
+                    for (k, g) in all_groups[vi as usize].iter().enumerate() {
+                        let gid = first_group[vi as usize] + k as u32;
+                        for lit in g {
+                            let key = literal_key(&lit.text);
+                            let lits = table.entry(lit.source).or_default();
+                            // Most literals recur across rules: look before allocating the key.
+                            match lits.get_mut(key) {
+                                Some(g) => g.push(gid),
+                                None => {
+                                    lits.insert(key.to_string(), vec![gid]);
+                                }
                             }
                         }
                     }
                 }
-            }
-        }
+                table
+            })
+            .collect();
         // Every combination of routes an event can be on. Its literal table (the merge of its
         // routes' tables) and automata are built on first use: a run over Sysmon data never pays
         // for the routes of other channels, and loading stays fast.
