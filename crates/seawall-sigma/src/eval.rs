@@ -14,12 +14,14 @@ use crate::pattern::{fold, push_folded};
 type Resolved<'e> = (Slot, Option<&'e Value>, Folded<'e>);
 
 /// Folded text of a string field: the value itself when already lower-case, else a range of the
-/// event's folding buffer (one buffer per event instead of one allocation per field).
+/// event's folding buffer (one buffer per event instead of one allocation per field). A number
+/// is written into the buffer when its text is first wanted, then kept like a string's.
 #[derive(Clone, Copy)]
 enum Folded<'e> {
     None,
     Borrowed(&'e str),
     Buffer(u32, u32),
+    Number(&'e seawall_core::Number),
 }
 
 /// Where each slot sits in an event's cache, reused across events (a generation number marks
@@ -124,9 +126,15 @@ impl<'e, 't, 's> EventCtx<'e, 't, 's> {
         }
     }
 
-    fn folded(&self, i: usize) -> Option<&str> {
+    fn folded(&mut self, i: usize) -> Option<&str> {
+        if let Folded::Number(n) = self.cache[i].2 {
+            use std::fmt::Write as _;
+            let a = self.folded.len();
+            let _ = write!(self.folded, "{n}");
+            self.cache[i].2 = Folded::Buffer(a as u32, self.folded.len() as u32);
+        }
         match self.cache[i].2 {
-            Folded::None => None,
+            Folded::None | Folded::Number(_) => None,
             Folded::Borrowed(s) => Some(s),
             Folded::Buffer(a, b) => Some(&self.folded[a as usize..b as usize]),
         }
@@ -210,6 +218,8 @@ impl<'e, 't, 's> EventCtx<'e, 't, 's> {
                     Folded::Buffer(a as u32, self.folded.len() as u32)
                 }
             }
+            Some(Value::Number(n)) => Folded::Number(n),
+            Some(Value::Bool(b)) => Folded::Borrowed(if *b { "true" } else { "false" }),
             _ => Folded::None,
         };
         self.cache.push((slot, found, folded));

@@ -99,6 +99,13 @@ fn numbers_booleans_and_null() {
         &[json!({"F": "x"}), json!({"F": ""})],
     );
     check("  sel:\n    F: ''\n  condition: sel", &[json!({"F": ""})], &[json!({"F": "x"}), json!({"G": 1})]);
+    // A number or boolean is matched as its text by string modifiers, and the same field can be
+    // tested by several selections of one rule (its text is worked out once per event).
+    check(
+        "  a:\n    DestinationPort|endswith: '44'\n  b:\n    DestinationPort|startswith: '44'\n  c:\n    Initiated|contains: 'ru'\n  condition: a and b and c",
+        &[json!({"DestinationPort": 4444, "Initiated": true}), json!({"DestinationPort": "4444", "Initiated": "true"})],
+        &[json!({"DestinationPort": 4443, "Initiated": true}), json!({"DestinationPort": 4444, "Initiated": false}), json!({"DestinationPort": 44.5, "Initiated": true})],
+    );
 }
 
 #[test]
