@@ -36,17 +36,21 @@ impl LiteralSet {
     /// Builds the set; literal ids are positions in `literals`. Empty literals are ignored.
     pub fn new<'a>(literals: impl IntoIterator<Item = &'a [u8]>) -> Result<LiteralSet, aho_corasick::BuildError> {
         let literals: Vec<Box<[u8]>> = literals.into_iter().map(Box::from).collect();
-        // How many literals hold each window: the rarest window of a literal files it.
-        let mut freq: std::collections::HashMap<u32, u32> = std::collections::HashMap::new();
+        // How many literals hold each window: the rarest window of a literal files it. (A fast
+        // hash and one reused buffer: sets are built while a hunt runs, on first use.)
+        let mut freq: rustc_hash::FxHashMap<u32, u32> = rustc_hash::FxHashMap::default();
+        freq.reserve(literals.len() * 4);
+        let mut grams: Vec<u32> = Vec::with_capacity(64);
         for lit in literals.iter().filter(|l| l.len() >= GRAM) {
-            let mut grams: Vec<u32> = (0..=lit.len() - GRAM).map(|i| window(lit, i)).collect();
+            grams.clear();
+            grams.extend((0..=lit.len() - GRAM).map(|i| window(lit, i)));
             grams.sort_unstable();
             grams.dedup();
-            for g in grams {
+            for &g in &grams {
                 *freq.entry(g).or_default() += 1;
             }
         }
-        let mut filed: Vec<(u32, u32, u8)> = Vec::new();
+        let mut filed: Vec<(u32, u32, u8)> = Vec::with_capacity(literals.len());
         let mut short = Vec::new();
         for (id, lit) in literals.iter().enumerate() {
             if lit.is_empty() {
