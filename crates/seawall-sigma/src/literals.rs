@@ -16,6 +16,9 @@ pub struct LiteralSet {
     /// Bitmap over hashed windows: a clear bit means no literal is filed under that window.
     bloom: Vec<u64>,
     shift: u32,
+    /// Shift taking a window's slot from the top bits of its hash (the low bits of a
+    /// multiplicative hash vary little between windows, and probing ran long on them).
+    slot_shift: u32,
     /// Open-addressing table: window -> range of `entries`; `u32::MAX` length marks a free slot.
     slots: Vec<(u32, u32, u32)>,
     /// (literal, offset of its filed window within it), grouped by window.
@@ -70,6 +73,7 @@ impl LiteralSet {
         let shift = 32 - bits.trailing_zeros();
         let mut bloom = vec![0u64; bits / 64];
         let cap = (distinct * 2).next_power_of_two().max(16);
+        let slot_shift = 32 - cap.trailing_zeros();
         let mut slots = vec![(0u32, 0u32, u32::MAX); cap];
         let mut entries = Vec::with_capacity(filed.len());
         let mut i = 0;
@@ -83,7 +87,7 @@ impl LiteralSet {
             let h = hash(gram);
             let b = (h >> shift) as usize;
             bloom[b / 64] |= 1 << (b % 64);
-            let mut s = h as usize & (cap - 1);
+            let mut s = (h >> slot_shift) as usize;
             while slots[s].2 != u32::MAX {
                 s = (s + 1) & (cap - 1);
             }
@@ -100,7 +104,7 @@ impl LiteralSet {
                 .build(short.iter().map(|&id| &literals[id as usize][..]))?;
             Some((ac, short))
         };
-        Ok(LiteralSet { literals, bloom, shift, slots, entries, short })
+        Ok(LiteralSet { literals, bloom, shift, slot_shift, slots, entries, short })
     }
 
     /// Calls `found` with the id of every literal occurrence in `text` (a literal occurring
@@ -128,7 +132,7 @@ impl LiteralSet {
     /// The literals filed under the window at `i` (a bloom hit) that occur there.
     fn report_at(&self, text: &[u8], i: usize, gram: u32, h: u32, found: &mut impl FnMut(u32)) {
         let cap = self.slots.len() - 1;
-        let mut s = h as usize & cap;
+        let mut s = (h >> self.slot_shift) as usize;
         let (start, len) = loop {
             let (g, start, len) = self.slots[s];
             if len == u32::MAX {
