@@ -112,8 +112,8 @@ fn hunt(
     if files.is_empty() {
         bail!("no evidence files found");
     }
-    let total_bytes: u64 = files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
-    let bar = progress(&args, total_bytes);
+    // The sizes are read only for a progress bar (a stat per file adds up over thousands).
+    let bar = progress(&args, || files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum());
 
     let cap = args.max_evidence.unwrap_or(usize::MAX);
     let tz = args
@@ -415,11 +415,11 @@ fn load_intel(args: &HuntArgs) -> anyhow::Result<seawall_intel::IntelMatcher> {
     Ok(im)
 }
 
-fn progress(args: &HuntArgs, total: u64) -> Option<indicatif::ProgressBar> {
+fn progress(args: &HuntArgs, total: impl FnOnce() -> u64) -> Option<indicatif::ProgressBar> {
     if args.quiet || !std::io::stderr().is_terminal() {
         return None;
     }
-    let bar = indicatif::ProgressBar::with_draw_target(Some(total), indicatif::ProgressDrawTarget::stderr());
+    let bar = indicatif::ProgressBar::with_draw_target(Some(total()), indicatif::ProgressDrawTarget::stderr());
     if let Ok(style) =
         indicatif::ProgressStyle::with_template("{spinner} {bytes}/{total_bytes} {bytes_per_sec} {wide_bar} {eta}")
     {
