@@ -47,8 +47,9 @@ pub(crate) struct Automaton {
 
 const DFA_AFTER_USES: u32 = 512;
 
-/// Searches with the finders that cost about as much as building the automaton (one finder
-/// per literal per search, against a few hundred thousand instructions to build).
+/// Literal searches the finders may make before the automaton is built: about what building it
+/// costs (each use runs one finder per literal; building takes a few hundred thousand
+/// instructions).
 const FINDER_BUDGET: u32 = 4096;
 
 impl Automaton {
