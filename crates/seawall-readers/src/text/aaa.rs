@@ -237,9 +237,7 @@ pub fn ise(message: &str, r: &mut Record, rules: &TimeRules) -> Option<jiff::Tim
 mod tests {
     use super::*;
 
-    fn rules() -> TimeRules {
-        TimeRules { year: None, tz: None, reference: Some("2024-06-30T00:00:00Z".parse().unwrap()) }
-    }
+    use crate::text::clock::test_rules as rules;
 
     #[test]
     fn tac_plus_accounting_lines() {

@@ -364,13 +364,17 @@ fn resolve(dt: DateTime, year_known: bool, offset: Option<Offset>, rules: &TimeR
     None
 }
 
+/// Time rules for tests: no year or zone given, logs read as of mid-2024.
+#[cfg(test)]
+pub(crate) fn test_rules() -> TimeRules {
+    TimeRules { year: None, tz: None, reference: Some("2024-06-30T00:00:00Z".parse().unwrap()) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn rules() -> TimeRules {
-        TimeRules { year: None, tz: None, reference: Some("2024-06-30T00:00:00Z".parse().unwrap()) }
-    }
+    use super::test_rules as rules;
 
     fn t(s: &str) -> (String, bool, bool, usize) {
         let r = parse_time(s, &rules()).unwrap_or_else(|| panic!("no time in {s:?}"));

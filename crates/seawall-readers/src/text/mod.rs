@@ -532,9 +532,7 @@ fn stamped_record(line: &str, rules: &TimeRules) -> Parsed {
 mod tests {
     use super::*;
 
-    fn rules() -> TimeRules {
-        TimeRules { year: None, tz: None, reference: Some("2024-06-30T00:00:00Z".parse().unwrap()) }
-    }
+    use crate::text::clock::test_rules as rules;
 
     #[test]
     fn sniffs_text_formats() {

@@ -237,9 +237,7 @@ fn is_digits_or_uptime(s: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn rules() -> TimeRules {
-        TimeRules { year: None, tz: None, reference: Some("2024-06-30T00:00:00Z".parse().unwrap()) }
-    }
+    use crate::text::clock::test_rules as rules;
 
     fn p(line: &str) -> Syslog<'_> {
         parse_syslog(line, &rules()).unwrap_or_else(|| panic!("not syslog: {line}"))

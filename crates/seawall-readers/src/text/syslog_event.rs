@@ -233,9 +233,7 @@ fn structured_data(sd: &str, r: &mut Record) {
 mod tests {
     use super::*;
 
-    fn rules() -> TimeRules {
-        TimeRules { year: None, tz: None, reference: Some("2024-06-30T00:00:00Z".parse().unwrap()) }
-    }
+    use crate::text::clock::test_rules as rules;
 
     #[test]
     fn syslog_records_carry_ecs_fields() {
