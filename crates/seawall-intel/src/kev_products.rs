@@ -37,42 +37,58 @@ const GENERIC: &[&str] = &["software", "series", "switches", "routers", "applian
 /// Company-form words dropped from vendor names.
 const COMPANY: &[&str] = &["inc", "corporation", "corp", "co", "ltd", "llc", "systems", "networks", "technologies"];
 
-/// Lower-case alphanumeric words.
-fn words(s: &str) -> Vec<String> {
-    s.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
+/// The alphanumeric words of a text.
+fn words(s: &str) -> impl Iterator<Item = &str> {
+    s.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty())
+}
+
+/// Whether two words are the same without case (compared without allocating: keys are worked
+/// out for every event that names a product).
+fn same_word(a: &str, b: &str) -> bool {
+    a.chars().flat_map(char::to_lowercase).eq(b.chars().flat_map(char::to_lowercase))
+}
+
+fn listed(word: &str, list: &[&str]) -> bool {
+    list.iter().any(|l| same_word(word, l))
+}
+
+/// Words joined by spaces, lower-cased.
+fn key_of<'a>(words: impl IntoIterator<Item = &'a str>) -> String {
+    let mut out = String::new();
+    for w in words {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.extend(w.chars().flat_map(char::to_lowercase));
+    }
+    out
 }
 
 /// A vendor's key: its words without company forms (`Palo Alto Networks` → `palo alto`).
 pub fn vendor_key(vendor: &str) -> String {
-    let w: Vec<String> = words(vendor).into_iter().filter(|w| !COMPANY.contains(&w.as_str())).collect();
-    w.join(" ")
+    key_of(words(vendor).filter(|w| !listed(w, COMPANY)))
 }
 
 /// A product's key: its words without the vendor's name and generic words, and without a final
 /// `os` after another word (`Junos OS` and `Junos` are the same product).
 pub fn product_key(product: &str, vendor: &str) -> String {
-    let vendor_words = words(vendor);
-    let mut w: Vec<String> = words(product);
-    while w.first().is_some_and(|first| vendor_words.contains(first)) {
-        w.remove(0);
-    }
-    w.retain(|x| !GENERIC.contains(&x.as_str()));
-    if w.len() > 1 && w.last().is_some_and(|l| l == "os") {
+    let is_vendor = |w: &str| words(vendor).any(|v| same_word(v, w));
+    let mut w: Vec<&str> = words(product).skip_while(|x| is_vendor(x)).filter(|x| !listed(x, GENERIC)).collect();
+    if w.len() > 1 && w.last().is_some_and(|l| same_word(l, "os")) {
         w.pop();
     }
-    w.join(" ")
+    key_of(w)
 }
 
 /// A product's name as shown: without the vendor's name before it and generic words after it
 /// (`Cisco IOS XE Web UI` → `IOS XE`).
 fn display_name(part: &str, vendor: &str) -> String {
-    let vendor_words = words(vendor);
     let mut tokens: Vec<&str> = part.split_whitespace().collect();
-    let key = |t: &str| t.to_lowercase().chars().filter(|c| c.is_alphanumeric()).collect::<String>();
-    while tokens.len() > 1 && vendor_words.contains(&key(tokens[0])) {
+    let key = |t: &str| t.chars().filter(|c| c.is_alphanumeric()).collect::<String>();
+    while tokens.len() > 1 && words(vendor).any(|v| same_word(v, &key(tokens[0]))) {
         tokens.remove(0);
     }
-    while tokens.len() > 1 && tokens.last().is_some_and(|t| GENERIC.contains(&key(t).as_str())) {
+    while tokens.len() > 1 && tokens.last().is_some_and(|t| listed(&key(t), GENERIC)) {
         tokens.pop();
     }
     tokens.join(" ")
@@ -106,7 +122,7 @@ fn product_parts(product: &str) -> Vec<String> {
     for (i, p) in list.iter().enumerate() {
         parts.push(p.clone());
         if let Some(first) = &first_word {
-            let specific = words(p).into_iter().filter(|w| !GENERIC.contains(&w.as_str())).count();
+            let specific = words(p).filter(|w| !listed(w, GENERIC)).count();
             if i > 0 && specific == 1 && !p.eq_ignore_ascii_case(first) {
                 parts.push(format!("{first} {p}"));
             }
