@@ -209,8 +209,7 @@ fn known_exploited_vulnerabilities_named_in_events_are_findings() {
         "jsonl",
     ]);
     let f = findings(&out);
-    let kev: Vec<&Value> =
-        f.iter().filter(|x| x["tags"].as_array().is_some_and(|t| t.iter().any(|t| t == "cisa-kev"))).collect();
+    let kev = tagged(&f, "cisa-kev");
     assert_eq!(kev.len(), 1, "{f:#?}\n{}", stderr(&out));
     assert!(kev[0]["title"].as_str().unwrap().contains("CVE-2023-20198"));
     assert!(kev[0]["title"].as_str().unwrap().contains("Cisco"));
@@ -238,8 +237,7 @@ fn devices_running_products_with_known_exploited_vulnerabilities_are_findings() 
         "low",
     ]);
     let f = findings(&out);
-    let exposed: Vec<&Value> =
-        f.iter().filter(|x| x["tags"].as_array().is_some_and(|t| t.iter().any(|t| t == "cisa-kev-product"))).collect();
+    let exposed = tagged(&f, "cisa-kev-product");
     assert_eq!(exposed.len(), 1, "{f:#?}\n{}", stderr(&out));
     let title = exposed[0]["title"].as_str().unwrap();
     assert!(title.starts_with("Runs Cisco IOS") && title.contains("known exploited"), "{title}");
@@ -273,4 +271,9 @@ fn devices_running_products_with_known_exploited_vulnerabilities_are_findings() 
     assert!(out.status.code().is_some_and(|c| c < 2), "{}", stderr(&out));
     let b: Value = serde_json::from_str(&std::fs::read_to_string(&bundle).unwrap()).unwrap();
     assert!(!b.to_string().contains("known exploited vulnerabilit"), "{b:#}");
+}
+
+/// The findings that carry `tag`.
+fn tagged<'a>(findings: &'a [Value], tag: &str) -> Vec<&'a Value> {
+    findings.iter().filter(|x| x["tags"].as_array().is_some_and(|t| t.iter().any(|t| t == tag))).collect()
 }
