@@ -232,7 +232,7 @@ pub enum Test {
     Neq(Lit),
     Order(Lit, Ordering, bool),
     In(Vec<Lit>),
-    Like { re: regex::Regex, latin1_ok: bool },
+    Like { re: std::sync::Arc<regex::Regex>, latin1_ok: bool },
     Matches { text: std::sync::Arc<fancy_regex::Regex>, latin1_ok: bool },
     Subset(Net),
     Superset(Net),
@@ -286,7 +286,7 @@ fn nfc(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-fn like_regex(like: &str) -> Result<regex::Regex, MatchError> {
+fn like_regex(like: &str) -> Result<std::sync::Arc<regex::Regex>, MatchError> {
     let mut re = String::from("^(?:");
     for c in nfc(like).chars() {
         match c {
@@ -296,7 +296,7 @@ fn like_regex(like: &str) -> Result<regex::Regex, MatchError> {
         }
     }
     re.push_str(")\n?\\z");
-    regex::Regex::new(&re).map_err(|e| MatchError::Pattern(format!("LIKE '{like}': {e}")))
+    regex::Regex::new(&re).map(std::sync::Arc::new).map_err(|e| MatchError::Pattern(format!("LIKE '{like}': {e}")))
 }
 
 /// Compiled `LIKE` and `MATCHES` expressions by their text, shared by the patterns compiled with
@@ -305,12 +305,14 @@ fn like_regex(like: &str) -> Result<regex::Regex, MatchError> {
 /// caches while it is matched.
 #[derive(Default)]
 pub struct RegexCache {
-    like: std::collections::HashMap<String, regex::Regex>,
+    // Shared, not cloned: a cloned `Regex` gets a cache pool of its own, several kilobytes
+    // built on its first search.
+    like: std::collections::HashMap<String, std::sync::Arc<regex::Regex>>,
     matches: std::collections::HashMap<String, std::sync::Arc<fancy_regex::Regex>>,
 }
 
 impl RegexCache {
-    fn like(&mut self, like: &str) -> Result<regex::Regex, MatchError> {
+    fn like(&mut self, like: &str) -> Result<std::sync::Arc<regex::Regex>, MatchError> {
         cached(&mut self.like, like, || like_regex(like))
     }
 
