@@ -70,6 +70,9 @@ enum Cmd {
         /// Also write each case's verdict as JSON lines.
         #[arg(long)]
         verdicts: Option<PathBuf>,
+        /// Also time each case in one extra pass and print the slowest N to stderr.
+        #[arg(long, default_value_t = 0)]
+        slowest: usize,
     },
     /// Read evidence with Seawall's readers and do nothing else (the parse-only baseline).
     Parse {
@@ -142,7 +145,7 @@ fn main() -> anyhow::Result<()> {
             w.flush()?;
             eprintln!("wrote {count} indicators to {}", out.display());
         }
-        Cmd::StixEval { input, passes, verdicts: dump } => {
+        Cmd::StixEval { input, passes, verdicts: dump, slowest } => {
             let (verdicts, spent) = seawall_bench::stix_cases::evaluate_cases(&input)?;
             if let Some(path) = dump {
                 let mut w = BufWriter::new(std::fs::File::create(path)?);
@@ -156,7 +159,10 @@ fn main() -> anyhow::Result<()> {
             }
             let matched = verdicts.iter().filter(|v| v.3 == Ok(true)).count();
             let errors = verdicts.iter().filter(|v| v.3.is_err()).count();
-            let phases = seawall_bench::stix_cases::time_phases(&input, passes)?;
+            let phases = seawall_bench::stix_cases::time_phases(&input, passes, slowest)?;
+            for (n, pattern, spent) in &phases.slowest {
+                eprintln!("{:>9.1} µs  case {n}: {pattern}", spent.as_secs_f64() * 1e6);
+            }
             println!(
                 "{}",
                 json!({

@@ -427,16 +427,18 @@ pub type Evaluated = (u64, String, Vec<String>, Verdict);
 
 /// Time spent per phase over a case file (each case compiled and each data set read once,
 /// then every case matched `passes` times; the match time is the median pass).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct PhaseTimes {
     pub cases: usize,
+    /// The slowest cases of one extra timed pass: (case index, pattern, match time).
+    pub slowest: Vec<(usize, String, std::time::Duration)>,
     pub compile: std::time::Duration,
     pub observations: std::time::Duration,
     pub matching: std::time::Duration,
 }
 
 /// Measures parse + compile, building observations, and matching alone.
-pub fn time_phases(path: &std::path::Path, passes: usize) -> anyhow::Result<PhaseTimes> {
+pub fn time_phases(path: &std::path::Path, passes: usize, slowest: usize) -> anyhow::Result<PhaseTimes> {
     use seawall_stix::matcher::{observations_v21, Matcher};
     use std::time::{Duration, Instant};
     let text = std::fs::read_to_string(path)?;
@@ -454,10 +456,11 @@ pub fn time_phases(path: &std::path::Path, passes: usize) -> anyhow::Result<Phas
     let t = Instant::now();
     // Compiled as a feed is loaded: regexes shared between the patterns.
     let mut regexes = seawall_stix::matcher::RegexCache::default();
-    let compiled: Vec<(u64, Matcher)> = cases
+    let compiled: Vec<(u64, Matcher, usize)> = cases
         .iter()
-        .filter_map(|(k, p)| {
-            Some((*k, Matcher::with_cache(&seawall_stix::parse_pattern_syntax(p).ok()?, &mut regexes).ok()?))
+        .enumerate()
+        .filter_map(|(n, (k, p))| {
+            Some((*k, Matcher::with_cache(&seawall_stix::parse_pattern_syntax(p).ok()?, &mut regexes).ok()?, n))
         })
         .collect();
     let compile = t.elapsed();
@@ -473,7 +476,7 @@ pub fn time_phases(path: &std::path::Path, passes: usize) -> anyhow::Result<Phas
     let mut sink = 0usize;
     for _ in 0..passes.max(1) {
         let t = Instant::now();
-        for (k, m) in &compiled {
+        for (k, m, _) in &compiled {
             if let Some(o) = obs.get(k) {
                 sink += usize::from(m.matches(o).unwrap_or(false));
             }
@@ -481,8 +484,20 @@ pub fn time_phases(path: &std::path::Path, passes: usize) -> anyhow::Result<Phas
         runs.push(t.elapsed());
     }
     runs.sort();
+    let mut slow = Vec::new();
+    if slowest > 0 {
+        for (k, m, n) in &compiled {
+            if let Some(o) = obs.get(k) {
+                let t = Instant::now();
+                sink += usize::from(m.matches(o).unwrap_or(false));
+                slow.push((*n, cases[*n].1.clone(), t.elapsed()));
+            }
+        }
+        slow.sort_by_key(|s| std::cmp::Reverse(s.2));
+        slow.truncate(slowest);
+    }
     std::hint::black_box(sink);
-    Ok(PhaseTimes { cases: compiled.len(), compile, observations, matching: runs[runs.len() / 2] })
+    Ok(PhaseTimes { cases: compiled.len(), slowest: slow, compile, observations, matching: runs[runs.len() / 2] })
 }
 
 /// Runs Seawall's parser and evaluator over a case file: per case, the verdict and the pattern
