@@ -9,6 +9,7 @@
 
 mod compare;
 pub mod observed;
+mod path;
 mod stream;
 mod time;
 
@@ -16,10 +17,9 @@ pub use compare::{Net, PathValue, RegexCache};
 pub use observed::{observations_v20, observations_v21, Observation};
 pub use time::parse_timestamp;
 
-use serde_json::Value;
-
-use crate::pattern::{Comparison, ObjectPath, Observation as Obs, PathStep, Pattern, Qualifier};
+use crate::pattern::{Comparison, Observation as Obs, Pattern, Qualifier};
 use compare::Test;
+use path::Path;
 
 /// Most pairs and combinations one match may examine before it gives up.
 pub const MAX_STEPS: u64 = 50_000_000;
@@ -34,39 +34,6 @@ pub enum MatchError {
     Data(String),
     #[error("more than {0} candidate bindings examined: the pattern is too broad for this much observed data")]
     TooComplex(usize),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Decode {
-    None,
-    Hex,
-    Base64,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Deref {
-    None,
-    One,
-    List,
-}
-
-#[derive(Debug)]
-enum Step {
-    Key { name: String, decode: Decode, deref: Deref },
-    Index(i64),
-    Any,
-}
-
-#[derive(Debug)]
-struct Path {
-    object_type: String,
-    steps: Vec<Step>,
-    /// An SDO/SRO type, never a comparison root in STIX 2.1 observed data.
-    non_sco: bool,
-    /// No step decodes binary or follows references: values can be visited depth first
-    /// without collecting them (those steps are walked breadth first, as the reference does,
-    /// so their errors surface the same way).
-    simple: bool,
 }
 
 /// A set of root objects: a bitset for up to 128 objects, a sorted list beyond.
@@ -124,52 +91,6 @@ impl Roots {
     }
 }
 
-/// A key of a JSON object: small objects are scanned, which is cheaper than hashing the key.
-fn field<'a>(m: &'a serde_json::Map<String, Value>, key: &str) -> Option<&'a Value> {
-    if m.len() <= 12 {
-        m.iter().find_map(|(k, v)| (k == key).then_some(v))
-    } else {
-        m.get(key)
-    }
-}
-
-/// Visits the values a simple path reaches from `v`, depth first (the same order as the
-/// breadth-first walk), until `f` says stop; returns whether it did.
-fn visit<'a>(
-    steps: &[Step],
-    v: &PathValue<'a>,
-    f: &mut dyn FnMut(&PathValue<'a>) -> Result<bool, MatchError>,
-) -> Result<bool, MatchError> {
-    let Some((step, rest)) = steps.split_first() else { return f(v) };
-    let PathValue::Json(json) = v else { return Ok(false) };
-    match step {
-        Step::Key { name, .. } => match json {
-            Value::Object(m) => match field(m, name) {
-                Some(x) => visit(rest, &PathValue::Json(x), f),
-                None => Ok(false),
-            },
-            _ => Ok(false),
-        },
-        Step::Index(i) => match (json, usize::try_from(*i)) {
-            (Value::Array(a), Ok(i)) => match a.get(i) {
-                Some(x) => visit(rest, &PathValue::Json(x), f),
-                None => Ok(false),
-            },
-            _ => Ok(false),
-        },
-        Step::Any => {
-            if let Value::Array(a) = json {
-                for x in a {
-                    if visit(rest, &PathValue::Json(x), f)? {
-                        return Ok(true);
-                    }
-                }
-            }
-            Ok(false)
-        }
-    }
-}
-
 #[derive(Debug)]
 enum Cmp {
     Test { path: Path, not: bool, test: Test },
@@ -212,44 +133,12 @@ pub struct Matcher {
     max_steps: u64,
 }
 
-fn compile_path(p: &ObjectPath) -> Path {
-    let steps: Vec<Step> = p
-        .steps
-        .iter()
-        .map(|s| match s {
-            PathStep::Key(k) => Step::Key {
-                name: k.clone(),
-                decode: if k.ends_with("_hex") {
-                    Decode::Hex
-                } else if k.ends_with("_bin") {
-                    Decode::Base64
-                } else {
-                    Decode::None
-                },
-                deref: if k.ends_with("_ref") {
-                    Deref::One
-                } else if k.ends_with("_refs") {
-                    Deref::List
-                } else {
-                    Deref::None
-                },
-            },
-            PathStep::Index(i) => Step::Index(*i),
-            PathStep::AnyIndex => Step::Any,
-        })
-        .collect();
-    let simple = steps
-        .iter()
-        .all(|s| !matches!(s, Step::Key { decode, deref, .. } if decode != &Decode::None || deref != &Deref::None));
-    Path { non_sco: observed::is_non_sco(&p.object_type), object_type: p.object_type.clone(), steps, simple }
-}
-
 fn compile_cmp(c: &Comparison, cache: &mut RegexCache) -> Result<Cmp, MatchError> {
     Ok(match c {
         Comparison::Test { path, negated, op, value, set, raw } => {
-            Cmp::Test { path: compile_path(path), not: *negated, test: Test::compile(*op, value, set, raw, cache)? }
+            Cmp::Test { path: Path::compile(path), not: *negated, test: Test::compile(*op, value, set, raw, cache)? }
         }
-        Comparison::Exists { path, negated } => Cmp::Exists { path: compile_path(path), not: *negated },
+        Comparison::Exists { path, negated } => Cmp::Exists { path: Path::compile(path), not: *negated },
         Comparison::And(v) => Cmp::And(v.iter().map(|c| compile_cmp(c, cache)).collect::<Result<_, _>>()?),
         Comparison::Or(v) => Cmp::Or(v.iter().map(|c| compile_cmp(c, cache)).collect::<Result<_, _>>()?),
     })
@@ -289,18 +178,6 @@ fn compile_obs(o: &Obs, cache: &mut RegexCache) -> Result<Node, MatchError> {
     })
 }
 
-fn decode(v: &Value, d: Decode) -> Result<PathValue<'_>, MatchError> {
-    if d == Decode::None {
-        return Ok(PathValue::Json(v));
-    }
-    let s = v.as_str().ok_or_else(|| MatchError::Data(format!("a *_hex or *_bin property is not a string: {v}")))?;
-    let bytes = match d {
-        Decode::Hex => crate::pattern::hex(s),
-        _ => crate::pattern::base64(s),
-    };
-    bytes.map(PathValue::Bytes).ok_or_else(|| MatchError::Data(format!("cannot decode binary property value '{s}'")))
-}
-
 impl Matcher {
     pub fn new(p: &Pattern) -> Result<Matcher, MatchError> {
         Matcher::with_cache(p, &mut RegexCache::default())
@@ -313,107 +190,13 @@ impl Matcher {
         Ok(Matcher { root, instance_cap, max_steps: MAX_STEPS })
     }
 
-    /// The values `path` reaches from one root object.
-    fn walk<'a>(path: &Path, root: &'a Value, obs: &Observation<'a>) -> Result<Vec<PathValue<'a>>, MatchError> {
-        let mut cur = vec![PathValue::Json(root)];
-        for step in &path.steps {
-            let mut next = Vec::new();
-            match step {
-                Step::Key { name, decode: d, deref } => {
-                    for v in &cur {
-                        if let PathValue::Json(Value::Object(m)) = v {
-                            if let Some(x) = field(m, name) {
-                                next.push(decode(x, *d)?);
-                            }
-                        }
-                    }
-                    match deref {
-                        Deref::None => {}
-                        Deref::One => {
-                            let mut objs = Vec::new();
-                            for v in &next {
-                                let PathValue::Json(Value::String(id)) = v else {
-                                    return Err(MatchError::Data(format!(
-                                        "the value of reference property '{name}' is not a string"
-                                    )));
-                                };
-                                obs.resolve(id, &mut objs);
-                            }
-                            next = objs.into_iter().map(PathValue::Json).collect();
-                        }
-                        Deref::List => {
-                            let mut lists = Vec::new();
-                            for v in &next {
-                                let PathValue::Json(Value::Array(ids)) = v else {
-                                    return Err(MatchError::Data(format!(
-                                        "the value of reference list property '{name}' is not a list"
-                                    )));
-                                };
-                                let mut objs = Vec::new();
-                                for id in ids {
-                                    let Value::String(id) = id else {
-                                        return Err(MatchError::Data(format!(
-                                            "a value of reference property '{name}' is not a string"
-                                        )));
-                                    };
-                                    obs.resolve(id, &mut objs);
-                                }
-                                if !objs.is_empty() {
-                                    lists.push(PathValue::Objects(objs));
-                                }
-                            }
-                            next = lists;
-                        }
-                    }
-                }
-                Step::Index(i) => {
-                    for v in &cur {
-                        let Ok(i) = usize::try_from(*i) else { continue };
-                        match v {
-                            PathValue::Json(Value::Array(a)) => next.extend(a.get(i).map(PathValue::Json)),
-                            PathValue::Objects(o) => next.extend(o.get(i).map(|x| PathValue::Json(x))),
-                            _ => {}
-                        }
-                    }
-                }
-                Step::Any => {
-                    for v in &cur {
-                        match v {
-                            PathValue::Json(Value::Array(a)) => next.extend(a.iter().map(PathValue::Json)),
-                            PathValue::Objects(o) => next.extend(o.iter().map(|x| PathValue::Json(x))),
-                            _ => {}
-                        }
-                    }
-                }
-            }
-            if next.is_empty() {
-                return Ok(next);
-            }
-            cur = next;
-        }
-        Ok(cur)
-    }
-
     /// The root objects (indices into `obs.objects`) for which the comparison holds.
     fn roots(c: &Cmp, obs: &Observation<'_>) -> Result<Roots, MatchError> {
         Ok(match c {
             Cmp::Test { path, not, test } => {
                 let mut out = Roots::empty(obs.objects.len());
-                for (i, root) in obs.roots(&path.object_type, path.non_sco) {
-                    let passed = if path.simple {
-                        let mut pass = |v: &PathValue<'_>| test.passes(v, *not);
-                        visit(&path.steps, &PathValue::Json(root), &mut pass)?
-                    } else {
-                        let mut any = false;
-                        for v in Self::walk(path, root, obs)? {
-                            if test.passes(&v, *not)? {
-                                any = true;
-                                break;
-                            }
-                        }
-                        any
-                    };
-                    if passed {
+                for (i, root) in obs.roots(&path.object_type, path.type_key, path.non_sco) {
+                    if path.any(root, obs, &mut |v| test.passes(v, *not))? {
                         out.insert(i);
                     }
                 }
@@ -421,13 +204,8 @@ impl Matcher {
             }
             Cmp::Exists { path, not } => {
                 let mut out = Roots::empty(obs.objects.len());
-                for (i, root) in obs.roots(&path.object_type, path.non_sco) {
-                    let reached = if path.simple {
-                        visit(&path.steps, &PathValue::Json(root), &mut |_| Ok(true))?
-                    } else {
-                        !Self::walk(path, root, obs)?.is_empty()
-                    };
-                    if reached != *not {
+                for (i, root) in obs.roots(&path.object_type, path.type_key, path.non_sco) {
+                    if path.any(root, obs, &mut |_| Ok(true))? != *not {
                         out.insert(i);
                     }
                 }

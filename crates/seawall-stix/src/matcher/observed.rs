@@ -52,12 +52,25 @@ pub struct Observation<'a> {
     pub objects: Vec<(&'a str, &'a Value)>,
     /// Whether non-SCO types are excluded as comparison roots (STIX 2.1).
     pub(crate) sco_only: bool,
-    /// Each object's `type`, read once.
-    types: Vec<&'a str>,
+    /// Each object's `type`, read once, with its [`type_key`].
+    types: Vec<(u64, &'a str)>,
 }
 
-fn types_of<'a>(objects: &[(&'a str, &'a Value)]) -> Vec<&'a str> {
-    objects.iter().map(|(_, o)| o.get("type").and_then(Value::as_str).unwrap_or("")).collect()
+/// A hash of an object type: the matcher compares these before the names, so most objects
+/// of other types are passed over without comparing strings.
+pub(crate) fn type_key(object_type: &str) -> u64 {
+    // FNV-1a: types are short, and the hash only needs to separate them.
+    object_type.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
+fn types_of<'a>(objects: &[(&'a str, &'a Value)]) -> Vec<(u64, &'a str)> {
+    objects
+        .iter()
+        .map(|(_, o)| {
+            let t = o.get("type").and_then(Value::as_str).unwrap_or("");
+            (type_key(t), t)
+        })
+        .collect()
 }
 
 impl<'a> Observation<'a> {
@@ -67,28 +80,31 @@ impl<'a> Observation<'a> {
         Observation { first, last, count: count.max(1), objects, sco_only: true, types }
     }
 
-    /// The objects of a type; `non_sco` says whether the type is an SDO/SRO type (which STIX
-    /// 2.1 observations never take as comparison roots).
+    /// The objects of a type (`key` is its [`type_key`]); `non_sco` says whether the type is
+    /// an SDO/SRO type (which STIX 2.1 observations never take as comparison roots).
     pub(crate) fn roots<'s>(
         &'s self,
         object_type: &'s str,
+        key: u64,
         non_sco: bool,
     ) -> impl Iterator<Item = (usize, &'a Value)> + 's {
         let excluded = self.sco_only && non_sco;
         self.types
             .iter()
             .enumerate()
-            .filter(move |(_, t)| !excluded && **t == object_type)
+            .filter(move |(_, (k, t))| !excluded && *k == key && *t == object_type)
             .map(|(i, _)| (i, self.objects[i].1))
     }
 
     /// Whether any object has this type.
     pub fn has_type(&self, object_type: &str) -> bool {
-        self.types.contains(&object_type)
+        let key = type_key(object_type);
+        self.types.iter().any(|(k, t)| *k == key && *t == object_type)
     }
 
-    pub(crate) fn resolve(&self, id: &str, out: &mut Vec<&'a Value>) {
-        out.extend(self.objects.iter().filter(|(k, _)| *k == id).map(|(_, o)| *o));
+    /// The objects with this id.
+    pub(crate) fn resolved<'s>(&'s self, id: &'s str) -> impl Iterator<Item = &'a Value> + 's {
+        self.objects.iter().filter(move |(k, _)| *k == id).map(|(_, o)| *o)
     }
 }
 

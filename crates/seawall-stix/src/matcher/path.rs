@@ -1,0 +1,239 @@
+//! Object paths compiled for evaluation, and the walk that visits the values a path reaches
+//! from a root object: depth first, without collecting the values.
+//!
+//! The reference walks a path breadth first, so a value that cannot be walked (a `*_hex`
+//! property that is not hex, a reference that is not a string) is an error even where another
+//! value already passed the test. A depth-first walk gives the same verdicts and errors if,
+//! once a path can fail that way, it goes on to the end after the test passed (testing no
+//! more values): a walk fails exactly when some value on it cannot be walked or a value
+//! before the first that passes fails its test.
+
+use serde_json::Value;
+
+use super::compare::PathValue;
+use super::observed::{is_non_sco, type_key};
+use super::{MatchError, Observation};
+use crate::pattern::{ObjectPath, PathStep};
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Decode {
+    None,
+    Hex,
+    Base64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Deref {
+    None,
+    One,
+    List,
+}
+
+#[derive(Debug)]
+enum Step {
+    Key { name: String, decode: Decode, deref: Deref },
+    Index(i64),
+    Any,
+}
+
+#[derive(Debug)]
+pub(super) struct Path {
+    pub object_type: String,
+    /// `observed::type_key` of the type.
+    pub type_key: u64,
+    steps: Vec<Step>,
+    /// An SDO/SRO type, never a comparison root in STIX 2.1 observed data.
+    pub non_sco: bool,
+    /// Some step decodes binary or follows references, so walking it can fail: the walk then
+    /// goes on after the test passed (see the module text).
+    fallible: bool,
+}
+
+impl Path {
+    pub fn compile(p: &ObjectPath) -> Path {
+        let steps: Vec<Step> = p
+            .steps
+            .iter()
+            .map(|s| match s {
+                PathStep::Key(k) => Step::Key {
+                    name: k.clone(),
+                    decode: if k.ends_with("_hex") {
+                        Decode::Hex
+                    } else if k.ends_with("_bin") {
+                        Decode::Base64
+                    } else {
+                        Decode::None
+                    },
+                    deref: if k.ends_with("_ref") {
+                        Deref::One
+                    } else if k.ends_with("_refs") {
+                        Deref::List
+                    } else {
+                        Deref::None
+                    },
+                },
+                PathStep::Index(i) => Step::Index(*i),
+                PathStep::AnyIndex => Step::Any,
+            })
+            .collect();
+        let fallible = steps
+            .iter()
+            .any(|s| matches!(s, Step::Key { decode, deref, .. } if *decode != Decode::None || *deref != Deref::None));
+        Path {
+            non_sco: is_non_sco(&p.object_type),
+            type_key: type_key(&p.object_type),
+            object_type: p.object_type.clone(),
+            steps,
+            fallible,
+        }
+    }
+
+    /// Whether some value the path reaches from `root` passes `test` (`Ok(true)` stops the
+    /// search).
+    pub fn any<'a>(
+        &self,
+        root: &'a Value,
+        obs: &Observation<'a>,
+        test: &mut dyn FnMut(&PathValue<'a>) -> Result<bool, MatchError>,
+    ) -> Result<bool, MatchError> {
+        let mut walk = Walk { obs, fallible: self.fallible, found: false, test };
+        walk.visit(&self.steps, At::Json(root))?;
+        Ok(walk.found)
+    }
+}
+
+/// Where a walk stands.
+enum At<'a> {
+    Json(&'a Value),
+    /// A `*_hex` or `*_bin` property, decoded.
+    Bytes(Vec<u8>),
+    /// A list of references (all strings, at least one resolving): indexing it takes the
+    /// objects they resolve to, in order.
+    Refs(&'a [Value]),
+}
+
+struct Walk<'w, 'a> {
+    obs: &'w Observation<'a>,
+    fallible: bool,
+    found: bool,
+    test: &'w mut dyn FnMut(&PathValue<'a>) -> Result<bool, MatchError>,
+}
+
+impl<'a> Walk<'_, 'a> {
+    /// The objects a list of references resolves to, in order.
+    fn resolved(&self, ids: &'a [Value]) -> impl Iterator<Item = &'a Value> + '_ {
+        ids.iter().filter_map(Value::as_str).flat_map(|id| self.obs.resolved(id))
+    }
+
+    /// Whether the walk is over: a value passed and no later value can fail to be walked.
+    fn done(&self) -> bool {
+        self.found && !self.fallible
+    }
+
+    fn visit(&mut self, steps: &[Step], at: At<'a>) -> Result<(), MatchError> {
+        let Some((step, rest)) = steps.split_first() else {
+            if !self.found {
+                let v = match at {
+                    At::Json(v) => PathValue::Json(v),
+                    At::Bytes(b) => PathValue::Bytes(b),
+                    // A list of objects compares with nothing: its contents do not matter.
+                    At::Refs(_) => PathValue::Objects(Vec::new()),
+                };
+                self.found = (self.test)(&v)?;
+            }
+            return Ok(());
+        };
+        match (step, at) {
+            (Step::Key { name, decode, deref }, At::Json(Value::Object(m))) => {
+                let Some(x) = field(m, name) else { return Ok(()) };
+                match deref {
+                    Deref::None => match decode {
+                        Decode::None => self.visit(rest, At::Json(x)),
+                        d => self.visit(rest, At::Bytes(decoded(x, *d)?)),
+                    },
+                    Deref::One => {
+                        let Value::String(id) = x else {
+                            return Err(MatchError::Data(format!(
+                                "the value of reference property '{name}' is not a string"
+                            )));
+                        };
+                        for o in self.obs.resolved(id) {
+                            self.visit(rest, At::Json(o))?;
+                            if self.done() {
+                                break;
+                            }
+                        }
+                        Ok(())
+                    }
+                    Deref::List => {
+                        let Value::Array(ids) = x else {
+                            return Err(MatchError::Data(format!(
+                                "the value of reference list property '{name}' is not a list"
+                            )));
+                        };
+                        if ids.iter().any(|id| !id.is_string()) {
+                            return Err(MatchError::Data(format!(
+                                "a value of reference property '{name}' is not a string"
+                            )));
+                        }
+                        if self.resolved(ids).next().is_some() {
+                            self.visit(rest, At::Refs(ids))?;
+                        }
+                        Ok(())
+                    }
+                }
+            }
+            (Step::Index(i), at) => {
+                let Ok(i) = usize::try_from(*i) else { return Ok(()) };
+                let next = match at {
+                    At::Json(Value::Array(a)) => a.get(i),
+                    At::Refs(ids) => self.resolved(ids).nth(i),
+                    _ => None,
+                };
+                match next {
+                    Some(x) => self.visit(rest, At::Json(x)),
+                    None => Ok(()),
+                }
+            }
+            (Step::Any, At::Json(Value::Array(a))) => {
+                for x in a {
+                    self.visit(rest, At::Json(x))?;
+                    if self.done() {
+                        break;
+                    }
+                }
+                Ok(())
+            }
+            (Step::Any, At::Refs(ids)) => {
+                for id in ids.iter().filter_map(Value::as_str) {
+                    for o in self.obs.resolved(id) {
+                        self.visit(rest, At::Json(o))?;
+                        if self.done() {
+                            return Ok(());
+                        }
+                    }
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A key of a JSON object: small objects are scanned, which is cheaper than hashing the key.
+fn field<'a>(m: &'a serde_json::Map<String, Value>, key: &str) -> Option<&'a Value> {
+    if m.len() <= 12 {
+        m.iter().find_map(|(k, v)| (k == key).then_some(v))
+    } else {
+        m.get(key)
+    }
+}
+
+fn decoded(v: &Value, d: Decode) -> Result<Vec<u8>, MatchError> {
+    let s = v.as_str().ok_or_else(|| MatchError::Data(format!("a *_hex or *_bin property is not a string: {v}")))?;
+    let bytes = match d {
+        Decode::Hex => crate::pattern::hex(s),
+        _ => crate::pattern::base64(s),
+    };
+    bytes.ok_or_else(|| MatchError::Data(format!("cannot decode binary property value '{s}'")))
+}
