@@ -21,6 +21,23 @@ use crate::pattern::{Comparison, Observation as Obs, Pattern, Qualifier};
 use compare::Test;
 use path::Path;
 
+/// Whether two short texts (keys, type names) are equal, without the call to `memcmp` that
+/// `==` makes: the matcher compares such texts far more often than anything else.
+#[inline]
+fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    match n {
+        0..=3 => a.iter().zip(b).all(|(x, y)| x == y),
+        4..=7 => a.first_chunk::<4>() == b.first_chunk::<4>() && a.last_chunk::<4>() == b.last_chunk::<4>(),
+        8..=16 => a.first_chunk::<8>() == b.first_chunk::<8>() && a.last_chunk::<8>() == b.last_chunk::<8>(),
+        _ => a == b,
+    }
+}
+
 /// Most pairs and combinations one match may examine before it gives up.
 pub const MAX_STEPS: u64 = 50_000_000;
 
@@ -397,5 +414,27 @@ impl Matcher {
         let mut out = Vec::new();
         node(&self.root, &mut out);
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn same_compares_every_byte() {
+        let texts = ["", "a", "ab", "abc", "abcd", "abcde", "abcdefg", "abcdefgh", "abcdefghi", "abcdefghijklmnop"];
+        for a in texts {
+            for b in texts {
+                assert_eq!(super::same(a, b), a == b, "{a:?} {b:?}");
+            }
+            // One byte changed anywhere.
+            for i in 0..a.len() {
+                let mut c = a.as_bytes().to_vec();
+                c[i] = b'Z';
+                let c = String::from_utf8(c).unwrap();
+                assert!(!super::same(a, &c), "{a:?} {c:?}");
+            }
+        }
+        let long = "x".repeat(40);
+        assert!(super::same(&long, &long.clone()) && !super::same(&long, &"x".repeat(39)));
     }
 }

@@ -92,7 +92,7 @@ impl<'a> Observation<'a> {
         self.types
             .iter()
             .enumerate()
-            .filter(move |(_, (k, t))| !excluded && *k == key && *t == object_type)
+            .filter(move |(_, (k, t))| !excluded && *k == key && super::same(t, object_type))
             .map(|(i, _)| (i, self.objects[i].1))
     }
 

@@ -223,7 +223,7 @@ impl<'a> Walk<'_, 'a> {
 /// A key of a JSON object: small objects are scanned, which is cheaper than hashing the key.
 fn field<'a>(m: &'a serde_json::Map<String, Value>, key: &str) -> Option<&'a Value> {
     if m.len() <= 12 {
-        m.iter().find_map(|(k, v)| (k == key).then_some(v))
+        m.iter().find_map(|(k, v)| super::same(k, key).then_some(v))
     } else {
         m.get(key)
     }
