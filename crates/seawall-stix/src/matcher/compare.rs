@@ -388,6 +388,19 @@ impl Test {
         })
     }
 
+    /// Whether testing a value can fail on bad data: a string that is not a timestamp where
+    /// the literal is one, or not an address where the test is on addresses. (`LIKE` fails on
+    /// binary that is not UTF-8, which only a path ending in `*_hex` or `*_bin` reaches, and
+    /// such a path can fail by itself.)
+    pub fn fallible(&self) -> bool {
+        match self {
+            Test::Eq(l) | Test::Neq(l) | Test::Order(l, _, _) => matches!(l, Lit::Time(_)),
+            Test::In(set) => matches!(set.first(), Some(Lit::Time(_))),
+            Test::Subset(_) | Test::Superset(_) => true,
+            Test::Like { .. } | Test::Matches { .. } => false,
+        }
+    }
+
     /// Whether `v` passes, `NOT` included. An order test on kinds that do not order is false
     /// whatever `NOT` says, as in the reference.
     pub fn passes(&self, v: &PathValue<'_>, not: bool) -> Result<bool, MatchError> {

@@ -7,6 +7,7 @@
 //! plain address as the container of `ISSUPERSET`, `true` in a set of numbers), Seawall follows
 //! the spec; `docs/STIX.md` lists these.
 
+mod cmp;
 mod compare;
 pub mod observed;
 mod path;
@@ -17,9 +18,8 @@ pub use compare::{Net, PathValue, RegexCache};
 pub use observed::{observations_v20, observations_v21, Observation};
 pub use time::parse_timestamp;
 
-use crate::pattern::{Comparison, Observation as Obs, Pattern, Qualifier};
-use compare::Test;
-use path::Path;
+use crate::pattern::{Observation as Obs, Pattern, Qualifier};
+use cmp::Cmp;
 
 /// Whether two short texts (keys, type names) are equal, without the call to `memcmp` that
 /// `==` makes: the matcher compares such texts far more often than anything else.
@@ -51,69 +51,6 @@ pub enum MatchError {
     Data(String),
     #[error("more than {0} candidate bindings examined: the pattern is too broad for this much observed data")]
     TooComplex(usize),
-}
-
-/// A set of root objects: a bitset for up to 128 objects, a sorted list beyond.
-#[derive(Debug, Clone)]
-enum Roots {
-    Bits(u128),
-    List(Vec<u32>),
-}
-
-impl Roots {
-    fn empty(objects: usize) -> Roots {
-        if objects <= 128 {
-            Roots::Bits(0)
-        } else {
-            Roots::List(Vec::new())
-        }
-    }
-
-    fn insert(&mut self, i: usize) {
-        match self {
-            Roots::Bits(b) => *b |= 1u128 << i,
-            Roots::List(v) => v.push(i as u32),
-        }
-    }
-
-    fn is_empty(&self) -> bool {
-        match self {
-            Roots::Bits(b) => *b == 0,
-            Roots::List(v) => v.is_empty(),
-        }
-    }
-
-    fn and(self, other: &Roots) -> Roots {
-        match (self, other) {
-            (Roots::Bits(a), Roots::Bits(b)) => Roots::Bits(a & b),
-            (Roots::List(mut a), Roots::List(b)) => {
-                a.retain(|x| b.binary_search(x).is_ok());
-                Roots::List(a)
-            }
-            (a, _) => a,
-        }
-    }
-
-    fn or(self, other: &Roots) -> Roots {
-        match (self, other) {
-            (Roots::Bits(a), Roots::Bits(b)) => Roots::Bits(a | b),
-            (Roots::List(mut a), Roots::List(b)) => {
-                a.extend_from_slice(b);
-                a.sort_unstable();
-                a.dedup();
-                Roots::List(a)
-            }
-            (a, _) => a,
-        }
-    }
-}
-
-#[derive(Debug)]
-enum Cmp {
-    Test { path: Path, not: bool, test: Test },
-    Exists { path: Path, not: bool },
-    And(Vec<Cmp>),
-    Or(Vec<Cmp>),
 }
 
 #[derive(Debug)]
@@ -150,21 +87,10 @@ pub struct Matcher {
     max_steps: u64,
 }
 
-fn compile_cmp(c: &Comparison, cache: &mut RegexCache) -> Result<Cmp, MatchError> {
-    Ok(match c {
-        Comparison::Test { path, negated, op, value, set, raw } => {
-            Cmp::Test { path: Path::compile(path), not: *negated, test: Test::compile(*op, value, set, raw, cache)? }
-        }
-        Comparison::Exists { path, negated } => Cmp::Exists { path: Path::compile(path), not: *negated },
-        Comparison::And(v) => Cmp::And(v.iter().map(|c| compile_cmp(c, cache)).collect::<Result<_, _>>()?),
-        Comparison::Or(v) => Cmp::Or(v.iter().map(|c| compile_cmp(c, cache)).collect::<Result<_, _>>()?),
-    })
-}
-
 fn compile_obs(o: &Obs, cache: &mut RegexCache) -> Result<Node, MatchError> {
     let mut all = |v: &[Obs]| v.iter().map(|o| compile_obs(o, cache)).collect::<Result<Vec<_>, _>>();
     Ok(match o {
-        Obs::Simple(c) => Node::Simple(compile_cmp(c, cache)?),
+        Obs::Simple(c) => Node::Simple(Cmp::compile(c, cache)?),
         Obs::And(v) => Node::And(all(v)?),
         Obs::Or(v) => Node::Or(all(v)?),
         Obs::FollowedBy(v) => Node::FollowedBy(all(v)?),
@@ -207,50 +133,6 @@ impl Matcher {
         Ok(Matcher { root, instance_cap, max_steps: MAX_STEPS })
     }
 
-    /// The root objects (indices into `obs.objects`) for which the comparison holds.
-    fn roots(c: &Cmp, obs: &Observation<'_>) -> Result<Roots, MatchError> {
-        Ok(match c {
-            Cmp::Test { path, not, test } => {
-                let mut out = Roots::empty(obs.objects.len());
-                for (i, root) in obs.roots(&path.object_type, path.type_key, path.non_sco) {
-                    if path.any(root, obs, &mut |v| test.passes(v, *not))? {
-                        out.insert(i);
-                    }
-                }
-                out
-            }
-            Cmp::Exists { path, not } => {
-                let mut out = Roots::empty(obs.objects.len());
-                for (i, root) in obs.roots(&path.object_type, path.type_key, path.non_sco) {
-                    if path.any(root, obs, &mut |_| Ok(true))? != *not {
-                        out.insert(i);
-                    }
-                }
-                out
-            }
-            // Every operand is evaluated (no short cut), so bad data is reported the same way
-            // whatever the order of the operands.
-            Cmp::And(v) => {
-                let mut acc: Option<Roots> = None;
-                for c in v {
-                    let r = Self::roots(c, obs)?;
-                    acc = Some(match acc {
-                        None => r,
-                        Some(a) => a.and(&r),
-                    });
-                }
-                acc.unwrap_or_else(|| Roots::empty(obs.objects.len()))
-            }
-            Cmp::Or(v) => {
-                let mut acc = Roots::empty(obs.objects.len());
-                for c in v {
-                    acc = acc.or(&Self::roots(c, obs)?);
-                }
-                acc
-            }
-        })
-    }
-
     /// Evaluates every observation expression's comparison on every observation first (so
     /// bad data is reported whatever the bindings do, as the reference does), keeping, per
     /// leaf in tree order, the observations it holds for and their instance counts.
@@ -264,7 +146,7 @@ impl Matcher {
             Node::Simple(c) => {
                 let (mut obs, mut counts) = (Vec::new(), Vec::new());
                 for (i, o) in data.iter().enumerate() {
-                    if !Self::roots(c, o)?.is_empty() {
+                    if c.holds(o)? {
                         obs.push(i as u32);
                         counts.push(o.count.min(self.instance_cap));
                     }
@@ -376,7 +258,7 @@ impl Matcher {
     pub fn touches(&self, obs: &Observation<'_>) -> Result<bool, MatchError> {
         fn any(n: &Node, obs: &Observation<'_>) -> Result<bool, MatchError> {
             Ok(match n {
-                Node::Simple(c) => !Matcher::roots(c, obs)?.is_empty(),
+                Node::Simple(c) => c.holds(obs)?,
                 Node::And(v) | Node::Or(v) | Node::FollowedBy(v) => {
                     for x in v {
                         if any(x, obs)? {
@@ -395,13 +277,12 @@ impl Matcher {
     /// cannot match).
     pub fn object_types(&self) -> Vec<String> {
         fn cmp(c: &Cmp, out: &mut Vec<String>) {
-            match c {
-                Cmp::Test { path, .. } | Cmp::Exists { path, .. } => {
-                    if !out.contains(&path.object_type) {
-                        out.push(path.object_type.clone());
-                    }
+            let mut paths = Vec::new();
+            c.paths(&mut paths);
+            for path in paths {
+                if !out.contains(&path.object_type) {
+                    out.push(path.object_type.clone());
                 }
-                Cmp::And(v) | Cmp::Or(v) => v.iter().for_each(|x| cmp(x, out)),
             }
         }
         fn node(n: &Node, out: &mut Vec<String>) {

@@ -46,7 +46,7 @@ pub(super) struct Path {
     pub non_sco: bool,
     /// Some step decodes binary or follows references, so walking it can fail: the walk then
     /// goes on after the test passed (see the module text).
-    fallible: bool,
+    pub fallible: bool,
 }
 
 impl Path {
