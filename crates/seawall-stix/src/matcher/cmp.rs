@@ -112,10 +112,10 @@ impl Cmp {
         };
         Ok(match c {
             Comparison::Test { path, negated, op, value, set, raw } => {
-                let (path, test) = (Path::compile(path), Test::compile(*op, value, set, raw, cache)?);
+                let (path, test) = (Path::compile(path, cache), Test::compile(*op, value, set, raw, cache)?);
                 Cmp::Test { fallible: path.fallible || test.fallible(), path, not: *negated, test }
             }
-            Comparison::Exists { path, negated } => Cmp::Exists { path: Path::compile(path), not: *negated },
+            Comparison::Exists { path, negated } => Cmp::Exists { path: Path::compile(path, cache), not: *negated },
             Comparison::And(v) => {
                 let all = all(v, cache)?;
                 let roots = all.iter().fold(RootType::Many, |t, c| t.and(c.root_type()));

@@ -28,18 +28,19 @@ pub enum PathValue<'a> {
 pub enum Lit {
     Int(i128),
     Float(f64),
-    Str(String),
+    /// Shared with the patterns compiled with the same cache (see [`RegexCache::text`]).
+    Str(std::sync::Arc<str>),
     Bool(bool),
     Time(i64),
     Bytes(Vec<u8>),
 }
 
 impl Lit {
-    pub fn from_literal(l: &Literal) -> Result<Lit, MatchError> {
+    pub fn from_literal(l: &Literal, cache: &mut RegexCache) -> Result<Lit, MatchError> {
         Ok(match l {
             Literal::Int(i) => Lit::Int(i128::from(*i)),
             Literal::Float(f) => Lit::Float(*f),
-            Literal::Str(s) => Lit::Str(s.clone()),
+            Literal::Str(s) => Lit::Str(cache.text(s)),
             Literal::Bool(b) => Lit::Bool(*b),
             Literal::Timestamp(t) => {
                 Lit::Time(parse_timestamp(t).ok_or_else(|| MatchError::Pattern(format!("invalid timestamp: {t}")))?)
@@ -132,7 +133,7 @@ fn order(lit: &Lit, v: &Seen<'_>) -> Result<Option<Ordering>, ()> {
         (Lit::Int(a), Seen::Float(b)) => cmp_int_float(*a, *b).map(Ordering::reverse),
         (Lit::Float(a), Seen::Int(b)) => cmp_int_float(*b, *a),
         (Lit::Float(a), Seen::Float(b)) => b.partial_cmp(a),
-        (Lit::Str(a), Seen::Str(b)) => Some((*b).cmp(a.as_str())),
+        (Lit::Str(a), Seen::Str(b)) => Some((*b).cmp(&**a)),
         (Lit::Time(a), Seen::Time(b)) => Some(b.cmp(a)),
         (Lit::Bytes(a), Seen::Bytes(b)) => Some((*b).cmp(a.as_slice())),
         (Lit::Bytes(a), Seen::Str(b)) => Some(latin1(b).ok_or(())?.as_slice().cmp(a.as_slice())),
@@ -299,12 +300,13 @@ fn like_regex(like: &str) -> Result<std::sync::Arc<regex::Regex>, MatchError> {
     regex::Regex::new(&re).map(std::sync::Arc::new).map_err(|e| MatchError::Pattern(format!("LIKE '{like}': {e}")))
 }
 
-/// Compiled `LIKE` and `MATCHES` expressions by their text, shared by the patterns compiled with
-/// one cache. Feeds repeat them (the benchmark's 13,188 have 24 distinct texts): sharing saves
-/// compiling each again, and keeps a large compiled set small enough to stay in the processor's
-/// caches while it is matched.
+/// What the patterns compiled with one cache share: `LIKE` and `MATCHES` expressions compiled
+/// once per text (the benchmark's 13,188 have 24 distinct texts), and the texts of names, types
+/// and string literals. Feeds repeat all of these; sharing saves compiling again and keeps a
+/// large compiled set small, so less of it has to come from memory each time it is matched.
 #[derive(Default)]
 pub struct RegexCache {
+    texts: std::collections::HashSet<std::sync::Arc<str>>,
     // Shared, not cloned: a cloned `Regex` gets a cache pool of its own, several kilobytes
     // built on its first search.
     like: std::collections::HashMap<String, std::sync::Arc<regex::Regex>>,
@@ -312,6 +314,16 @@ pub struct RegexCache {
 }
 
 impl RegexCache {
+    /// The shared copy of a text.
+    pub(crate) fn text(&mut self, s: &str) -> std::sync::Arc<str> {
+        if let Some(t) = self.texts.get(s) {
+            return t.clone();
+        }
+        let t: std::sync::Arc<str> = std::sync::Arc::from(s);
+        self.texts.insert(t.clone());
+        t
+    }
+
     fn like(&mut self, like: &str) -> Result<std::sync::Arc<regex::Regex>, MatchError> {
         cached(&mut self.like, like, || like_regex(like))
     }
@@ -353,14 +365,14 @@ impl Test {
             _ => Err(MatchError::Pattern(format!("{op:?} needs a string literal"))),
         };
         Ok(match op {
-            Op::Eq => Test::Eq(Lit::from_literal(value)?),
-            Op::Neq => Test::Neq(Lit::from_literal(value)?),
-            Op::Lt => Test::Order(Lit::from_literal(value)?, Ordering::Less, false),
-            Op::Le => Test::Order(Lit::from_literal(value)?, Ordering::Less, true),
-            Op::Gt => Test::Order(Lit::from_literal(value)?, Ordering::Greater, false),
-            Op::Ge => Test::Order(Lit::from_literal(value)?, Ordering::Greater, true),
+            Op::Eq => Test::Eq(Lit::from_literal(value, cache)?),
+            Op::Neq => Test::Neq(Lit::from_literal(value, cache)?),
+            Op::Lt => Test::Order(Lit::from_literal(value, cache)?, Ordering::Less, false),
+            Op::Le => Test::Order(Lit::from_literal(value, cache)?, Ordering::Less, true),
+            Op::Gt => Test::Order(Lit::from_literal(value, cache)?, Ordering::Greater, false),
+            Op::Ge => Test::Order(Lit::from_literal(value, cache)?, Ordering::Greater, true),
             Op::In => {
-                let lits = set.iter().map(Lit::from_literal).collect::<Result<Vec<_>, _>>()?;
+                let lits = set.iter().map(|l| Lit::from_literal(l, cache)).collect::<Result<Vec<_>, _>>()?;
                 if lits.windows(2).any(|w| w[0].kind() != w[1].kind()) {
                     return Err(MatchError::Pattern(format!("Nonhomogenous set: {raw}")));
                 }

@@ -77,6 +77,24 @@ impl Node {
     }
 }
 
+/// Per leaf (observation expression, in tree order), the observations it holds for and their
+/// instance counts, in flat lists (one allocation each, whatever the number of leaves).
+#[derive(Default)]
+struct Leaves {
+    obs: Vec<u32>,
+    counts: Vec<u32>,
+    /// Leaf -> where its entries end.
+    ends: Vec<usize>,
+}
+
+impl Leaves {
+    fn get(&self, leaf: usize) -> (&[u32], &[u32]) {
+        let start = leaf.checked_sub(1).map_or(0, |p| self.ends[p]);
+        let end = self.ends[leaf];
+        (&self.obs[start..end], &self.counts[start..end])
+    }
+}
+
 /// A pattern compiled for evaluation.
 #[derive(Debug)]
 pub struct Matcher {
@@ -136,22 +154,16 @@ impl Matcher {
     /// Evaluates every observation expression's comparison on every observation first (so
     /// bad data is reported whatever the bindings do, as the reference does), keeping, per
     /// leaf in tree order, the observations it holds for and their instance counts.
-    fn leaves(
-        &self,
-        n: &Node,
-        data: &[Observation<'_>],
-        out: &mut Vec<(Vec<u32>, Vec<u32>)>,
-    ) -> Result<(), MatchError> {
+    fn leaves(&self, n: &Node, data: &[Observation<'_>], out: &mut Leaves) -> Result<(), MatchError> {
         match n {
             Node::Simple(c) => {
-                let (mut obs, mut counts) = (Vec::new(), Vec::new());
                 for (i, o) in data.iter().enumerate() {
                     if c.holds(o)? {
-                        obs.push(i as u32);
-                        counts.push(o.count.min(self.instance_cap));
+                        out.obs.push(i as u32);
+                        out.counts.push(o.count.min(self.instance_cap));
                     }
                 }
-                out.push((obs, counts));
+                out.ends.push(out.obs.len());
             }
             Node::And(v) | Node::Or(v) | Node::FollowedBy(v) => {
                 for x in v {
@@ -168,14 +180,14 @@ impl Matcher {
         &'s self,
         n: &'s Node,
         data: &'s [Observation<'s>],
-        leaves: &'s [(Vec<u32>, Vec<u32>)],
+        leaves: &'s Leaves,
         next_leaf: &mut usize,
         budget: &'s stream::Budget,
     ) -> stream::Stream<'s> {
         use stream::{earliest_last, latest_first};
         match n {
             Node::Simple(_) => {
-                let (obs, counts) = &leaves[*next_leaf];
+                let (obs, counts) = leaves.get(*next_leaf);
                 *next_leaf += 1;
                 stream::leaf(obs, counts)
             }
@@ -222,8 +234,12 @@ impl Matcher {
     /// The observations (indices into `data`) of one binding that satisfies the pattern, or
     /// `None` when the pattern does not match.
     pub fn find(&self, data: &[Observation<'_>]) -> Result<Option<Vec<usize>>, MatchError> {
-        let mut leaves = Vec::new();
+        let mut leaves = Leaves::default();
         self.leaves(&self.root, data, &mut leaves)?;
+        if let Node::Simple(_) = self.root {
+            // One observation expression: its first observation is the first binding.
+            return Ok(leaves.get(0).0.first().map(|&o| vec![o as usize]));
+        }
         let budget = stream::Budget::new(self.max_steps);
         let mut next_leaf = 0;
         let first = self.stream(&self.root, data, &leaves, &mut next_leaf, &budget).next();
@@ -280,8 +296,8 @@ impl Matcher {
             let mut paths = Vec::new();
             c.paths(&mut paths);
             for path in paths {
-                if !out.contains(&path.object_type) {
-                    out.push(path.object_type.clone());
+                if !out.iter().any(|t| **t == *path.object_type) {
+                    out.push(path.object_type.to_string());
                 }
             }
         }

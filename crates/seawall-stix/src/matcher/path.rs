@@ -8,9 +8,11 @@
 //! more values): a walk fails exactly when some value on it cannot be walked or a value
 //! before the first that passes fails its test.
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
-use super::compare::PathValue;
+use super::compare::{PathValue, RegexCache};
 use super::observed::{is_non_sco, type_key};
 use super::{MatchError, Observation};
 use crate::pattern::{ObjectPath, PathStep};
@@ -31,17 +33,17 @@ enum Deref {
 
 #[derive(Debug)]
 enum Step {
-    Key { name: String, decode: Decode, deref: Deref },
+    Key { name: Arc<str>, decode: Decode, deref: Deref },
     Index(i64),
     Any,
 }
 
 #[derive(Debug)]
 pub(super) struct Path {
-    pub object_type: String,
+    pub object_type: Arc<str>,
     /// `observed::type_key` of the type.
     pub type_key: u64,
-    steps: Vec<Step>,
+    steps: Box<[Step]>,
     /// An SDO/SRO type, never a comparison root in STIX 2.1 observed data.
     pub non_sco: bool,
     /// Some step decodes binary or follows references, so walking it can fail: the walk then
@@ -50,13 +52,13 @@ pub(super) struct Path {
 }
 
 impl Path {
-    pub fn compile(p: &ObjectPath) -> Path {
-        let steps: Vec<Step> = p
+    pub fn compile(p: &ObjectPath, cache: &mut RegexCache) -> Path {
+        let steps: Box<[Step]> = p
             .steps
             .iter()
             .map(|s| match s {
                 PathStep::Key(k) => Step::Key {
-                    name: k.clone(),
+                    name: cache.text(k),
                     decode: if k.ends_with("_hex") {
                         Decode::Hex
                     } else if k.ends_with("_bin") {
@@ -82,7 +84,7 @@ impl Path {
         Path {
             non_sco: is_non_sco(&p.object_type),
             type_key: type_key(&p.object_type),
-            object_type: p.object_type.clone(),
+            object_type: cache.text(&p.object_type),
             steps,
             fallible,
         }
