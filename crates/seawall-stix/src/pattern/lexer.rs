@@ -39,11 +39,11 @@ pub enum Tok {
 }
 
 #[derive(Debug, Clone)]
-pub struct Token {
+pub struct Token<'s> {
     pub tok: Tok,
     /// Byte offset of the token in the pattern.
     pub pos: usize,
-    pub text: String,
+    pub text: &'s str,
 }
 
 const KEYWORDS: &[&str] = &[
@@ -138,7 +138,7 @@ pub(crate) fn base64(s: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-pub fn lex(src: &str) -> Result<Vec<Token>, PatternError> {
+pub fn lex(src: &str) -> Result<Vec<Token<'_>>, PatternError> {
     let b = src.as_bytes();
     let mut i = 0;
     let mut out = Vec::new();
@@ -161,35 +161,26 @@ pub fn lex(src: &str) -> Result<Vec<Token>, PatternError> {
         }
         let start = i;
         let quoted = |from: usize| -> Result<(String, usize), PatternError> {
-            // A string body after the opening quote: `\'` and `\\` are the only escapes.
+            // A string body after the opening quote: `\'` and `\\` are the only escapes. Runs
+            // between them are copied whole (both are ASCII, so runs end on char boundaries).
             let mut s = String::new();
             let mut j = from;
             loop {
-                let Some(ch) = src[j..].chars().next() else {
+                let run = b[j..].iter().position(|&x| x == b'\'' || x == b'\\');
+                let Some(run) = run else {
                     return Err(err(start, "unterminated string literal".into()));
                 };
-                match ch {
-                    '\'' => return Ok((s, j + 1)),
-                    '\\' => match b.get(j + 1) {
-                        Some(b'\'') => {
-                            s.push('\'');
-                            j += 2;
-                        }
-                        Some(b'\\') => {
-                            s.push('\\');
-                            j += 2;
-                        }
-                        _ => {
-                            return Err(err(
-                                j,
-                                "invalid escape in string literal (only \\' and \\\\ are allowed)".into(),
-                            ))
-                        }
-                    },
-                    _ => {
-                        s.push(ch);
-                        j += ch.len_utf8();
+                s.push_str(&src[j..j + run]);
+                j += run;
+                if b[j] == b'\'' {
+                    return Ok((s, j + 1));
+                }
+                match b.get(j + 1) {
+                    Some(&e @ (b'\'' | b'\\')) => {
+                        s.push(char::from(e));
+                        j += 2;
                     }
+                    _ => return Err(err(j, "invalid escape in string literal (only \\' and \\\\ are allowed)".into())),
                 }
             }
         };
@@ -336,9 +327,9 @@ pub fn lex(src: &str) -> Result<Vec<Token>, PatternError> {
                 return Err(err(i, format!("unexpected character '{ch}'")));
             }
         };
-        out.push(Token { tok, pos: start, text: src[start..i].to_string() });
+        out.push(Token { tok, pos: start, text: &src[start..i] });
     }
-    out.push(Token { tok: Tok::Eof, pos: src.len(), text: String::new() });
+    out.push(Token { tok: Tok::Eof, pos: src.len(), text: "" });
     Ok(out)
 }
 

@@ -100,8 +100,8 @@ pub struct Pattern {
     pub root: Observation,
 }
 
-struct Parser {
-    toks: Vec<Token>,
+struct Parser<'s> {
+    toks: Vec<Token<'s>>,
     i: usize,
     /// Apply the validator's rules beyond the grammar (duplicate qualifiers, hash values).
     strict: bool,
@@ -115,16 +115,23 @@ fn describe(t: &Token) -> String {
     }
 }
 
-impl Parser {
-    fn peek(&self) -> &Token {
+impl<'s> Parser<'s> {
+    fn peek(&self) -> &Token<'s> {
         &self.toks[self.i.min(self.toks.len() - 1)]
     }
-    fn next(&mut self) -> Token {
-        let t = self.peek().clone();
-        if self.i < self.toks.len() - 1 {
+    /// Moves past the current token and hands it over. Tokens are read once, in order: its
+    /// payload is moved out rather than copied (the text stays for error messages and raw
+    /// values), except at the end, which is handed out again each time.
+    fn next(&mut self) -> Token<'s> {
+        let last = self.toks.len() - 1;
+        let i = self.i.min(last);
+        if i < last {
             self.i += 1;
+            let t = &mut self.toks[i];
+            Token { tok: std::mem::replace(&mut t.tok, Tok::Eof), pos: t.pos, text: t.text }
+        } else {
+            self.toks[i].clone()
         }
-        t
     }
     fn is_kw(&self, kw: &str) -> bool {
         matches!(self.peek().tok, Tok::Kw(k) if k == kw)
@@ -133,7 +140,7 @@ impl Parser {
         let t = self.peek();
         Err(PatternError { position: t.pos, message: format!("expected {expected}, found {}", describe(t)) })
     }
-    fn expect(&mut self, tok: Tok, name: &str) -> Result<Token, PatternError> {
+    fn expect(&mut self, tok: Tok, name: &str) -> Result<Token<'s>, PatternError> {
         if self.peek().tok == tok {
             Ok(self.next())
         } else {
@@ -243,7 +250,7 @@ impl Parser {
                 return Err(PatternError { position: pos, message: format!("duplicate qualifier type: {kind}") });
             }
             seen.push(kind);
-            let text = self.toks[start_tok..self.i].iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" ");
+            let text = self.toks[start_tok..self.i].iter().map(|t| t.text).collect::<Vec<_>>().join(" ");
             obs = Observation::Qualified(Box::new(obs), q, text);
         }
         Ok(obs)
@@ -344,7 +351,7 @@ impl Parser {
                 return Err(PatternError { position: op_tok.pos, message: msg });
             }
         }
-        let raw = self.toks[value_start..self.i].iter().map(|t| t.text.as_str()).collect();
+        let raw = self.toks[value_start..self.i].iter().map(|t| t.text).collect();
         Ok(Comparison::Test { path, negated, op, value, set, raw })
     }
 
