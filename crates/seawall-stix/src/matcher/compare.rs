@@ -306,11 +306,11 @@ fn like_regex(like: &str) -> Result<std::sync::Arc<regex::Regex>, MatchError> {
 /// large compiled set small, so less of it has to come from memory each time it is matched.
 #[derive(Default)]
 pub struct RegexCache {
-    texts: std::collections::HashSet<std::sync::Arc<str>>,
+    texts: rustc_hash::FxHashSet<std::sync::Arc<str>>,
     // Shared, not cloned: a cloned `Regex` gets a cache pool of its own, several kilobytes
     // built on its first search.
-    like: std::collections::HashMap<String, std::sync::Arc<regex::Regex>>,
-    matches: std::collections::HashMap<String, std::sync::Arc<fancy_regex::Regex>>,
+    like: rustc_hash::FxHashMap<String, std::sync::Arc<regex::Regex>>,
+    matches: rustc_hash::FxHashMap<String, std::sync::Arc<fancy_regex::Regex>>,
 }
 
 impl RegexCache {
@@ -339,7 +339,7 @@ impl RegexCache {
 
 /// The value built for `key` before, or `build()`'s, kept for next time (errors are not kept).
 fn cached<T: Clone>(
-    map: &mut std::collections::HashMap<String, T>,
+    map: &mut rustc_hash::FxHashMap<String, T>,
     key: &str,
     build: impl FnOnce() -> Result<T, MatchError>,
 ) -> Result<T, MatchError> {
