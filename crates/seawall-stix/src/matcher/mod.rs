@@ -38,6 +38,20 @@ fn same(a: &str, b: &str) -> bool {
     }
 }
 
+/// A key of a JSON object: small objects are scanned, which is cheaper than hashing the key.
+fn field<'a>(m: &'a serde_json::Map<String, serde_json::Value>, key: &str) -> Option<&'a serde_json::Value> {
+    if m.len() <= 12 {
+        m.iter().find_map(|(k, v)| same(k, key).then_some(v))
+    } else {
+        m.get(key)
+    }
+}
+
+/// A property of a JSON value, if it is an object (see [`field`]).
+fn prop<'a>(v: &'a serde_json::Value, key: &str) -> Option<&'a serde_json::Value> {
+    v.as_object().and_then(|m| field(m, key))
+}
+
 /// Most pairs and combinations one match may examine before it gives up.
 pub const MAX_STEPS: u64 = 50_000_000;
 

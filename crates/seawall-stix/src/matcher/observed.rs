@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::time::parse_timestamp;
-use super::MatchError;
+use super::{prop, MatchError};
 
 /// STIX 2.1 types that are not SCOs: an observation's objects of these types are never the root
 /// of a comparison (they can still be reached through a reference).
@@ -67,7 +67,7 @@ fn types_of<'a>(objects: &[(&'a str, &'a Value)]) -> Vec<(u64, &'a str)> {
     objects
         .iter()
         .map(|(_, o)| {
-            let t = o.get("type").and_then(Value::as_str).unwrap_or("");
+            let t = prop(o, "type").and_then(Value::as_str).unwrap_or("");
             (type_key(t), t)
         })
         .collect()
@@ -110,7 +110,7 @@ impl<'a> Observation<'a> {
 
 fn observed_times(sdo: &Value, version: &str) -> Result<(i64, i64, u32), MatchError> {
     let (Some(n), Some(first), Some(last)) =
-        (sdo.get("number_observed"), sdo.get("first_observed"), sdo.get("last_observed"))
+        (prop(sdo, "number_observed"), prop(sdo, "first_observed"), prop(sdo, "last_observed"))
     else {
         return Err(MatchError::Data(format!(
             "STIX {version} observed-data must have number_observed, first_observed and last_observed"
@@ -129,7 +129,7 @@ fn observed_times(sdo: &Value, version: &str) -> Result<(i64, i64, u32), MatchEr
 }
 
 fn id_of(o: &Value) -> Option<&str> {
-    o.get("id").and_then(Value::as_str)
+    prop(o, "id").and_then(Value::as_str)
 }
 
 /// The observations of a list of STIX 2.1 bundles. As the OASIS reference does, the bundles are
@@ -138,7 +138,7 @@ pub fn observations_v21(bundles: &[Value]) -> Result<Vec<Observation<'_>>, Match
     let mut all: Vec<&Value> = Vec::new();
     let mut any_objects = false;
     for b in bundles {
-        if let Some(objs) = b.get("objects").and_then(Value::as_array) {
+        if let Some(objs) = prop(b, "objects").and_then(Value::as_array) {
             any_objects = true;
             all.extend(objs);
         }
@@ -147,14 +147,14 @@ pub fn observations_v21(bundles: &[Value]) -> Result<Vec<Observation<'_>>, Match
         return Err(MatchError::Data("a STIX 2.1 bundle must have 'objects'".into()));
     }
     // The last object with an id wins.
-    let mut by_id: std::collections::HashMap<&str, &Value> = std::collections::HashMap::new();
-    for o in all.iter().filter(|o| o.get("type").and_then(Value::as_str) != Some("observed-data")) {
+    let mut by_id: rustc_hash::FxHashMap<&str, &Value> = rustc_hash::FxHashMap::default();
+    for o in all.iter().filter(|o| prop(o, "type").and_then(Value::as_str) != Some("observed-data")) {
         if let Some(id) = id_of(o) {
             by_id.insert(id, *o);
         }
     }
     let mut out = Vec::new();
-    for sdo in all.iter().filter(|o| o.get("type").and_then(Value::as_str) == Some("observed-data")) {
+    for sdo in all.iter().filter(|o| prop(o, "type").and_then(Value::as_str) == Some("observed-data")) {
         let (first, last, count) = observed_times(sdo, "2.1")?;
         let refs = sdo
             .get("object_refs")
@@ -179,7 +179,7 @@ pub fn observations_v20(sdos: &[Value]) -> Result<Vec<Observation<'_>>, MatchErr
     let mut out = Vec::new();
     for sdo in sdos {
         let (first, last, count) = observed_times(sdo, "2.0")?;
-        let objects = match sdo.get("objects").and_then(Value::as_object) {
+        let objects = match prop(sdo, "objects").and_then(Value::as_object) {
             Some(m) => m.iter().map(|(k, v)| (k.as_str(), v)).collect(),
             None => Vec::new(),
         };

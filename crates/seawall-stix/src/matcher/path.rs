@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use super::compare::{PathValue, RegexCache};
 use super::observed::{is_non_sco, type_key};
-use super::{MatchError, Observation};
+use super::{field, MatchError, Observation};
 use crate::pattern::{ObjectPath, PathStep};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -219,15 +219,6 @@ impl<'a> Walk<'_, 'a> {
             }
             _ => Ok(()),
         }
-    }
-}
-
-/// A key of a JSON object: small objects are scanned, which is cheaper than hashing the key.
-fn field<'a>(m: &'a serde_json::Map<String, Value>, key: &str) -> Option<&'a Value> {
-    if m.len() <= 12 {
-        m.iter().find_map(|(k, v)| super::same(k, key).then_some(v))
-    } else {
-        m.get(key)
     }
 }
 
