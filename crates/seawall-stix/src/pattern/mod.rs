@@ -148,32 +148,36 @@ impl<'s> Parser<'s> {
         }
     }
 
+    /// `item (kw item)*`: one item as itself, two or more joined (a list is only made then).
+    fn chain<T>(
+        &mut self,
+        kw: &str,
+        item: fn(&mut Self) -> Result<T, PatternError>,
+        join: fn(Vec<T>) -> T,
+    ) -> Result<T, PatternError> {
+        let first = item(self)?;
+        if !self.is_kw(kw) {
+            return Ok(first);
+        }
+        let mut items = vec![first];
+        while self.is_kw(kw) {
+            self.next();
+            items.push(item(self)?);
+        }
+        Ok(join(items))
+    }
+
     // observationExpressions: FOLLOWEDBY binds loosest, then OR, then AND.
     fn followed_by(&mut self) -> Result<Observation, PatternError> {
-        let mut items = vec![self.obs_or()?];
-        while self.is_kw("FOLLOWEDBY") {
-            self.next();
-            items.push(self.obs_or()?);
-        }
-        Ok(if items.len() == 1 { items.remove(0) } else { Observation::FollowedBy(items) })
+        self.chain("FOLLOWEDBY", Self::obs_or, Observation::FollowedBy)
     }
 
     fn obs_or(&mut self) -> Result<Observation, PatternError> {
-        let mut items = vec![self.obs_and()?];
-        while self.is_kw("OR") {
-            self.next();
-            items.push(self.obs_and()?);
-        }
-        Ok(if items.len() == 1 { items.remove(0) } else { Observation::Or(items) })
+        self.chain("OR", Self::obs_and, Observation::Or)
     }
 
     fn obs_and(&mut self) -> Result<Observation, PatternError> {
-        let mut items = vec![self.observation()?];
-        while self.is_kw("AND") {
-            self.next();
-            items.push(self.observation()?);
-        }
-        Ok(if items.len() == 1 { items.remove(0) } else { Observation::And(items) })
+        self.chain("AND", Self::observation, Observation::And)
     }
 
     fn observation(&mut self) -> Result<Observation, PatternError> {
@@ -257,21 +261,11 @@ impl<'s> Parser<'s> {
     }
 
     fn cmp_or(&mut self) -> Result<Comparison, PatternError> {
-        let mut items = vec![self.cmp_and()?];
-        while self.is_kw("OR") {
-            self.next();
-            items.push(self.cmp_and()?);
-        }
-        Ok(if items.len() == 1 { items.remove(0) } else { Comparison::Or(items) })
+        self.chain("OR", Self::cmp_and, Comparison::Or)
     }
 
     fn cmp_and(&mut self) -> Result<Comparison, PatternError> {
-        let mut items = vec![self.prop_test()?];
-        while self.is_kw("AND") {
-            self.next();
-            items.push(self.prop_test()?);
-        }
-        Ok(if items.len() == 1 { items.remove(0) } else { Comparison::And(items) })
+        self.chain("AND", Self::prop_test, Comparison::And)
     }
 
     fn prop_test(&mut self) -> Result<Comparison, PatternError> {
