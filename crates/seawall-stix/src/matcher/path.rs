@@ -59,20 +59,8 @@ impl Path {
             .map(|s| match s {
                 PathStep::Key(k) => Step::Key {
                     name: cache.text(k),
-                    decode: if k.ends_with("_hex") {
-                        Decode::Hex
-                    } else if k.ends_with("_bin") {
-                        Decode::Base64
-                    } else {
-                        Decode::None
-                    },
-                    deref: if k.ends_with("_ref") {
-                        Deref::One
-                    } else if k.ends_with("_refs") {
-                        Deref::List
-                    } else {
-                        Deref::None
-                    },
+                    decode: by_suffix(k, &[("_hex", Decode::Hex), ("_bin", Decode::Base64)], Decode::None),
+                    deref: by_suffix(k, &[("_ref", Deref::One), ("_refs", Deref::List)], Deref::None),
                 },
                 PathStep::Index(i) => Step::Index(*i),
                 PathStep::AnyIndex => Step::Any,
@@ -102,6 +90,11 @@ impl Path {
         walk.visit(&self.steps, At::Json(root))?;
         Ok(walk.found)
     }
+}
+
+/// What the first suffix in `table` that `key` ends with gives, else `default`.
+fn by_suffix<T: Copy>(key: &str, table: &[(&str, T)], default: T) -> T {
+    table.iter().find(|(suffix, _)| key.ends_with(suffix)).map_or(default, |(_, v)| *v)
 }
 
 /// Where a walk stands.
