@@ -38,6 +38,14 @@ fn as_net(v: &str) -> Option<Net> {
     if !(first.is_ascii_hexdigit() || first == b':' || first == b'[') {
         return None;
     }
+    // Every form taken here holds a ':' (IPv6, ports) or is IPv4, which holds a '.' and starts
+    // with a digit: words that merely start with a hex digit (`deny`, `eth0`, `443`) and domain
+    // names (`cdn.example.org`) are not parsed.
+    let colon = v.bytes().any(|b| b == b':');
+    let ipv4 = first.is_ascii_digit() && v.bytes().any(|b| b == b'.');
+    if !(colon || ipv4) {
+        return None;
+    }
     if let Some(n) = Net::parse(v) {
         return Some(n);
     }
@@ -46,6 +54,16 @@ fn as_net(v: &str) -> Option<Net> {
     }
     let (host, port) = v.rsplit_once(':')?;
     (host.contains('.') && port.bytes().all(|b| b.is_ascii_digit())).then(|| Net::parse(host))?
+}
+
+/// `v` without surrounding white space; most values have none, which two byte tests show.
+fn trimmed(v: &str) -> &str {
+    let edge = |b: Option<&u8>| b.is_some_and(|&b| b.is_ascii() && !char::from(b).is_whitespace());
+    if edge(v.as_bytes().first()) && edge(v.as_bytes().last()) {
+        v
+    } else {
+        v.trim()
+    }
 }
 
 fn is_hash(v: &str) -> bool {
@@ -85,7 +103,7 @@ impl Scan<'_> {
 
     /// Looks one value up by its shape.
     fn value(&mut self, field: &str, v: &str) {
-        let v = v.trim();
+        let v = trimmed(v);
         if v.len() < 3 {
             return;
         }
@@ -97,7 +115,7 @@ impl Scan<'_> {
                 return;
             }
         }
-        if v.contains("://") {
+        if v.as_bytes().windows(3).any(|w| w == b"://") {
             if idx.has(Table::Url) {
                 let u = crate::observable::canonical_url(v);
                 idx.exact(Table::Url, &u, &mut self.found);
@@ -213,6 +231,40 @@ pub fn scan_event(fields: &Value, index: &IocIndex, out: &mut Vec<ValueHit>) {
 mod tests {
     use super::*;
     use crate::observable::Observable;
+
+    #[test]
+    fn fast_paths_agree_with_the_general_ones() {
+        let values = [
+            "10.0.0.1",
+            " 10.0.0.1\t",
+            "\u{b}x\u{b}",
+            "\u{a0}y",
+            "deny",
+            "eth0",
+            "443",
+            "::1",
+            "[::1]:22",
+            "[2001:db8::1]:443",
+            "10.1.2.3:8080",
+            "10.0.0.0/8",
+            "2001:db8::/32",
+            "a.b:80",
+            "cdn.example.org",
+            "2024-10-01T10:00:00Z",
+            "fe80::1%eth0",
+            "",
+        ];
+        for v in values {
+            assert_eq!(trimmed(v), v.trim(), "{v:?}");
+            let t = v.trim();
+            let general = Net::parse(t).or_else(|| {
+                let (host, port) = t.rsplit_once(':')?;
+                (host.contains('.') && port.bytes().all(|b| b.is_ascii_digit())).then(|| Net::parse(host))?
+            });
+            let bracketed = t.strip_prefix('[').and_then(|r| Net::parse(r.split(']').next()?));
+            assert_eq!(as_net(t), general.or(bracketed), "{v:?}");
+        }
+    }
 
     #[test]
     fn finds_values_by_shape_in_fields_and_text() {
