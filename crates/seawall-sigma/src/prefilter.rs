@@ -65,12 +65,8 @@ impl Automaton {
 
     /// The automaton to search with now; `None` while the finders serve.
     fn get(&self) -> Option<&AhoCorasick> {
-        if self.nfa.built().is_none() {
-            return self.nfa.get(self.nfa_after, || self.build(aho_corasick::AhoCorasickKind::ContiguousNFA));
-        }
-        self.dfa
-            .get(DFA_AFTER_USES, || self.build(aho_corasick::AhoCorasickKind::DFA))
-            .or_else(|| self.nfa.get(0, || None))
+        let nfa = self.nfa.get(self.nfa_after, || self.build(aho_corasick::AhoCorasickKind::ContiguousNFA))?;
+        self.dfa.get(DFA_AFTER_USES, || self.build(aho_corasick::AhoCorasickKind::DFA)).or(Some(nfa))
     }
 
     /// Calls `found` with literals occurring in `text`: at least the longest at each start

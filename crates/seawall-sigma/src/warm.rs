@@ -39,6 +39,7 @@ impl<T> BuiltAfterUses<T> {
     }
 
     /// What was built so far: `None` before building, `Some(None)` when building failed.
+    #[cfg(test)]
     pub(crate) fn built(&self) -> Option<&Option<T>> {
         self.built.get()
     }
