@@ -172,6 +172,7 @@ fn main() -> anyhow::Result<()> {
                     "parse_compile_match_seconds": spent.as_secs_f64(),
                     "compiled_cases": phases.cases,
                     "compile_seconds": phases.compile.as_secs_f64(),
+                    "compiled_mb": phases.compiled_bytes.map(|b| b as f64 / 1e6),
                     "observations_seconds": phases.observations.as_secs_f64(),
                     "match_only_seconds": phases.matching.as_secs_f64(),
                 })

@@ -432,9 +432,17 @@ pub struct PhaseTimes {
     pub cases: usize,
     /// The slowest cases of one extra timed pass: (case index, pattern, match time).
     pub slowest: Vec<(usize, String, std::time::Duration)>,
+    /// How much the resident set grew while the patterns compiled (Linux; `None` elsewhere).
+    pub compiled_bytes: Option<u64>,
     pub compile: std::time::Duration,
     pub observations: std::time::Duration,
     pub matching: std::time::Duration,
+}
+
+/// The process's resident set in bytes (from `/proc/self/statm`, 4 KiB pages).
+fn resident_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    statm.split_whitespace().nth(1)?.parse::<u64>().ok().map(|pages| pages * 4096)
 }
 
 /// Measures parse + compile, building observations, and matching alone.
@@ -453,6 +461,7 @@ pub fn time_phases(path: &std::path::Path, passes: usize, slowest: usize) -> any
             cases.push((k, rec["pattern"].as_str().unwrap_or_default().to_string()));
         }
     }
+    let rss_before = resident_bytes();
     let t = Instant::now();
     // Compiled as a feed is loaded: regexes shared between the patterns.
     let mut regexes = seawall_stix::matcher::RegexCache::default();
@@ -464,6 +473,7 @@ pub fn time_phases(path: &std::path::Path, passes: usize, slowest: usize) -> any
         })
         .collect();
     let compile = t.elapsed();
+    let compiled_bytes = resident_bytes().zip(rss_before).map(|(after, before)| after.saturating_sub(before));
     let t = Instant::now();
     let mut obs = std::collections::BTreeMap::new();
     for (k, v) in &data {
@@ -497,7 +507,14 @@ pub fn time_phases(path: &std::path::Path, passes: usize, slowest: usize) -> any
         slow.truncate(slowest);
     }
     std::hint::black_box(sink);
-    Ok(PhaseTimes { cases: compiled.len(), slowest: slow, compile, observations, matching: runs[runs.len() / 2] })
+    Ok(PhaseTimes {
+        cases: compiled.len(),
+        slowest: slow,
+        compiled_bytes,
+        compile,
+        observations,
+        matching: runs[runs.len() / 2],
+    })
 }
 
 /// Runs Seawall's parser and evaluator over a case file: per case, the verdict and the pattern
