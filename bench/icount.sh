@@ -11,7 +11,17 @@
 #    (1,190 events; loading included: this is where one-time building shows);
 #  - load: instructions of `seawall-bench seawall-load` (loading and compiling all rules);
 #  - syslog: instructions of `seawall-bench parse` over the first 40,000 lines of the
-#    generated device syslog (`bench/telecom.sh` generates it).
+#    generated device syslog (`bench/telecom.sh` generates it);
+#  - instructions inside chosen functions (callgrind `--toggle-collect`):
+#    - engine_json: `Engine::evaluate` per event, over the first 30,000 generated JSON events;
+#    - engine_evtx: `Engine::evaluate` over the regression EVTX set named 10 times, and the
+#      share of it spent building searchers and regexes on first use (`OnceLock` initialisers);
+#    - stix_match, stix_compile, stix_observations: `seawall-bench stix-eval` over the
+#      generated STIX cases (`bench/intel.sh` generates them): 75,000 matches
+#      (`Matcher::find`), parsing and compiling 30,000 patterns, building 15,250 observed-data
+#      sets;
+#    - intel_scan: looking for indicator values in events (`scan_event`), hunting the first
+#      100,000 lines of each generated telecom log with 1k indicators.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v valgrind >/dev/null || { echo "needs valgrind (apt-get install valgrind)" >&2; exit 2; }
@@ -54,4 +64,51 @@ if [ -s "$DATA/telecom/syslog.log" ]; then
   echo "syslog $(count "$HARNESS" parse "$OUT/syslog.log" --threads 1) instructions"
 else
   echo "syslog skipped: run bench/telecom.sh first to generate bench/data/telecom/syslog.log"
+fi
+
+# Instructions inside the functions a callgrind `--toggle-collect` pattern names (several
+# patterns comma-separated), then the command. With `--share F`, also the share of those spent
+# under the function whose name contains F.
+inside() {
+  local toggles=() share="" t
+  if [ "$1" = --share ]; then share=$2; shift 2; fi
+  IFS=, read -ra ts <<< "$1"
+  for t in "${ts[@]}"; do toggles+=("--toggle-collect=$t"); done
+  shift
+  valgrind --tool=callgrind --callgrind-out-file="$OUT/cg" "${toggles[@]}" "$@" >/dev/null 2>&1 || true
+  local total
+  total=$(callgrind_annotate "$OUT/cg" 2>/dev/null | sed -n 's/^ *\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' | tr -d ,)
+  if [ -n "$share" ]; then
+    local part
+    part=$(callgrind_annotate --inclusive=yes "$OUT/cg" 2>/dev/null | grep -F "$share" | head -n 1 | awk '{print $1}' | tr -d ,)
+    echo "$total ${part:-0}"
+  else
+    echo "$total"
+  fi
+}
+
+head -n 30000 "$DATA/sysmon.jsonl" > "$OUT/30k.jsonl"
+e=$(inside '*Engine::evaluate*' "$SEAWALL" hunt "$OUT/30k.jsonl" "${RULES[@]}" --format jsonl -o /dev/null --threads 1 -q)
+echo "engine_json $(( e / 30000 )) instructions/event"
+read -r e b <<< "$(inside --share 'OnceLock<T>::initialize [' '*Engine::evaluate*' "$SEAWALL" hunt \
+  "$OUT/evtx" "$OUT/evtx" "$OUT/evtx" "$OUT/evtx" "$OUT/evtx" "$OUT/evtx" "$OUT/evtx" "$OUT/evtx" "$OUT/evtx" "$OUT/evtx" \
+  "${RULES[@]}" --format jsonl -o /dev/null --threads 1 -q)"
+echo "engine_evtx $e instructions, of which building on first use $b ($(( b * 100 / e ))%)"
+
+CASES=$DATA/intel/stix_cases.jsonl
+if [ -s "$CASES" ]; then
+  echo "stix_match $(inside '*Matcher::find*' "$HARNESS" stix-eval --input "$CASES" --passes 4) instructions"
+  echo "stix_compile $(inside 'seawall_stix::pattern::parse,*compile_obs*' "$HARNESS" stix-eval --input "$CASES" --passes 1) instructions"
+  echo "stix_observations $(inside '*observations_v21*' "$HARNESS" stix-eval --input "$CASES" --passes 1) instructions"
+else
+  echo "stix skipped: run bench/intel.sh first to generate $CASES"
+fi
+
+if [ -s "$DATA/intel/logs/conn.log" ] && [ -s "$DATA/intel/iocs-1k.csv" ]; then
+  mkdir -p "$OUT/logs"
+  for f in conn.log flows.csv syslog.log tacacs.acct; do head -n 100000 "$DATA/intel/logs/$f" > "$OUT/logs/$f"; done
+  echo "intel_scan $(inside '*scan_event*' "$SEAWALL" hunt "$OUT/logs" -q --format jsonl -o /dev/null \
+    --min-level informational --intel "$DATA/intel/iocs-1k.csv" --threads 1) instructions"
+else
+  echo "intel_scan skipped: run bench/intel.sh first to generate $DATA/intel/logs"
 fi

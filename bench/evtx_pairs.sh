@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The EVTX hunt/parse-only ratio of `bench/sigma.sh`, measured on its own: alternated pairs of a
+# parse-only pass and a hunt with all SigmaHQ rules over the regression EVTX set named 20 times.
+# Usage: bench/evtx_pairs.sh [PAIRS] [after-json]   (default 9 pairs)
+# With `after-json`, each pair follows a parse-only pass and a hunt over the generated 1 GB
+# JSON file, as in `bench/sigma.sh` (run that once first to make the data).
+# Prints each pair's ratio, then the median parse and hunt times and their ratio.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PAIRS="${1:-9}"
+MODE="${2:-}"
+CORPUS="${SEAWALL_CORPUS:-../shared/corpus}"
+SIGMA="$CORPUS/sigma"
+RULES=(--rules "$SIGMA/rules" --rules "$SIGMA/rules-emerging-threats" --rules "$SIGMA/rules-threat-hunting")
+DATA=bench/data
+cargo build --release -q -p seawall-cli -p seawall-bench
+SEAWALL=target/release/seawall
+HARNESS=target/release/seawall-bench
+rm -rf "$DATA/evtx" && mkdir -p "$DATA/evtx"
+find "$(cd "$SIGMA/regression_data" && pwd)" -name '*.evtx' | while read -r f; do
+  ln -s "$f" "$DATA/evtx/$(basename "$(dirname "$f")")-$(basename "$f")"
+done
+EVTX_ARGS=()
+for _ in $(seq 20); do EVTX_ARGS+=("$DATA/evtx"); done
+
+for _ in $(seq "$PAIRS"); do
+  if [ "$MODE" = after-json ]; then
+    "$HARNESS" parse "$DATA/sysmon.jsonl" --threads 2 >/dev/null
+    "$SEAWALL" hunt "$DATA/sysmon.jsonl" "${RULES[@]}" --format jsonl -o /dev/null -q --threads 2 || true
+  fi
+  p=$("$HARNESS" parse "${EVTX_ARGS[@]}" --threads 2 | python3 -c 'import json,sys; print(json.load(sys.stdin)["seconds"])')
+  h=$({ "$SEAWALL" hunt "${EVTX_ARGS[@]}" "${RULES[@]}" --format jsonl -o /dev/null --stats json -q --threads 2 2>&1 >/dev/null || true; } \
+    | tail -n 1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["scan_s"])')
+  echo "$p $h"
+done | python3 -c '
+import statistics, sys
+pairs = [tuple(map(float, line.split())) for line in sys.stdin]
+for p, h in pairs:
+    print(f"parse {p:.3f} s, hunt {h:.3f} s, ratio {p / h:.2f}")
+p = statistics.median(x[0] for x in pairs); h = statistics.median(x[1] for x in pairs)
+print(f"medians: parse {p:.3f} s, hunt {h:.3f} s, ratio {p / h:.2f} ({len(pairs)} pairs)")
+'
