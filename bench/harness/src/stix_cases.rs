@@ -464,7 +464,7 @@ pub fn time_phases(path: &std::path::Path, passes: usize, slowest: usize) -> any
     let rss_before = resident_bytes();
     let t = Instant::now();
     // Compiled as a feed is loaded: regexes shared between the patterns.
-    let mut regexes = seawall_stix::matcher::RegexCache::default();
+    let mut regexes = seawall_stix::matcher::CompileCache::default();
     let compiled: Vec<(u64, Matcher, usize)> = cases
         .iter()
         .enumerate()
@@ -526,7 +526,7 @@ pub fn evaluate_cases(path: &std::path::Path) -> anyhow::Result<(Vec<Evaluated>,
     let mut data: std::collections::HashMap<u64, Value> = std::collections::HashMap::new();
     let mut out = Vec::new();
     let mut spent = std::time::Duration::ZERO;
-    let mut regexes = seawall_stix::matcher::RegexCache::default();
+    let mut regexes = seawall_stix::matcher::CompileCache::default();
     for line in text.lines() {
         let rec: Value = serde_json::from_str(line)?;
         let k = rec["data"].as_u64().unwrap_or_default();

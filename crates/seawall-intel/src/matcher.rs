@@ -92,7 +92,7 @@ impl IntelMatcher {
             kev_products: KevProducts::new(&set.kev),
             product_base: 0,
         };
-        let mut regexes = seawall_stix::matcher::RegexCache::default();
+        let mut regexes = seawall_stix::matcher::CompileCache::default();
         for ind in set.indicators {
             if ind.revoked {
                 m.revoked += 1;

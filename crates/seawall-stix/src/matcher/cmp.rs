@@ -7,7 +7,7 @@
 //! result no longer matters (an `AND` already empty), and a test of one that cannot stops at
 //! the first root object it holds for.
 
-use super::compare::{RegexCache, Test};
+use super::compare::{CompileCache, Test};
 use super::path::Path;
 use super::{MatchError, Observation};
 use crate::pattern::Comparison;
@@ -106,8 +106,8 @@ pub(super) enum Cmp {
 }
 
 impl Cmp {
-    pub fn compile(c: &Comparison, cache: &mut RegexCache) -> Result<Cmp, MatchError> {
-        let all = |v: &[Comparison], cache: &mut RegexCache| {
+    pub fn compile(c: &Comparison, cache: &mut CompileCache) -> Result<Cmp, MatchError> {
+        let all = |v: &[Comparison], cache: &mut CompileCache| {
             v.iter().map(|c| Cmp::compile(c, cache)).collect::<Result<Vec<_>, _>>()
         };
         Ok(match c {

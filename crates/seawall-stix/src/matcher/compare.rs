@@ -28,7 +28,7 @@ pub enum PathValue<'a> {
 pub enum Lit {
     Int(i128),
     Float(f64),
-    /// Shared with the patterns compiled with the same cache (see [`RegexCache::text`]).
+    /// Shared with the patterns compiled with the same cache (see [`CompileCache::text`]).
     Str(std::sync::Arc<str>),
     Bool(bool),
     Time(i64),
@@ -36,7 +36,7 @@ pub enum Lit {
 }
 
 impl Lit {
-    pub fn from_literal(l: &Literal, cache: &mut RegexCache) -> Result<Lit, MatchError> {
+    pub fn from_literal(l: &Literal, cache: &mut CompileCache) -> Result<Lit, MatchError> {
         Ok(match l {
             Literal::Int(i) => Lit::Int(i128::from(*i)),
             Literal::Float(f) => Lit::Float(*f),
@@ -305,7 +305,7 @@ fn like_regex(like: &str) -> Result<std::sync::Arc<regex::Regex>, MatchError> {
 /// and string literals. Feeds repeat all of these; sharing saves compiling again and keeps a
 /// large compiled set small, so less of it has to come from memory each time it is matched.
 #[derive(Default)]
-pub struct RegexCache {
+pub struct CompileCache {
     texts: rustc_hash::FxHashSet<std::sync::Arc<str>>,
     // Shared, not cloned: a cloned `Regex` gets a cache pool of its own, several kilobytes
     // built on its first search.
@@ -313,7 +313,7 @@ pub struct RegexCache {
     matches: rustc_hash::FxHashMap<String, std::sync::Arc<fancy_regex::Regex>>,
 }
 
-impl RegexCache {
+impl CompileCache {
     /// The shared copy of a text.
     pub(crate) fn text(&mut self, s: &str) -> std::sync::Arc<str> {
         if let Some(t) = self.texts.get(s) {
@@ -357,7 +357,7 @@ impl Test {
         value: &Literal,
         set: &[Literal],
         raw: &str,
-        cache: &mut RegexCache,
+        cache: &mut CompileCache,
     ) -> Result<Test, MatchError> {
         use crate::pattern::CompareOp as Op;
         let text = || match value {

@@ -14,7 +14,7 @@ mod path;
 mod stream;
 mod time;
 
-pub use compare::{Net, PathValue, RegexCache};
+pub use compare::{CompileCache, Net, PathValue};
 pub use observed::{observations_v20, observations_v21, Observation};
 pub use time::parse_timestamp;
 
@@ -119,7 +119,7 @@ pub struct Matcher {
     max_steps: u64,
 }
 
-fn compile_obs(o: &Obs, cache: &mut RegexCache) -> Result<Node, MatchError> {
+fn compile_obs(o: &Obs, cache: &mut CompileCache) -> Result<Node, MatchError> {
     let mut all = |v: &[Obs]| v.iter().map(|o| compile_obs(o, cache)).collect::<Result<Vec<_>, _>>();
     Ok(match o {
         Obs::Simple(c) => Node::Simple(Cmp::compile(c, cache)?),
@@ -155,11 +155,11 @@ fn compile_obs(o: &Obs, cache: &mut RegexCache) -> Result<Node, MatchError> {
 
 impl Matcher {
     pub fn new(p: &Pattern) -> Result<Matcher, MatchError> {
-        Matcher::with_cache(p, &mut RegexCache::default())
+        Matcher::with_cache(p, &mut CompileCache::default())
     }
 
     /// Compiles a pattern, sharing its regexes with the other patterns compiled with `cache`.
-    pub fn with_cache(p: &Pattern, cache: &mut RegexCache) -> Result<Matcher, MatchError> {
+    pub fn with_cache(p: &Pattern, cache: &mut CompileCache) -> Result<Matcher, MatchError> {
         let root = compile_obs(&p.root, cache)?;
         let instance_cap = u32::try_from(root.max_size().max(1)).unwrap_or(u32::MAX);
         Ok(Matcher { root, instance_cap, max_steps: MAX_STEPS })

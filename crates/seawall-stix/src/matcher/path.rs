@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::compare::{PathValue, RegexCache};
+use super::compare::{CompileCache, PathValue};
 use super::observed::{is_non_sco, type_key};
 use super::{field, MatchError, Observation};
 use crate::pattern::{ObjectPath, PathStep};
@@ -52,7 +52,7 @@ pub(super) struct Path {
 }
 
 impl Path {
-    pub fn compile(p: &ObjectPath, cache: &mut RegexCache) -> Path {
+    pub fn compile(p: &ObjectPath, cache: &mut CompileCache) -> Path {
         let steps: Box<[Step]> = p
             .steps
             .iter()
