@@ -16,12 +16,7 @@ DATA=bench/data
 cargo build --release -q -p seawall-cli -p seawall-bench
 SEAWALL=target/release/seawall
 HARNESS=target/release/seawall-bench
-rm -rf "$DATA/evtx" && mkdir -p "$DATA/evtx"
-find "$(cd "$SIGMA/regression_data" && pwd)" -name '*.evtx' | while read -r f; do
-  ln -s "$f" "$DATA/evtx/$(basename "$(dirname "$f")")-$(basename "$f")"
-done
-EVTX_ARGS=()
-for _ in $(seq 20); do EVTX_ARGS+=("$DATA/evtx"); done
+source bench/evtx_set.sh
 
 for _ in $(seq "$PAIRS"); do
   if [ "$MODE" = after-json ]; then

@@ -27,14 +27,7 @@ if [ ! -s "$JSONL" ]; then
 fi
 PEER_EVENTS=100000
 head -n "$PEER_EVENTS" "$JSONL" > "$DATA/sysmon-head.jsonl"
-# The regression EVTX set (202 files, 14 MiB) as links in one folder (the folder beside them
-# also holds JSON renderings), named 20 times so a run lasts long enough to measure.
-rm -rf "$DATA/evtx" && mkdir -p "$DATA/evtx"
-find "$(cd "$SIGMA/regression_data" && pwd)" -name '*.evtx' | while read -r f; do
-  ln -s "$f" "$DATA/evtx/$(basename "$(dirname "$f")")-$(basename "$f")"
-done
-EVTX_ARGS=()
-for _ in $(seq 20); do EVTX_ARGS+=("$DATA/evtx"); done
+source bench/evtx_set.sh
 
 results=$(mktemp)
 measure() { # name, then the command; records elapsed, peak RSS and the command's JSON line
