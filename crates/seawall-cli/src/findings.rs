@@ -112,18 +112,76 @@ pub struct EventEntities<'e> {
 
 impl<'e> EventEntities<'e> {
     pub fn of(event: &'e Event) -> Self {
+        let roots = Roots::of(&event.fields);
         EventEntities {
-            hosts: collect(&event.fields, HOST_PATHS),
-            users: collect(&event.fields, USER_PATHS),
-            ips: collect(&event.fields, IP_PATHS),
-            subscribers: event
-                .fields
+            hosts: roots.collect(HOST_PATHS),
+            users: roots.collect(USER_PATHS),
+            ips: roots.collect(IP_PATHS),
+            subscribers: roots
                 .get("seawall")
                 .and_then(|s| s.get("subscribers"))
                 .and_then(Value::as_array)
                 .map(|a| a.iter().filter_map(Value::as_str).collect())
                 .unwrap_or_default(),
         }
+    }
+}
+
+/// The first steps of the entity paths.
+const ROOT_KEYS: &[&str] = &[
+    "Event",
+    "winlog",
+    "host",
+    "observer",
+    "Computer",
+    "hostname",
+    "user",
+    "User",
+    "source",
+    "destination",
+    "src_ip",
+    "dest_ip",
+    "seawall",
+];
+
+/// The top-level values the entity paths start from, found in one pass over the event's keys:
+/// looking each path up on its own scanned every key for each of the ~20 paths, for every event
+/// that matched a rule.
+struct Roots<'e> {
+    found: Vec<(&'e str, &'e Value)>,
+}
+
+impl<'e> Roots<'e> {
+    fn of(fields: &'e Value) -> Self {
+        let found = match fields.as_object() {
+            Some(m) => {
+                m.iter().filter(|(k, _)| ROOT_KEYS.contains(&k.as_str())).map(|(k, v)| (k.as_str(), v)).collect()
+            }
+            None => Vec::new(),
+        };
+        Roots { found }
+    }
+
+    fn get(&self, key: &str) -> Option<&'e Value> {
+        self.found.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+    }
+
+    /// The non-empty string values at `paths`, in path order, each once.
+    fn collect(&self, paths: &[&[&str]]) -> Vec<&'e str> {
+        let mut out = Vec::new();
+        for p in paths {
+            let Some((first, rest)) = p.split_first() else { continue };
+            let mut cur = self.get(first);
+            for seg in rest {
+                cur = cur.and_then(|c| c.get(*seg));
+            }
+            if let Some(Value::String(s)) = cur {
+                if !s.is_empty() && s != "-" && !out.contains(&s.as_str()) {
+                    out.push(s.as_str());
+                }
+            }
+        }
+        out
     }
 }
 
@@ -190,22 +248,6 @@ fn push_capped<T: Ord>(set: &mut BTreeSet<T>, item: T, cap: usize) {
         set.insert(item);
         set.pop_last();
     }
-}
-
-fn collect<'e>(fields: &'e Value, paths: &[&[&str]]) -> Vec<&'e str> {
-    let mut out = Vec::new();
-    for p in paths {
-        let mut cur = Some(fields);
-        for seg in *p {
-            cur = cur.and_then(|c| c.get(*seg));
-        }
-        if let Some(Value::String(s)) = cur {
-            if !s.is_empty() && s != "-" && !out.contains(&s.as_str()) {
-                out.push(s.as_str());
-            }
-        }
-    }
-    out
 }
 
 fn evidence_refs(places: Vec<(Arc<str>, Place)>) -> Vec<EvidenceRef> {
@@ -468,5 +510,31 @@ mod tests {
             all.push(p.clone(), usize::MAX);
         }
         assert_eq!(all.finish(usize::MAX).len(), 3000);
+    }
+
+    #[test]
+    fn every_entity_path_starts_at_a_root_key() {
+        for p in HOST_PATHS.iter().chain(USER_PATHS).chain(IP_PATHS) {
+            assert!(ROOT_KEYS.contains(&p[0]), "{p:?} starts outside ROOT_KEYS");
+        }
+    }
+
+    #[test]
+    fn entities_come_from_nested_and_top_level_paths_in_path_order() {
+        let json = r#"{"User":"bob","Event":{"System":{"Computer":"dc-01"},"EventData":{"User":"alice",
+            "IpAddress":"-","SourceIp":"10.0.0.1"}},"hostname":"dc-01","source":{"ip":"10.0.0.2"},
+            "seawall":{"subscribers":["+15550001"]},"other":{"User":"nobody"}}"#;
+        let fields: Value = serde_json::from_str(json).unwrap();
+        let event = Event {
+            timestamp: None,
+            source: seawall_core::SourceRef { file: Arc::from("e.jsonl"), place: Place::Line(1) },
+            kind: seawall_core::EventKind::Json,
+            fields,
+        };
+        let e = EventEntities::of(&event);
+        assert_eq!(e.hosts, ["dc-01"]);
+        assert_eq!(e.users, ["alice", "bob"]);
+        assert_eq!(e.ips, ["10.0.0.1", "10.0.0.2"]);
+        assert_eq!(e.subscribers, ["+15550001"]);
     }
 }
