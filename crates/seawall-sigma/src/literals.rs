@@ -118,14 +118,18 @@ impl LiteralSet {
         if text.len() < GRAM || self.entries.is_empty() {
             return;
         }
-        for (i, w) in text.windows(GRAM).enumerate() {
-            let &[a, b, c, d] = w else { continue };
-            let gram = u32::from_le_bytes([a, b, c, d]);
+        // The window rolls one byte at a time (a shift and an or, not four loads).
+        let mut gram = window(text, 0);
+        let mut i = 0;
+        loop {
             let h = hash(gram);
             let bit = (h >> self.shift) as usize;
-            if self.bloom.get(bit / 64).is_some_and(|word| word & (1 << (bit % 64)) != 0) {
+            if self.bloom[bit / 64] & (1 << (bit % 64)) != 0 {
                 self.report_at(text, i, gram, h, found);
             }
+            i += 1;
+            let Some(&next) = text.get(i + GRAM - 1) else { break };
+            gram = (gram >> 8) | (u32::from(next) << 24);
         }
     }
 
