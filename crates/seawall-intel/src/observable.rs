@@ -122,19 +122,26 @@ pub fn is_domain(s: &str) -> bool {
     if s.len() < 3 || s.len() > 253 || !s.contains('.') {
         return false;
     }
-    let mut labels = 0;
-    for label in s.split('.') {
-        labels += 1;
-        if label.is_empty()
-            || label.len() > 63
-            || !label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-            || label.starts_with('-')
-        {
+    // One pass over the bytes (hunts test every field value that is not an address).
+    let (mut labels, mut len, mut alpha) = (0, 0, false);
+    for &b in s.as_bytes() {
+        if b == b'.' {
+            if len == 0 {
+                return false;
+            }
+            (labels, len, alpha) = (labels + 1, 0, false);
+        } else if b.is_ascii_alphanumeric() || b == b'_' || (b == b'-' && len > 0) {
+            len += 1;
+            alpha |= b.is_ascii_alphabetic();
+            if len > 63 {
+                return false;
+            }
+        } else {
             return false;
         }
     }
-    let tld = s.rsplit('.').next().unwrap_or("");
-    labels >= 2 && tld.bytes().any(|b| b.is_ascii_alphabetic())
+    // The last label: not empty, and not all digits (else an address or a number).
+    len > 0 && labels >= 1 && alpha
 }
 
 /// The canonical form of a domain: lower case, no trailing dot.
@@ -277,6 +284,65 @@ impl Observable {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The label-by-label definition the one-pass `is_domain` must agree with.
+    fn is_domain_by_labels(s: &str) -> bool {
+        let s = s.strip_suffix('.').unwrap_or(s);
+        if s.len() < 3 || s.len() > 253 || !s.contains('.') {
+            return false;
+        }
+        let ok = |l: &str| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        };
+        let tld = s.rsplit('.').next().unwrap_or("");
+        s.split('.').all(ok) && tld.bytes().any(|b| b.is_ascii_alphabetic())
+    }
+
+    #[test]
+    fn one_pass_domain_test_agrees_with_the_label_definition() {
+        let long = "a".repeat(63);
+        let longer = "a".repeat(64);
+        let many = ["ab"; 90].join(".");
+        let samples = [
+            "example.com",
+            "Example.COM.",
+            "a.b",
+            "ab",
+            "a..b",
+            ".a.b",
+            "a.b.",
+            "a.b..",
+            "-a.com",
+            "a-.com",
+            "a.-b",
+            "1.2.3.4",
+            "10.0.0.1.",
+            "a.1com",
+            "x_y.example",
+            "x y.com",
+            "ex@mple.com",
+            "ä.com",
+            "a.b-",
+            "",
+            ".",
+            "..",
+            "abc",
+            "0.000",
+            "...AP.SF",
+            "task_id=0",
+            "a.b.c.d.example",
+            &format!("{long}.com"),
+            &format!("{longer}.com"),
+            &format!("x.{long}"),
+            &many,
+        ];
+        for s in samples {
+            assert_eq!(is_domain(s), is_domain_by_labels(s), "{s:?}");
+        }
+    }
 
     #[test]
     fn recognises_by_shape() {
