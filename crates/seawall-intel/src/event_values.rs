@@ -115,7 +115,10 @@ impl Scan<'_> {
                 return;
             }
         }
-        if v.as_bytes().windows(3).any(|w| w == b"://") {
+        let b = v.as_bytes();
+        // Byte loops, not `str` searches: values are short, and a `memchr` call costs more than
+        // reading them.
+        if b.iter().enumerate().any(|(i, &c)| c == b':' && b[i + 1..].starts_with(b"//")) {
             if idx.has(Table::Url) {
                 let u = crate::observable::canonical_url(v);
                 idx.exact(Table::Url, &u, &mut self.found);
@@ -126,7 +129,7 @@ impl Scan<'_> {
             }
             return;
         }
-        if let Some((user, domain)) = v.split_once('@') {
+        if let Some((user, domain)) = b.iter().position(|&c| c == b'@').map(|at| (&v[..at], &v[at + 1..])) {
             if idx.has(Table::Email) && !user.is_empty() {
                 idx.exact(Table::Email, &lower(v), &mut self.found);
                 self.emit(field, v, None);
