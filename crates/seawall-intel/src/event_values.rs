@@ -88,21 +88,45 @@ fn cve_ids(text: &str, mut f: impl FnMut(String)) {
     }
 }
 
-struct Scan<'a> {
+struct Scan<'a, 'e> {
     index: &'a IocIndex,
+    /// The keys leading to the value being looked at; joined into a field name only for a hit.
+    keys: Vec<&'e str>,
     found: Vec<(u32, How)>,
     out: &'a mut Vec<ValueHit>,
 }
 
-impl Scan<'_> {
-    fn emit(&mut self, field: &str, value: &str, net: Option<Net>) {
+/// Whether `keys` joined by dots spell `dotted` (compared without joining them).
+fn path_is(keys: &[&str], dotted: &str) -> bool {
+    let mut rest = dotted.as_bytes();
+    for (i, k) in keys.iter().enumerate() {
+        if i > 0 {
+            match rest.split_first() {
+                Some((b'.', r)) => rest = r,
+                _ => return false,
+            }
+        }
+        match rest.strip_prefix(k.as_bytes()) {
+            Some(r) => rest = r,
+            None => return false,
+        }
+    }
+    rest.is_empty()
+}
+
+impl<'e> Scan<'_, 'e> {
+    fn emit(&mut self, value: &str, net: Option<Net>) {
+        if self.found.is_empty() {
+            return;
+        }
+        let field = self.keys.join(".");
         for (indicator, how) in self.found.drain(..) {
-            self.out.push(ValueHit { indicator, field: field.to_string(), value: value.to_string(), net, how });
+            self.out.push(ValueHit { indicator, field: field.clone(), value: value.to_string(), net, how });
         }
     }
 
     /// Looks one value up by its shape.
-    fn value(&mut self, field: &str, v: &str) {
+    fn value(&mut self, v: &str) {
         let v = trimmed(v);
         if v.len() < 3 {
             return;
@@ -111,7 +135,7 @@ impl Scan<'_> {
         if idx.has_ips() {
             if let Some(n) = as_net(v) {
                 idx.ip(&n, &mut self.found);
-                self.emit(field, v, Some(n));
+                self.emit(v, Some(n));
                 return;
             }
         }
@@ -122,100 +146,104 @@ impl Scan<'_> {
             if idx.has(Table::Url) {
                 let u = crate::observable::canonical_url(v);
                 idx.exact(Table::Url, &u, &mut self.found);
-                self.emit(field, v, None);
+                self.emit(v, None);
             }
             if let Some(host) = url_host(v) {
-                self.host(field, host);
+                self.host(host);
             }
             return;
         }
         if let Some((user, domain)) = b.iter().position(|&c| c == b'@').map(|at| (&v[..at], &v[at + 1..])) {
             if idx.has(Table::Email) && !user.is_empty() {
                 idx.exact(Table::Email, &lower(v), &mut self.found);
-                self.emit(field, v, None);
+                self.emit(v, None);
             }
-            self.host(field, domain);
+            self.host(domain);
             return;
         }
         if idx.has(Table::Hash) && is_hash(v) {
             idx.exact(Table::Hash, &lower(v), &mut self.found);
-            self.emit(field, v, None);
+            self.emit(v, None);
             return;
         }
         if idx.has(Table::Domain) && is_domain(v) {
             let d = lower(v.trim_end_matches('.'));
             idx.domain(&d, &mut self.found);
-            self.emit(field, v, None);
+            self.emit(v, None);
         }
     }
 
     /// A host name or address (of a URL or an e-mail address).
-    fn host(&mut self, field: &str, host: &str) {
+    fn host(&mut self, host: &str) {
         if let Some(n) = Net::parse(host) {
             self.index.ip(&n, &mut self.found);
-            self.emit(field, host, Some(n));
+            self.emit(host, Some(n));
         } else if self.index.has(Table::Domain) && is_domain(host) {
             self.index.domain(&lower(host.trim_end_matches('.')), &mut self.found);
-            self.emit(field, host, None);
+            self.emit(host, None);
         }
     }
 
-    fn text(&mut self, field: &str, text: &str) {
+    fn text(&mut self, text: &str) {
         let delims = |c: char| c.is_whitespace() || ",;\"'()[]<>{}=|`".contains(c);
         for tok in text.split(delims) {
             let tok = tok.trim_matches(|c: char| matches!(c, '.' | ':' | '!' | '?'));
             if tok.len() >= 3 && tok.bytes().any(|b| b == b'.' || b == b':' || b == b'@') || is_hash(tok) {
-                self.value(field, tok);
+                self.value(tok);
             }
         }
     }
 
-    fn walk(&mut self, path: &mut String, v: &Value) {
+    fn walk(&mut self, v: &'e Value) {
         match v {
             Value::Object(m) => {
                 for (k, child) in m {
-                    let len = path.len();
-                    if !path.is_empty() {
-                        path.push('.');
-                    }
-                    path.push_str(k);
-                    self.walk(path, child);
-                    path.truncate(len);
+                    self.keys.push(k);
+                    self.walk(child);
+                    self.keys.pop();
                 }
             }
-            Value::Array(a) => a.iter().for_each(|x| self.walk(path, x)),
-            Value::String(s) => self.string(path, s),
+            Value::Array(a) => a.iter().for_each(|x| self.walk(x)),
+            Value::String(s) => self.string(s),
             _ => {}
         }
     }
 
-    fn string(&mut self, path: &str, s: &str) {
-        if path == "seawall.subscribers" {
+    fn string(&mut self, s: &str) {
+        // The joined length first: it rules out most special fields without a comparison.
+        let len = self.keys.iter().map(|k| k.len()).sum::<usize>() + self.keys.len().saturating_sub(1);
+        let at = |dotted: &str| dotted.len() == len && path_is(&self.keys, dotted);
+        let (subscribers, file_name, text) = (
+            at("seawall.subscribers"),
+            self.index.has(Table::FileName) && FILE_NAME_FIELDS.iter().any(|f| at(f)),
+            TEXT_FIELDS.iter().any(|f| at(f)),
+        );
+        if subscribers {
             if self.index.has(Table::Subscriber) {
                 if let Some((_, digits)) = s.split_once(':') {
                     self.index.exact(Table::Subscriber, digits, &mut self.found);
-                    self.emit(path, digits, None);
+                    self.emit(digits, None);
                 }
             }
             return;
         }
-        if FILE_NAME_FIELDS.contains(&path) && self.index.has(Table::FileName) {
+        if file_name {
             let base = s.rsplit(['/', '\\']).next().unwrap_or(s);
             self.index.exact(Table::FileName, base, &mut self.found);
-            self.emit(path, base, None);
+            self.emit(base, None);
         }
         if self.index.has(Table::Cve) && s.len() >= 13 {
             let mut cves = Vec::new();
             cve_ids(s, |cve| cves.push(cve));
             for cve in cves {
                 self.index.exact(Table::Cve, &cve, &mut self.found);
-                self.emit(path, &cve, None);
+                self.emit(&cve, None);
             }
         }
-        if TEXT_FIELDS.contains(&path) || (s.len() > 64 && s.contains(' ')) {
-            self.text(path, s);
+        if text || (s.len() > 64 && s.contains(' ')) {
+            self.text(s);
         } else {
-            self.value(path, s);
+            self.value(s);
         }
     }
 }
@@ -225,9 +253,8 @@ pub fn scan_event(fields: &Value, index: &IocIndex, out: &mut Vec<ValueHit>) {
     if index.is_empty() {
         return;
     }
-    let mut s = Scan { index, found: Vec::new(), out };
-    let mut path = String::new();
-    s.walk(&mut path, fields);
+    let mut s = Scan { index, keys: Vec::with_capacity(8), found: Vec::new(), out };
+    s.walk(fields);
 }
 
 #[cfg(test)]
@@ -267,6 +294,19 @@ mod tests {
             let bracketed = t.strip_prefix('[').and_then(|r| Net::parse(r.split(']').next()?));
             assert_eq!(as_net(t), general.or(bracketed), "{v:?}");
         }
+    }
+
+    #[test]
+    fn key_paths_compare_as_their_joined_names() {
+        assert!(path_is(&["seawall", "subscribers"], "seawall.subscribers"));
+        assert!(path_is(&["file.name"], "file.name"), "a flattened key");
+        assert!(path_is(&["event", "original"], "event.original"));
+        assert!(path_is(&["message"], "message"));
+        assert!(!path_is(&["message", "x"], "message"));
+        assert!(!path_is(&["file", "names"], "file.name"));
+        assert!(!path_is(&["filename"], "file.name"));
+        assert!(!path_is(&["log"], "log.original"));
+        assert!(path_is(&[], ""));
     }
 
     #[test]
