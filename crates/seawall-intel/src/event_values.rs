@@ -198,8 +198,15 @@ impl<'e> Scan<'_, 'e> {
         match v {
             Value::Object(m) => {
                 for (k, child) in m {
+                    // Strings are looked at here, and numbers skipped, without a call per value.
+                    if matches!(child, Value::Number(_) | Value::Bool(_) | Value::Null) {
+                        continue;
+                    }
                     self.keys.push(k);
-                    self.walk(child);
+                    match child {
+                        Value::String(s) => self.string(s),
+                        _ => self.walk(child),
+                    }
                     self.keys.pop();
                 }
             }
