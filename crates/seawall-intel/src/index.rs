@@ -160,6 +160,9 @@ impl IocIndex {
 
     /// Indicators whose address or block holds `net`.
     pub fn ip(&self, net: &Net, out: &mut Vec<(u32, How)>) {
+        if !self.ips.may_match(net) {
+            return;
+        }
         for (len, &i) in self.ips.matches(net) {
             let how = if len == net.prefix_len() { How::Exact } else { How::InBlock(len) };
             out.push((i, how));

@@ -93,6 +93,17 @@ impl<T> PrefixTable<T> {
         self.len == 0
     }
 
+    /// False when no entry can hold `net`: its coarse block is not in the filter and no shorter
+    /// block is in use. One filter probe decides most lookups of a hunt, which miss.
+    pub fn may_match(&self, net: &Net) -> bool {
+        let fi = usize::from(!net.is_ipv4());
+        let coarse = COARSE[fi];
+        let own = net.prefix_len();
+        // Lengths are kept longest first: the last is the shortest.
+        let shorter = self.families[fi].last().is_some_and(|(l, _)| *l < coarse);
+        shorter || own < coarse || self.filter.may_contain(filter_key(fi, coarse, masked(net.key(), coarse)))
+    }
+
     /// Every entry whose block holds `net`, longest prefix first.
     pub fn matches<'a>(&'a self, net: &Net) -> impl Iterator<Item = (u8, &'a T)> + 'a {
         let fi = usize::from(!net.is_ipv4());
@@ -132,5 +143,15 @@ mod tests {
         assert!(!t.contains(&n("11.0.0.1")));
         assert_eq!(t.matches(&n("2001:db8::1")).count(), 1);
         assert_eq!(t.matches(&n("10.1.0.0/16")).count(), 2, "a block is inside itself and the /8");
+        // may_match never rules out an address that matches.
+        let mut hosts = PrefixTable::default();
+        hosts.insert(&n("10.1.2.3"), "host");
+        hosts.insert(&n("192.0.2.0/24"), "block");
+        hosts.seal();
+        for a in ["10.1.2.3", "192.0.2.77", "192.0.3.1", "10.1.2.4", "2001:db8::1", "10.0.0.0/8"] {
+            let any = hosts.matches(&n(a)).next().is_some();
+            assert!(hosts.may_match(&n(a)) || !any, "{a}");
+        }
+        assert!(!hosts.may_match(&n("198.51.100.1")) || hosts.matches(&n("198.51.100.1")).next().is_none());
     }
 }
