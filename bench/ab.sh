@@ -11,37 +11,50 @@
 # AB_MODE=engine times the Sigma engine instead: `seawall-bench seawall-engine` with all SigmaHQ
 # rules over the first 100,000 events of FILE (default bench/data/sysmon.jsonl; bench/sigma.sh
 # generates it), 3 passes a run, events/s.
+# AB_MODE=hunt times whole hunts: `seawall hunt FILE --threads 2` (FILE may be a folder), scan
+# time from `--stats json`, records/s; with all SigmaHQ rules, or with AB_HUNT_ARGS instead of
+# them (e.g. "--intel bench/data/intel/iocs-1k.csv --min-level informational", which hunts with
+# the built-in rules and the indicators).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OLD="${1:?usage: bench/ab.sh OLD_REV [RUNS] [FILE]}"
 RUNS="${2:-5}"
 MODE="${AB_MODE:-parse}"
-if [ "$MODE" = engine ]; then
+if [ "$MODE" = engine ] || [ "$MODE" = hunt ]; then
   FILE="${3:-bench/data/sysmon.jsonl}"
 else
   FILE="${3:-bench/data/telecom/syslog.log}"
 fi
 SIGMA="${SEAWALL_CORPUS:-../shared/corpus}/sigma"
-[ -s "$FILE" ] || { echo "no input $FILE (bench/telecom.sh generates the telecom files)" >&2; exit 2; }
+[ -e "$FILE" ] || { echo "no input $FILE (bench/telecom.sh generates the telecom files)" >&2; exit 2; }
 WT=$(mktemp -d)
 trap 'git worktree remove --force "$WT" >/dev/null 2>&1 || true' EXIT
 git worktree add -q --detach "$WT" "$OLD"
-CARGO_TARGET_DIR="$(pwd)/target/ab-old" cargo build --release -q -p seawall-bench --manifest-path "$WT/Cargo.toml"
-cargo build --release -q -p seawall-bench
-OLD_BIN=target/ab-old/release/seawall-bench
-NEW_BIN=target/release/seawall-bench
-python3 - "$OLD_BIN" "$NEW_BIN" "$FILE" "$RUNS" "${AB_NEW_ENV:-}" "$MODE" "$SIGMA" <<'PY'
+CARGO_TARGET_DIR="$(pwd)/target/ab-old" cargo build --release -q -p seawall-bench -p seawall-cli --manifest-path "$WT/Cargo.toml"
+cargo build --release -q -p seawall-bench -p seawall-cli
+BIN=seawall-bench
+[ "$MODE" = hunt ] && BIN=seawall
+OLD_BIN=target/ab-old/release/$BIN
+NEW_BIN=target/release/$BIN
+python3 - "$OLD_BIN" "$NEW_BIN" "$FILE" "$RUNS" "${AB_NEW_ENV:-}" "$MODE" "$SIGMA" "${AB_HUNT_ARGS:-}" <<'PY'
 import json, os, statistics, subprocess, sys
-old, new, path, runs, new_env, mode, sigma = sys.argv[1:8]
+old, new, path, runs, new_env, mode, sigma, hunt_args = sys.argv[1:9]
 runs = int(runs)
 env = dict(os.environ)
 if new_env:
     for pair in new_env.split():
         k, v = pair.split("=", 1)
         env[k] = v
+rules = [a for d in ("rules", "rules-emerging-threats", "rules-threat-hunting") for a in ("--rules", f"{sigma}/{d}")]
 def rate(binary, e):
+    if mode == "hunt":
+        extra = hunt_args.split() if hunt_args else rules
+        cmd = [binary, "hunt", path, *extra, "--format", "jsonl", "-o", "/dev/null", "-q", "--threads", "2",
+               "--stats", "json"]
+        r = subprocess.run(cmd, capture_output=True, text=True, env=e)
+        stats = json.loads(r.stderr.strip().splitlines()[-1])
+        return stats["records_read"] / stats["scan_s"]
     if mode == "engine":
-        rules = [a for d in ("rules", "rules-emerging-threats", "rules-threat-hunting") for a in ("--rules", f"{sigma}/{d}")]
         cmd = [binary, "seawall-engine", *rules, "--input", path, "--limit", "100000", "--passes", "3"]
     else:
         cmd = [binary, "parse", path, "--threads", "1"]
@@ -51,7 +64,7 @@ a, b = [], []
 for _ in range(runs):
     a.append(rate(old, os.environ))
     b.append(rate(new, env))
-print(f"{path}, {mode}, {runs} alternated pairs, records/s on one thread")
+print(f"{path}, {mode}, {runs} alternated pairs, records/s " + ("with two threads" if mode == "hunt" else "on one thread"))
 print("old:", " ".join(f"{x:,.0f}" for x in a))
 print("new:", " ".join(f"{x:,.0f}" for x in b), f"({new_env})" if new_env else "")
 ma, mb = statistics.median(a), statistics.median(b)
