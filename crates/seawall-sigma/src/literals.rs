@@ -124,6 +124,7 @@ impl LiteralSet {
         loop {
             let h = hash(gram);
             let bit = (h >> self.shift) as usize;
+            // In bounds: the shift leaves as many bits as the bitmap has.
             if self.bloom[bit / 64] & (1 << (bit % 64)) != 0 {
                 self.report_at(text, i, gram, h, found);
             }
