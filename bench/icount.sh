@@ -51,10 +51,8 @@ a=$(hunt "$OUT/10k.jsonl")
 b=$(hunt "$OUT/20k.jsonl")
 echo "hunt_json $(( (b - a) / 10000 )) instructions/event"
 
-mkdir -p "$OUT/evtx"
-find "$(cd "$SIGMA/regression_data" && pwd)" -name '*.evtx' | while read -r f; do
-  ln -s "$f" "$OUT/evtx/$(basename "$(dirname "$f")")-$(basename "$f")"
-done
+EVTX_DIR="$OUT/evtx"
+source bench/evtx_set.sh
 echo "hunt_evtx $(hunt "$OUT/evtx" "$OUT/evtx" "$OUT/evtx" "$OUT/evtx" "$OUT/evtx") instructions"
 
 echo "load $(count "$HARNESS" seawall-load "${RULES[@]}") instructions"
