@@ -148,22 +148,24 @@ const ROOT_KEYS: &[&str] = &[
 /// looking each path up on its own scanned every key for each of the ~20 paths, for every event
 /// that matched a rule.
 struct Roots<'e> {
-    found: Vec<(&'e str, &'e Value)>,
+    /// The keys found, in the event's order, in a fixed array (no allocation per event).
+    found: [Option<(&'e str, &'e Value)>; ROOT_KEYS.len()],
 }
 
 impl<'e> Roots<'e> {
     fn of(fields: &'e Value) -> Self {
-        let found = match fields.as_object() {
-            Some(m) => {
-                m.iter().filter(|(k, _)| ROOT_KEYS.contains(&k.as_str())).map(|(k, v)| (k.as_str(), v)).collect()
-            }
-            None => Vec::new(),
-        };
+        let mut found = [None; ROOT_KEYS.len()];
+        let wanted =
+            fields.as_object().into_iter().flat_map(|m| m.iter()).filter(|(k, _)| ROOT_KEYS.contains(&k.as_str()));
+        // An event holds each key once, so at most `ROOT_KEYS.len()` are found.
+        for (slot, (k, v)) in found.iter_mut().zip(wanted) {
+            *slot = Some((k.as_str(), v));
+        }
         Roots { found }
     }
 
     fn get(&self, key: &str) -> Option<&'e Value> {
-        self.found.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+        self.found.iter().map_while(|f| *f).find(|(k, _)| *k == key).map(|(_, v)| v)
     }
 
     /// The non-empty string values at `paths`, in path order, each once.
