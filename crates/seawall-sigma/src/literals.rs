@@ -12,7 +12,9 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 const GRAM: usize = 4;
 
 pub struct LiteralSet {
-    literals: Vec<Box<[u8]>>,
+    /// The literals' bytes, one after another: literal `i` is `bytes[ends[i - 1]..ends[i]]`.
+    bytes: Vec<u8>,
+    ends: Vec<u32>,
     /// Bitmap over hashed windows: a clear bit means no literal is filed under that window.
     bloom: Vec<u64>,
     shift: u32,
@@ -35,27 +37,56 @@ fn window(text: &[u8], i: usize) -> u32 {
     u32::from_le_bytes([text[i], text[i + 1], text[i + 2], text[i + 3]])
 }
 
+/// Counters of the window-frequency estimate (a power of two).
+const FREQ_COUNTERS: usize = 1 << 16;
+
+/// For each literal, the offset of the window to file it under: the one the fewest of
+/// `literals` hold (ties go to the window nearest the end: ends of paths tell literals apart
+/// best). Literals shorter than a window get 0.
+///
+/// Frequencies are estimated with a table of counters indexed by the window's hash, not
+/// counted exactly in a map: windows that share a counter only make a choice slightly worse,
+/// and sets are built while a hunt runs, where a map of every window cost several times more.
+fn filing_offsets(literals: &[&[u8]]) -> Vec<u8> {
+    let shift = 32 - FREQ_COUNTERS.trailing_zeros();
+    let counter = |lit: &[u8], i: usize| (hash(window(lit, i)) >> shift) as usize;
+    let mut freq = vec![0u16; FREQ_COUNTERS];
+    for lit in literals.iter().filter(|l| l.len() >= GRAM) {
+        for i in 0..=lit.len() - GRAM {
+            let c = &mut freq[counter(lit, i)];
+            *c = c.saturating_add(1);
+        }
+    }
+    literals
+        .iter()
+        .map(|lit| {
+            if lit.len() < GRAM {
+                return 0;
+            }
+            let off = (0..=lit.len() - GRAM).rev().min_by_key(|&i| freq[counter(lit, i)]);
+            // A literal's offset fits a byte: prefilter literals are short, and longer ones
+            // are filed within their first 256 bytes.
+            off.unwrap_or(0).min(u8::MAX as usize) as u8
+        })
+        .collect()
+}
+
 impl LiteralSet {
     /// Builds the set; literal ids are positions in `literals`. Empty literals are ignored.
     pub fn new<'a>(literals: impl IntoIterator<Item = &'a [u8]>) -> Result<LiteralSet, aho_corasick::BuildError> {
-        let literals: Vec<Box<[u8]>> = literals.into_iter().map(Box::from).collect();
-        // How many literals hold each window: the rarest window of a literal files it. (A fast
-        // hash and one reused buffer: sets are built while a hunt runs, on first use.)
-        let mut freq: rustc_hash::FxHashMap<u32, u32> = rustc_hash::FxHashMap::default();
-        freq.reserve(literals.len() * 4);
-        let mut grams: Vec<u32> = Vec::with_capacity(64);
-        for lit in literals.iter().filter(|l| l.len() >= GRAM) {
-            grams.clear();
-            grams.extend((0..=lit.len() - GRAM).map(|i| window(lit, i)));
-            grams.sort_unstable();
-            grams.dedup();
-            for &g in &grams {
-                *freq.entry(g).or_default() += 1;
-            }
-        }
-        let mut filed: Vec<(u32, u32, u8)> = Vec::with_capacity(literals.len());
+        let literals: Vec<&[u8]> = literals.into_iter().collect();
+        let offsets = filing_offsets(&literals);
+        LiteralSet::filed(literals.into_iter().zip(offsets))
+    }
+
+    /// Builds the set with each literal filed under the window at the offset given with it.
+    fn filed<'a>(literals: impl IntoIterator<Item = (&'a [u8], u8)>) -> Result<LiteralSet, aho_corasick::BuildError> {
+        let (mut bytes, mut ends) = (Vec::new(), Vec::new());
+        let mut filed: Vec<(u32, u32, u8)> = Vec::new();
         let mut short = Vec::new();
-        for (id, lit) in literals.iter().enumerate() {
+        for (id, (lit, off)) in literals.into_iter().enumerate() {
+            bytes.extend_from_slice(lit);
+            ends.push(bytes.len() as u32);
             if lit.is_empty() {
                 continue;
             }
@@ -63,8 +94,7 @@ impl LiteralSet {
                 short.push(id as u32);
                 continue;
             }
-            // Ties go to the window nearest the end: ends of paths tell literals apart best.
-            let off = (0..=lit.len() - GRAM).rev().min_by_key(|&i| freq[&window(lit, i)]).unwrap_or(0);
+            let off = usize::from(off).min(lit.len() - GRAM);
             filed.push((window(lit, off), id as u32, off as u8));
         }
         filed.sort_unstable();
@@ -93,18 +123,22 @@ impl LiteralSet {
             }
             slots[s] = (gram, start, entries.len() as u32 - start);
         }
-        let short = if short.is_empty() {
-            None
-        } else {
+        let mut set = LiteralSet { bytes, ends, bloom, shift, slot_shift, slots, entries, short: None };
+        if !short.is_empty() {
             // A DFA: few short literals make a small one, and it reports overlapping matches
             // several times faster than the default automaton.
             let ac = AhoCorasickBuilder::new()
                 .match_kind(MatchKind::Standard)
                 .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-                .build(short.iter().map(|&id| &literals[id as usize][..]))?;
-            Some((ac, short))
-        };
-        Ok(LiteralSet { literals, bloom, shift, slot_shift, slots, entries, short })
+                .build(short.iter().map(|&id| set.literal(id)))?;
+            set.short = Some((ac, short));
+        }
+        Ok(set)
+    }
+
+    fn literal(&self, id: u32) -> &[u8] {
+        let start = if id == 0 { 0 } else { self.ends[id as usize - 1] as usize };
+        &self.bytes[start..self.ends[id as usize] as usize]
     }
 
     /// Calls `found` with the id of every literal occurrence in `text` (a literal occurring
@@ -149,20 +183,20 @@ impl LiteralSet {
             s = (s + 1) & cap;
         };
         for &(id, off) in &self.entries[start as usize..(start + len) as usize] {
-            let lit = &self.literals[id as usize];
+            let lit = self.literal(id);
             let Some(from) = i.checked_sub(off as usize) else { continue };
-            if text.get(from..from + lit.len()) == Some(&lit[..]) {
+            if text.get(from..from + lit.len()) == Some(lit) {
                 found(id);
             }
         }
     }
 
     pub fn len(&self) -> usize {
-        self.literals.len()
+        self.ends.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.literals.is_empty()
+        self.ends.is_empty()
     }
 }
 
@@ -180,6 +214,20 @@ mod tests {
 
     fn naive(lits: &[&str], text: &str) -> Vec<u32> {
         (0..lits.len() as u32).filter(|&i| !lits[i as usize].is_empty() && text.contains(lits[i as usize])).collect()
+    }
+
+    #[test]
+    fn literals_are_filed_under_their_rarest_window() {
+        // "\\cmd" is shared by every literal; each is filed under a window of its own.
+        let lits: [&[u8]; 3] = [b"\\cmd.exe", b"\\cmdkey", b"\\cmdl32"];
+        let offsets = filing_offsets(&lits);
+        for (lit, off) in lits.iter().zip(offsets) {
+            let off = off as usize;
+            assert!(off > 0, "{:?} filed under the shared window", String::from_utf8_lossy(lit));
+            let shared = lits.iter().filter(|l| l.windows(GRAM).any(|w| w == &lit[off..off + GRAM])).count();
+            assert_eq!(shared, 1, "{:?} at {off}", String::from_utf8_lossy(lit));
+        }
+        assert_eq!(filing_offsets(&[b"abc", b""]), [0, 0], "shorter than a window");
     }
 
     #[test]
