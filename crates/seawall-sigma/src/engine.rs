@@ -14,7 +14,9 @@ use crate::expr::{Expr, LiteralSource, Matcher, Slot};
 use crate::loader::RuleError;
 use crate::mapping::{Mapping, Scope};
 use crate::pattern::push_folded;
-use crate::prefilter::{build_scans, literal_key, merge_tables, Prefilter, RouteScans, RouteTable, Searcher};
+use crate::prefilter::{
+    build_scans, literal_key, merge_tables, LiteralPool, Prefilter, RouteScans, RouteTable, Searcher,
+};
 use crate::rule::{DetectionRule, RuleMeta, SigmaDocument};
 
 /// A detection rule as loaded, with what output needs.
@@ -432,29 +434,43 @@ impl Engine {
                 route_variants[r as usize].push(vi as u32);
             }
         }
+        // Literals are numbered in the order they first occur (any order would do: a route's
+        // table is sorted by number, so combining routes is a merge).
+        let mut ids: FxHashMap<&str, u32> = FxHashMap::default();
+        let mut keys: Vec<&str> = Vec::new();
+        for lit in all_groups.iter().flatten().flatten() {
+            let key = literal_key(&lit.text);
+            ids.entry(key).or_insert_with(|| {
+                keys.push(key);
+                keys.len() as u32 - 1
+            });
+        }
         let tables: Vec<RouteTable> = route_variants
             .par_iter()
             .map(|variants| {
-                let mut table = RouteTable::default();
+                let mut entries: Vec<(LiteralSource, u32, u32)> = Vec::new();
                 for &vi in variants {
                     for (k, g) in all_groups[vi as usize].iter().enumerate() {
                         let gid = first_group[vi as usize] + k as u32;
                         for lit in g {
-                            let key = literal_key(&lit.text);
-                            let lits = table.entry(lit.source).or_default();
-                            // Most literals recur across rules: look before allocating the key.
-                            match lits.get_mut(key) {
-                                Some(g) => g.push(gid),
-                                None => {
-                                    lits.insert(key.to_string(), vec![gid]);
-                                }
-                            }
+                            // Every key is in `ids`, which was made from these literals.
+                            let id = ids.get(literal_key(&lit.text)).copied().unwrap_or_default();
+                            entries.push((lit.source, id, gid));
                         }
                     }
+                }
+                entries.sort_unstable();
+                entries.dedup();
+                let mut table = RouteTable::new();
+                for chunk in entries.chunk_by(|a, b| a.0 == b.0) {
+                    let lits =
+                        chunk.chunk_by(|a, b| a.1 == b.1).map(|c| (c[0].1, c.iter().map(|e| e.2).collect())).collect();
+                    table.push((chunk[0].0, lits));
                 }
                 table
             })
             .collect();
+        let pool = LiteralPool::new(&keys);
         // Every combination of routes an event can be on. Its literal table (the merge of its
         // routes' tables) and automata are built on first use: a run over Sysmon data never pays
         // for the routes of other channels, and loading stays fast.
@@ -476,7 +492,7 @@ impl Engine {
                 RouteScans { routes: triple, built: OnceLock::new() }
             })
             .collect();
-        self.prefilter = Some(Prefilter { tables, combos, combo_of, group_variant, need });
+        self.prefilter = Some(Prefilter { pool, tables, combos, combo_of, group_variant, need });
     }
 
     pub fn variant_count(&self) -> usize {
@@ -556,10 +572,10 @@ impl Engine {
         let mut all_text = std::mem::take(&mut scratch.all_text);
         let Some(&combo) = pf.combo_of.get(active) else { return };
         let route = &pf.combos[combo as usize];
-        for scan in route.built.get_or_init(|| build_scans(&merge_tables(&pf.tables, &route.routes))) {
+        for scan in route.built.get_or_init(|| build_scans(merge_tables(&pf.tables, &route.routes), &pf.pool)) {
             let mut on_text = |text: &str| {
                 let mut found = |lit: u32| {
-                    for &g in &scan.lit_groups[lit as usize] {
+                    for &g in scan.lit_groups.get(lit) {
                         mark_group(pf, g, scratch);
                     }
                 };

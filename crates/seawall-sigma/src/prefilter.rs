@@ -16,9 +16,42 @@ pub(crate) struct SourceScan {
     pub(crate) source: LiteralSource,
     pub(crate) searcher: Searcher,
     /// Literal id -> the literal groups it satisfies.
-    pub(crate) lit_groups: Vec<Vec<u32>>,
+    pub(crate) lit_groups: GroupLists,
     /// Whether some literal could occur in a number (else numbers need not be scanned).
     pub(crate) numbers: bool,
+}
+
+/// Lists of literal groups, one a literal, in one buffer (no allocation per literal).
+#[derive(Default)]
+pub(crate) struct GroupLists {
+    ends: Vec<u32>,
+    groups: Vec<u32>,
+}
+
+impl GroupLists {
+    pub(crate) fn get(&self, i: u32) -> &[u32] {
+        let start = if i == 0 { 0 } else { self.ends[i as usize - 1] as usize };
+        &self.groups[start..self.ends[i as usize] as usize]
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Ends the list being added to: the groups pushed since the last call, sorted, once each.
+    fn close(&mut self) {
+        let start = self.ends.last().map_or(0, |&e| e as usize);
+        self.groups[start..].sort_unstable();
+        let mut kept = start;
+        for i in start..self.groups.len() {
+            if kept == start || self.groups[kept - 1] != self.groups[i] {
+                self.groups[kept] = self.groups[i];
+                kept += 1;
+            }
+        }
+        self.groups.truncate(kept);
+        self.ends.push(kept as u32);
+    }
 }
 
 /// How one source's literals are searched.
@@ -96,8 +129,30 @@ impl Automaton {
 /// Sources with more literals than this are searched with a [`crate::literals::LiteralSet`].
 const SET_MIN_LITERALS: usize = 64;
 
-/// The literals of one source, each with the literal groups it satisfies, sorted.
-pub(crate) type SourceLiterals = (LiteralSource, Vec<(String, Vec<u32>)>);
+/// Every distinct prefilter literal of the engine, by number.
+#[derive(Default)]
+pub(crate) struct LiteralPool {
+    /// The texts one after another: literal `i` is `text[ends[i - 1]..ends[i]]`.
+    text: String,
+    ends: Vec<u32>,
+}
+
+impl LiteralPool {
+    /// The pool of these texts, numbered in this order.
+    pub(crate) fn new(texts: &[&str]) -> LiteralPool {
+        let mut pool = LiteralPool::default();
+        for t in texts {
+            pool.text.push_str(t);
+            pool.ends.push(pool.text.len() as u32);
+        }
+        pool
+    }
+
+    pub(crate) fn get(&self, id: u32) -> &str {
+        let start = if id == 0 { 0 } else { self.ends[id as usize - 1] as usize };
+        &self.text[start..self.ends[id as usize] as usize]
+    }
+}
 
 /// A combination of routes, and the searchers built for it on first use.
 pub(crate) struct RouteScans {
@@ -105,58 +160,74 @@ pub(crate) struct RouteScans {
     pub(crate) built: OnceLock<Vec<SourceScan>>,
 }
 
-/// Literals of each route: source -> literal -> the groups it satisfies.
-pub(crate) type RouteTable = FxHashMap<LiteralSource, FxHashMap<String, Vec<u32>>>;
+/// A literal id with the groups it satisfies.
+pub(crate) type LiteralGroups = (u32, Box<[u32]>);
 
-/// The literal table of a combination of routes: its routes' tables merged, sorted. (Sorting
-/// one list of borrowed entries costs less than merging them through hash maps.)
-pub(crate) fn merge_tables(tables: &[RouteTable], routes: &[u32; 3]) -> Vec<SourceLiterals> {
-    let mut entries: Vec<(LiteralSource, &str, &[u32])> = Vec::new();
-    for &r in routes.iter().filter(|r| **r != u32::MAX) {
-        for (source, lits) in &tables[r as usize] {
-            entries.extend(lits.iter().map(|(lit, groups)| (*source, lit.as_str(), groups.as_slice())));
-        }
-    }
-    entries.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
-    let mut table: Vec<SourceLiterals> = Vec::new();
-    let mut i = 0;
-    while i < entries.len() {
-        let source = entries[i].0;
-        let mut lits: Vec<(String, Vec<u32>)> = Vec::new();
-        while i < entries.len() && entries[i].0 == source {
-            let lit = entries[i].1;
-            let mut groups: Vec<u32> = Vec::new();
-            while i < entries.len() && entries[i].0 == source && entries[i].1 == lit {
-                groups.extend_from_slice(entries[i].2);
-                i += 1;
-            }
-            groups.sort_unstable();
-            groups.dedup();
-            lits.push((lit.to_string(), groups));
-        }
-        table.push((source, lits));
-    }
-    table
+/// Literals of each route: per source (ascending), literal ids (ascending) with the groups
+/// each satisfies.
+pub(crate) type RouteTable = Vec<(LiteralSource, Vec<LiteralGroups>)>;
+
+/// The literals of one source in a combination of routes, with their groups.
+pub(crate) struct MergedSource {
+    source: LiteralSource,
+    lits: Vec<u32>,
+    groups: GroupLists,
 }
 
-pub(crate) fn build_scans(table: &[SourceLiterals]) -> Vec<SourceScan> {
-    table
-        .iter()
-        .map(|(source, lits)| {
-            let numbers = lits.iter().any(|(l, _)| l.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-'));
-            let own = || lits.iter().map(|(_, g)| g.clone()).collect();
-            let (searcher, lit_groups) = if lits.len() > SET_MIN_LITERALS {
-                match crate::literals::LiteralSet::new(lits.iter().map(|(l, _)| l.as_bytes())) {
-                    Ok(set) => (Searcher::Set(set), own()),
-                    Err(_) => (Searcher::Everything, own()),
-                }
-            } else {
-                (
-                    Searcher::Automaton(Automaton::new(lits.iter().map(|(l, _)| l.clone()).collect())),
-                    closed_groups(lits),
-                )
+/// The literal table of a combination of routes: its routes' tables merged. (The tables are
+/// sorted once when the engine is built, so merging them takes one pass.)
+pub(crate) fn merge_tables(tables: &[RouteTable], routes: &[u32; 3]) -> Vec<MergedSource> {
+    let parts: Vec<&RouteTable> = routes.iter().filter(|r| **r != u32::MAX).map(|&r| &tables[r as usize]).collect();
+    let mut sources: Vec<LiteralSource> = parts.iter().flat_map(|t| t.iter().map(|(s, _)| *s)).collect();
+    sources.sort_unstable();
+    sources.dedup();
+    sources
+        .into_iter()
+        .map(|source| {
+            let mut lists: Vec<&[LiteralGroups]> = parts
+                .iter()
+                .filter_map(|t| t.binary_search_by(|(s, _)| s.cmp(&source)).ok().map(|i| t[i].1.as_slice()))
+                .collect();
+            let mut merged = MergedSource {
+                source,
+                lits: Vec::with_capacity(lists.iter().map(|l| l.len()).sum()),
+                groups: GroupLists::default(),
             };
-            SourceScan { source: *source, searcher, numbers, lit_groups }
+            // Each step takes the smallest literal id at the head of the lists, with its groups
+            // from every list it heads.
+            while let Some(id) = lists.iter().filter_map(|l| l.first().map(|e| e.0)).min() {
+                for list in lists.iter_mut() {
+                    if let Some(((first, groups), rest)) = list.split_first() {
+                        if *first == id {
+                            merged.groups.groups.extend_from_slice(groups);
+                            *list = rest;
+                        }
+                    }
+                }
+                merged.lits.push(id);
+                merged.groups.close();
+            }
+            merged
+        })
+        .collect()
+}
+
+pub(crate) fn build_scans(table: Vec<MergedSource>, pool: &LiteralPool) -> Vec<SourceScan> {
+    table
+        .into_iter()
+        .map(|merged| {
+            let MergedSource { source, lits, groups } = merged;
+            let numbers =
+                lits.iter().any(|&l| pool.get(l).bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-'));
+            let (searcher, lit_groups) = if lits.len() > SET_MIN_LITERALS {
+                let set = crate::literals::LiteralSet::new(lits.iter().map(|&l| pool.get(l).as_bytes()));
+                (set.map_or(Searcher::Everything, Searcher::Set), groups)
+            } else {
+                let texts: Vec<&str> = lits.iter().map(|&l| pool.get(l)).collect();
+                let closed = closed_groups(&texts, &groups);
+                (Searcher::Automaton(Automaton::new(texts.into_iter().map(String::from).collect())), closed)
+            };
+            SourceScan { source, searcher, numbers, lit_groups }
         })
         .collect()
 }
@@ -166,23 +237,20 @@ pub(crate) fn build_scans(table: &[SourceLiterals]) -> Vec<SourceScan> {
 /// The scan reports only the longest literal starting at each position; literals inside it
 /// (which may start at the same or a later position) are implied by it, so their groups are
 /// marked along with its own.
-fn closed_groups(lits: &[(String, Vec<u32>)]) -> Vec<Vec<u32>> {
+fn closed_groups(texts: &[&str], own: &GroupLists) -> GroupLists {
     // Pairwise: these sets hold at most `SET_MIN_LITERALS` literals of at most `MAX_LITERAL`
     // bytes, and an automaton built only to find the contained ones cost more to build than
     // the whole search it serves over a small evidence set.
-    lits.iter()
-        .map(|(text, own)| {
-            let mut groups = own.clone();
-            for (inner, theirs) in lits {
-                if inner.len() < text.len() && contains_folded(text.as_bytes(), inner.as_bytes()) {
-                    groups.extend_from_slice(theirs);
-                }
+    let mut closed = GroupLists::default();
+    for (i, text) in texts.iter().enumerate() {
+        for (j, inner) in texts.iter().enumerate() {
+            if i == j || (inner.len() < text.len() && contains_folded(text.as_bytes(), inner.as_bytes())) {
+                closed.groups.extend_from_slice(own.get(j as u32));
             }
-            groups.sort_unstable();
-            groups.dedup();
-            groups
-        })
-        .collect()
+        }
+        closed.close();
+    }
+    closed
 }
 
 /// Whether `inner` occurs in `text`, ASCII letters compared without case.
@@ -191,6 +259,7 @@ fn contains_folded(text: &[u8], inner: &[u8]) -> bool {
 }
 
 pub(crate) struct Prefilter {
+    pub(crate) pool: LiteralPool,
     /// Route id -> its literals.
     pub(crate) tables: Vec<RouteTable>,
     /// The routes an event can be on at once (all Windows, its channel, its channel and event
@@ -225,20 +294,28 @@ mod tests {
     use super::*;
 
     /// The literals marked (with what they contain) by one search.
-    fn marked(a: &Automaton, closed: &[Vec<u32>], text: &str) -> Vec<u32> {
+    fn marked(a: &Automaton, closed: &GroupLists, text: &str) -> Vec<u32> {
         let mut out = Vec::new();
-        a.for_each_in(text, &mut |lit| out.extend_from_slice(&closed[lit as usize]));
+        a.for_each_in(text, &mut |lit| out.extend_from_slice(closed.get(lit)));
         out.sort_unstable();
         out.dedup();
         out
     }
 
+    /// Literal `i` satisfies group `i` alone.
+    fn singletons(n: usize) -> GroupLists {
+        let mut g = GroupLists::default();
+        for i in 0..n as u32 {
+            g.groups.push(i);
+            g.close();
+        }
+        g
+    }
+
     #[test]
     fn each_stage_of_a_small_set_marks_the_same_literals() {
         let words = ["cmd", "cmd.exe", "\\cmd.exe", ".exe", "powershell", "shell", "xyz"];
-        let lits: Vec<(String, Vec<u32>)> =
-            words.iter().enumerate().map(|(i, w)| (w.to_string(), vec![i as u32])).collect();
-        let closed = closed_groups(&lits);
+        let closed = closed_groups(&words, &singletons(words.len()));
         let a = Automaton::new(words.map(String::from).to_vec());
         let texts = ["c:\\windows\\cmd.exe /c powershell -nop; cmd.exe", "nothing here", "", "xyzcmd"];
         let naive =
@@ -257,12 +334,43 @@ mod tests {
     }
 
     #[test]
+    fn routes_merge_into_one_table_with_each_literal_once() {
+        type Plain = Vec<(LiteralSource, Vec<(u32, Vec<u32>)>)>;
+        let field = LiteralSource::Field(3);
+        let table = |entries: Plain| -> RouteTable {
+            entries.into_iter().map(|(s, l)| (s, l.into_iter().map(|(id, g)| (id, g.into())).collect())).collect()
+        };
+        let tables = vec![
+            table(vec![
+                (field, vec![(1, vec![10]), (4, vec![11, 12])]),
+                (LiteralSource::Anywhere, vec![(2, vec![13])]),
+            ]),
+            table(vec![(field, vec![(0, vec![20]), (4, vec![12, 21])])]),
+            table(vec![(LiteralSource::Anywhere, vec![(2, vec![30]), (5, vec![31])])]),
+        ];
+        let merged = merge_tables(&tables, &[0, 1, 2]);
+        let got: Plain = merged
+            .iter()
+            .map(|m| {
+                (m.source, m.lits.iter().enumerate().map(|(i, &l)| (l, m.groups.get(i as u32).to_vec())).collect())
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (field, vec![(0, vec![20]), (1, vec![10]), (4, vec![11, 12, 21])]),
+                (LiteralSource::Anywhere, vec![(2, vec![13, 30]), (5, vec![31])]),
+            ]
+        );
+        let only_first = merge_tables(&tables, &[0, u32::MAX, u32::MAX]);
+        assert_eq!(only_first.iter().map(|m| m.lits.clone()).collect::<Vec<_>>(), vec![vec![1, 4], vec![2]]);
+    }
+
+    #[test]
     fn contained_literals_are_marked_with_the_longer_one() {
-        let lits: Vec<(String, Vec<u32>)> =
-            vec![("cmd".into(), vec![0]), ("cmd.exe".into(), vec![1]), ("MD.E".into(), vec![2]), ("x".into(), vec![3])];
-        let closed = closed_groups(&lits);
-        assert_eq!(closed[1], vec![0, 1, 2, 3]);
-        assert_eq!(closed[0], vec![0]);
-        assert_eq!(closed[3], vec![3]);
+        let closed = closed_groups(&["cmd", "cmd.exe", "MD.E", "x"], &singletons(4));
+        assert_eq!(closed.get(1), [0, 1, 2, 3]);
+        assert_eq!(closed.get(0), [0]);
+        assert_eq!(closed.get(3), [3]);
     }
 }
