@@ -29,6 +29,12 @@ pub struct LiteralSet {
     short: Option<(AhoCorasick, Vec<u32>)>,
 }
 
+/// Where item `i` of items packed one after another sits, given where each ends.
+pub(crate) fn packed_span(ends: &[u32], i: u32) -> std::ops::Range<usize> {
+    let start = if i == 0 { 0 } else { ends[i as usize - 1] as usize };
+    start..ends[i as usize] as usize
+}
+
 fn hash(gram: u32) -> u32 {
     gram.wrapping_mul(0x9E37_79B1)
 }
@@ -137,8 +143,7 @@ impl LiteralSet {
     }
 
     fn literal(&self, id: u32) -> &[u8] {
-        let start = if id == 0 { 0 } else { self.ends[id as usize - 1] as usize };
-        &self.bytes[start..self.ends[id as usize] as usize]
+        &self.bytes[packed_span(&self.ends, id)]
     }
 
     /// Calls `found` with the id of every literal occurrence in `text` (a literal occurring

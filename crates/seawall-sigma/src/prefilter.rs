@@ -8,6 +8,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use rustc_hash::FxHashMap;
 
 use crate::expr::LiteralSource;
+use crate::literals::packed_span;
 use crate::warm::BuiltAfterUses;
 
 /// The literals of one source (a field, or the whole event) within one route, searched with
@@ -30,8 +31,7 @@ pub(crate) struct GroupLists {
 
 impl GroupLists {
     pub(crate) fn get(&self, i: u32) -> &[u32] {
-        let start = if i == 0 { 0 } else { self.ends[i as usize - 1] as usize };
-        &self.groups[start..self.ends[i as usize] as usize]
+        &self.groups[packed_span(&self.ends, i)]
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -149,8 +149,7 @@ impl LiteralPool {
     }
 
     pub(crate) fn get(&self, id: u32) -> &str {
-        let start = if id == 0 { 0 } else { self.ends[id as usize - 1] as usize };
-        &self.text[start..self.ends[id as usize] as usize]
+        &self.text[packed_span(&self.ends, id)]
     }
 }
 
