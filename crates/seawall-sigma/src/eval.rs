@@ -209,7 +209,7 @@ impl<'e, 't, 's> EventCtx<'e, 't, 's> {
         let found = self.lookup(slot);
         let folded = match found {
             Some(Value::String(s)) => {
-                if s.is_ascii() && !s.bytes().any(|b| b.is_ascii_uppercase()) {
+                if !crate::pattern::changes_when_folded(s) {
                     Folded::Borrowed(s)
                 } else {
                     // Folded straight into the event's buffer, without a string of its own.

@@ -99,15 +99,35 @@ impl SigmaString {
 
 /// Case folding used on both sides of case-insensitive comparisons.
 pub fn fold(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.is_ascii() {
-        if s.bytes().any(|b| b.is_ascii_uppercase()) {
-            std::borrow::Cow::Owned(s.to_ascii_lowercase())
-        } else {
-            std::borrow::Cow::Borrowed(s)
-        }
+    if !changes_when_folded(s) {
+        std::borrow::Cow::Borrowed(s)
+    } else if s.is_ascii() {
+        std::borrow::Cow::Owned(s.to_ascii_lowercase())
     } else {
         std::borrow::Cow::Owned(s.to_lowercase())
     }
+}
+
+/// Whether folding may change `s`: it holds an ASCII capital or a non-ASCII character. Eight
+/// bytes are tested at a time: event values run to kilobytes (scripts, command lines), and
+/// most are tested once an event.
+pub fn changes_when_folded(s: &str) -> bool {
+    const fn each(b: u8) -> u64 {
+        u64::from_le_bytes([b; 8])
+    }
+    // In a word of ASCII bytes, adding 0x80 - c to each byte sets its top bit exactly when the
+    // byte is at least c, without a carry into the next byte.
+    let capitals = |w: u64| w.wrapping_add(each(0x80 - b'A')) & !w.wrapping_add(each(0x80 - b'Z' - 1)) & each(0x80);
+    let mut chunks = s.as_bytes().chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        let w = u64::from_le_bytes(w);
+        if w & each(0x80) != 0 || capitals(w) != 0 {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(|b| !b.is_ascii() || b.is_ascii_uppercase())
 }
 
 /// Appends the folded text of `s` to `buf` (as [`fold`] would give it), so per-event folding
@@ -310,6 +330,31 @@ mod tests {
 
     fn m(pat: &str, hay: &str) -> bool {
         StrPattern::compile(&SigmaString::parse(pat), false).matches(&fold(hay))
+    }
+
+    #[test]
+    fn words_of_text_tell_capitals_and_non_ascii_like_bytes_do() {
+        let naive = |s: &str| s.bytes().any(|b| !b.is_ascii() || b.is_ascii_uppercase());
+        let mut texts: Vec<String> =
+            ["", "a", "Z", "@[`{", "abcdefgh", "abcdefgH", "abcdefghi@", "c:\\windows\\cmd.exe"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+        // Every byte value at every place of a 17-byte text (two words and a remainder).
+        for place in 0..17 {
+            for b in 0..=127u8 {
+                let mut t = vec![b'x'; 17];
+                t[place] = b;
+                texts.push(String::from_utf8(t).unwrap_or_default());
+            }
+            let mut t: Vec<char> = vec!['x'; 17];
+            t[place] = 'é';
+            texts.push(t.into_iter().collect());
+        }
+        for t in &texts {
+            assert_eq!(changes_when_folded(t), naive(t), "{t:?}");
+            assert_eq!(fold(t), t.to_lowercase(), "{t:?}");
+        }
     }
 
     #[test]
