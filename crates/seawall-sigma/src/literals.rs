@@ -82,15 +82,10 @@ impl LiteralSet {
     pub fn new<'a>(literals: impl IntoIterator<Item = &'a [u8]>) -> Result<LiteralSet, aho_corasick::BuildError> {
         let literals: Vec<&[u8]> = literals.into_iter().collect();
         let offsets = filing_offsets(&literals);
-        LiteralSet::filed(literals.into_iter().zip(offsets))
-    }
-
-    /// Builds the set with each literal filed under the window at the offset given with it.
-    fn filed<'a>(literals: impl IntoIterator<Item = (&'a [u8], u8)>) -> Result<LiteralSet, aho_corasick::BuildError> {
-        let (mut bytes, mut ends) = (Vec::new(), Vec::new());
-        let mut filed: Vec<(u32, u32, u8)> = Vec::new();
+        let (mut bytes, mut ends) = (Vec::new(), Vec::with_capacity(literals.len()));
+        let mut filed: Vec<(u32, u32, u8)> = Vec::with_capacity(literals.len());
         let mut short = Vec::new();
-        for (id, (lit, off)) in literals.into_iter().enumerate() {
+        for (id, (lit, off)) in literals.into_iter().zip(offsets).enumerate() {
             bytes.extend_from_slice(lit);
             ends.push(bytes.len() as u32);
             if lit.is_empty() {
@@ -100,8 +95,7 @@ impl LiteralSet {
                 short.push(id as u32);
                 continue;
             }
-            let off = usize::from(off).min(lit.len() - GRAM);
-            filed.push((window(lit, off), id as u32, off as u8));
+            filed.push((window(lit, off as usize), id as u32, off));
         }
         filed.sort_unstable();
         let distinct = filed.windows(2).filter(|w| w[0].0 != w[1].0).count() + usize::from(!filed.is_empty());
