@@ -97,11 +97,16 @@ impl<T> PrefixTable<T> {
     /// block is in use. One filter probe decides most lookups of a hunt, which miss.
     pub fn may_match(&self, net: &Net) -> bool {
         let fi = usize::from(!net.is_ipv4());
-        let coarse = COARSE[fi];
-        let own = net.prefix_len();
         // Lengths are kept longest first: the last is the shortest.
-        let shorter = self.families[fi].last().is_some_and(|(l, _)| *l < coarse);
-        shorter || own < coarse || self.filter.may_contain(filter_key(fi, coarse, masked(net.key(), coarse)))
+        let shorter = self.families[fi].last().is_some_and(|(l, _)| *l < COARSE[fi]);
+        shorter || self.coarse_may_hold(fi, net.key(), net.prefix_len())
+    }
+
+    /// Whether some block of the coarse length or longer may hold the network (`key`, `own`
+    /// bits) of family `fi`: one filter probe for all the long prefixes.
+    fn coarse_may_hold(&self, fi: usize, key: u128, own: u8) -> bool {
+        let coarse = COARSE[fi];
+        own < coarse || self.filter.may_contain(filter_key(fi, coarse, masked(key, coarse)))
     }
 
     /// Every entry whose block holds `net`, longest prefix first.
@@ -110,8 +115,7 @@ impl<T> PrefixTable<T> {
         let fam = &self.families[fi];
         let (key, own) = (net.key(), net.prefix_len());
         let coarse = COARSE[fi];
-        // One probe for all the long prefixes.
-        let coarse_hit = own < coarse || self.filter.may_contain(filter_key(fi, coarse, masked(key, coarse)));
+        let coarse_hit = self.coarse_may_hold(fi, key, own);
         fam.iter().filter(move |(l, _)| *l <= own).flat_map(move |(l, table)| {
             let k = masked(key, *l);
             let maybe = if *l >= coarse { coarse_hit } else { self.filter.may_contain(filter_key(fi, *l, k)) };
