@@ -22,6 +22,9 @@
 #      sets;
 #    - intel_scan: looking for indicator values in events (`scan_event`), hunting the first
 #      100,000 lines of each generated telecom log with 1k indicators.
+# With ICOUNT_KEEP=DIR, each callgrind profile is kept as DIR/<line>.cg (e.g.
+# DIR/engine_evtx.cg), so the breakdowns quoted in docs/PERFORMANCE.md can be read again:
+# `callgrind_annotate --inclusive=yes DIR/engine_evtx.cg | grep merge_tables`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v valgrind >/dev/null || { echo "needs valgrind (apt-get install valgrind)" >&2; exit 2; }
@@ -74,6 +77,9 @@ inside() {
   for t in "${ts[@]}"; do toggles+=("--toggle-collect=$t"); done
   shift
   valgrind --tool=callgrind --callgrind-out-file="$OUT/cg" "${toggles[@]}" "$@" >/dev/null 2>&1 || true
+  if [ -n "${ICOUNT_KEEP:-}" ]; then
+    mkdir -p "$ICOUNT_KEEP" && cp "$OUT/cg" "$ICOUNT_KEEP/$KEEP_AS.cg"
+  fi
   local total
   total=$(callgrind_annotate "$OUT/cg" 2>/dev/null | sed -n 's/^ *\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' | tr -d ,)
   if [ -n "$share" ]; then
@@ -86,18 +92,18 @@ inside() {
 }
 
 head -n 30000 "$DATA/sysmon.jsonl" > "$OUT/30k.jsonl"
-e=$(inside '*Engine::evaluate*' "$SEAWALL" hunt "$OUT/30k.jsonl" "${RULES[@]}" --format jsonl -o /dev/null --threads 1 -q)
+e=$(KEEP_AS=engine_json inside '*Engine::evaluate*' "$SEAWALL" hunt "$OUT/30k.jsonl" "${RULES[@]}" --format jsonl -o /dev/null --threads 1 -q)
 echo "engine_json $(( e / 30000 )) instructions/event"
-read -r e b <<< "$(inside --share 'OnceLock<T>::initialize [' '*Engine::evaluate*' "$SEAWALL" hunt \
+read -r e b <<< "$(KEEP_AS=engine_evtx inside --share 'OnceLock<T>::initialize [' '*Engine::evaluate*' "$SEAWALL" hunt \
   "$OUT/evtx" "$OUT/evtx" "$OUT/evtx" "$OUT/evtx" "$OUT/evtx" "$OUT/evtx" "$OUT/evtx" "$OUT/evtx" "$OUT/evtx" "$OUT/evtx" \
   "${RULES[@]}" --format jsonl -o /dev/null --threads 1 -q)"
 echo "engine_evtx $e instructions, of which building on first use $b ($(( b * 100 / e ))%)"
 
 CASES=$DATA/intel/stix_cases.jsonl
 if [ -s "$CASES" ]; then
-  echo "stix_match $(inside '*Matcher::find*' "$HARNESS" stix-eval --input "$CASES" --passes 4) instructions"
-  echo "stix_compile $(inside 'seawall_stix::pattern::parse,*compile_obs*' "$HARNESS" stix-eval --input "$CASES" --passes 1) instructions"
-  echo "stix_observations $(inside '*observations_v21*' "$HARNESS" stix-eval --input "$CASES" --passes 1) instructions"
+  echo "stix_match $(KEEP_AS=stix_match inside '*Matcher::find*' "$HARNESS" stix-eval --input "$CASES" --passes 4) instructions"
+  echo "stix_compile $(KEEP_AS=stix_compile inside 'seawall_stix::pattern::parse,*compile_obs*' "$HARNESS" stix-eval --input "$CASES" --passes 1) instructions"
+  echo "stix_observations $(KEEP_AS=stix_observations inside '*observations_v21*' "$HARNESS" stix-eval --input "$CASES" --passes 1) instructions"
 else
   echo "stix skipped: run bench/intel.sh first to generate $CASES"
 fi
@@ -105,7 +111,7 @@ fi
 if [ -s "$DATA/intel/logs/conn.log" ] && [ -s "$DATA/intel/iocs-1k.csv" ]; then
   mkdir -p "$OUT/logs"
   for f in conn.log flows.csv syslog.log tacacs.acct; do head -n 100000 "$DATA/intel/logs/$f" > "$OUT/logs/$f"; done
-  echo "intel_scan $(inside '*scan_event*' "$SEAWALL" hunt "$OUT/logs" -q --format jsonl -o /dev/null \
+  echo "intel_scan $(KEEP_AS=intel_scan inside '*scan_event*' "$SEAWALL" hunt "$OUT/logs" -q --format jsonl -o /dev/null \
     --min-level informational --intel "$DATA/intel/iocs-1k.csv" --threads 1) instructions"
 else
   echo "intel_scan skipped: run bench/intel.sh first to generate $DATA/intel/logs"
