@@ -112,7 +112,8 @@ pub struct Scratch {
     touched: Vec<u32>,
     marked: Vec<u32>,
     candidates: Vec<u32>,
-    number: String,
+    /// Folded text of the event's channel or dataset.
+    route_key: String,
     all_text: String,
     /// Variants fully evaluated so far (the prefilter's leftovers), for diagnostics.
     pub evaluated: u64,
@@ -508,7 +509,7 @@ impl Engine {
         match ctx.get(self.channel_slot) {
             Some(Value::String(ch)) => {
                 active[0] = self.windows_route;
-                if let Some(cr) = self.by_channel.get(fold_into(ch, &mut scratch.number)) {
+                if let Some(cr) = self.by_channel.get(fold_into(ch, &mut scratch.route_key)) {
                     active[1] = cr.any_id.unwrap_or(u32::MAX);
                     if !cr.by_id.is_empty() {
                         if let Some(id) = ctx.get(self.event_id_slot).and_then(event_id) {
@@ -522,7 +523,7 @@ impl Engine {
                 if !self.by_dataset.is_empty() {
                     if let Some(Value::String(ds)) = ctx.get(self.dataset_slot) {
                         active[1] =
-                            self.by_dataset.get(fold_into(ds, &mut scratch.number)).copied().unwrap_or(u32::MAX);
+                            self.by_dataset.get(fold_into(ds, &mut scratch.route_key)).copied().unwrap_or(u32::MAX);
                     }
                 }
             }
@@ -568,7 +569,6 @@ impl Engine {
         scratch.counts.resize(pf.need.len(), 0);
         scratch.groups_seen.clear();
         scratch.groups_seen.resize(pf.group_variant.len().div_ceil(64), 0);
-        let mut number = std::mem::take(&mut scratch.number);
         let mut all_text = std::mem::take(&mut scratch.all_text);
         let Some(&combo) = pf.combo_of.get(active) else { return };
         let route = &pf.combos[combo as usize];
@@ -590,15 +590,11 @@ impl Engine {
                 LiteralSource::Anywhere => {
                     // Every value, joined by NULs (no literal holds one), scanned in one pass.
                     all_text.clear();
-                    walk_scalars(fields, scan.numbers, &mut number, &mut |t| {
-                        push_folded(&mut all_text, t);
-                        all_text.push('\0');
-                    });
+                    push_all_text(fields, scan.numbers, &mut all_text);
                     on_text(&all_text);
                 }
             }
         }
-        scratch.number = number;
         scratch.all_text = all_text;
     }
 
@@ -625,21 +621,17 @@ fn fold_into<'b>(s: &str, buf: &'b mut String) -> &'b str {
     buf
 }
 
-/// Calls `f` with every scalar of a value as text; numbers are formatted into `buf`.
-fn walk_scalars(v: &Value, numbers: bool, buf: &mut String, f: &mut dyn FnMut(&str)) {
+/// Appends every scalar of a value, folded, each followed by a NUL; numbers only when asked.
+fn push_all_text(v: &Value, numbers: bool, out: &mut String) {
     match v {
-        Value::String(s) => f(s),
-        Value::Number(n) if numbers => {
-            use std::fmt::Write as _;
-            buf.clear();
-            let _ = write!(buf, "{n}");
-            f(buf);
-        }
-        Value::Bool(b) => f(if *b { "true" } else { "false" }),
-        Value::Array(items) => items.iter().for_each(|i| walk_scalars(i, numbers, buf, f)),
-        Value::Object(m) => m.values().for_each(|i| walk_scalars(i, numbers, buf, f)),
-        Value::Number(_) | Value::Null => {}
+        Value::String(s) => push_folded(out, s),
+        Value::Number(n) if numbers => n.push_to(out),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Array(items) => return items.iter().for_each(|i| push_all_text(i, numbers, out)),
+        Value::Object(m) => return m.values().for_each(|i| push_all_text(i, numbers, out)),
+        Value::Number(_) | Value::Null => return,
     }
+    out.push('\0');
 }
 
 /// Event ids a variant's log-source conditions pin it to, when they are all plain integers.

@@ -128,9 +128,8 @@ impl<'e, 't, 's> EventCtx<'e, 't, 's> {
 
     fn folded(&mut self, i: usize) -> Option<&str> {
         if let Folded::Number(n) = self.cache[i].2 {
-            use std::fmt::Write as _;
             let a = self.folded.len();
-            let _ = write!(self.folded, "{n}");
+            n.push_to(&mut self.folded);
             self.cache[i].2 = Folded::Buffer(a as u32, self.folded.len() as u32);
         }
         match self.cache[i].2 {

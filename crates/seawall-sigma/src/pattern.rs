@@ -137,8 +137,20 @@ pub fn push_folded(buf: &mut String, s: &str) {
         let from = buf.len();
         buf.push_str(s);
         buf[from..].make_ascii_lowercase();
-    } else {
+    } else if s.contains('Σ') {
+        // Its lower case depends on the letters around it (final sigma): `to_lowercase` knows.
         buf.push_str(&s.to_lowercase());
+    } else {
+        // Character by character, as `to_lowercase` does, without a string of its own (text
+        // such as "Microsoft® Windows®" is in most Sysmon events).
+        buf.reserve(s.len());
+        for c in s.chars() {
+            if c.is_ascii() {
+                buf.push(c.to_ascii_lowercase());
+            } else {
+                buf.extend(c.to_lowercase());
+            }
+        }
     }
 }
 
@@ -330,6 +342,26 @@ mod tests {
 
     fn m(pat: &str, hay: &str) -> bool {
         StrPattern::compile(&SigmaString::parse(pat), false).matches(&fold(hay))
+    }
+
+    #[test]
+    fn folding_into_a_buffer_gives_what_to_lowercase_gives() {
+        let texts = [
+            "Microsoft® Windows® Operating System",
+            "ÀÉÎÕÜ Straße",
+            "İstanbul",
+            "ΟΔΥΣΣΕΥΣ",
+            "ΣΑΣ σ Σ",
+            "ǅemal ǈ",
+            "ﬁ ẞ Ω K Å",
+            "plain ascii",
+            "",
+        ];
+        for t in texts {
+            let mut buf = String::from("kept|");
+            push_folded(&mut buf, t);
+            assert_eq!(buf, format!("kept|{}", t.to_lowercase()), "{t:?}");
+        }
     }
 
     #[test]

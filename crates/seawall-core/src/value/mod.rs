@@ -89,6 +89,19 @@ impl Number {
         })
     }
 
+    /// Appends the number as [`Display`](fmt::Display) writes it. Integers skip the formatting
+    /// machinery: matchers write every number of an event this way.
+    pub fn push_to(&self, buf: &mut String) {
+        match self.0 {
+            N::Pos(u) => buf.push_str(itoa::Buffer::new().format(u)),
+            N::Neg(i) => buf.push_str(itoa::Buffer::new().format(i)),
+            N::Float(_) => {
+                use fmt::Write as _;
+                let _ = write!(buf, "{self}");
+            }
+        }
+    }
+
     fn to_json(self) -> serde_json::Number {
         match self.0 {
             N::Pos(u) => u.into(),
@@ -427,6 +440,18 @@ mod tests {
         let v: Value = serde_json::from_str(&format!("{{{many}\"k7\":\"again\"}}")).unwrap();
         assert_eq!(v.as_object().unwrap().len(), 100);
         assert_eq!(v["k7"], "again");
+    }
+
+    #[test]
+    fn numbers_push_the_text_display_writes() {
+        let mut nums: Vec<Number> = [0u64, 7, 4688, u64::MAX].into_iter().map(Number::from).collect();
+        nums.extend([-1i64, i64::MIN].into_iter().map(Number::from));
+        nums.extend([2.5, -0.125, 1e21, 3.0].into_iter().filter_map(Number::from_f64));
+        for n in nums {
+            let mut buf = String::from("x");
+            n.push_to(&mut buf);
+            assert_eq!(buf, format!("x{n}"));
+        }
     }
 
     #[test]
