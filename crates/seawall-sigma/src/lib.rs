@@ -18,6 +18,7 @@ mod prefilter;
 pub mod rule;
 mod warm;
 pub mod yaml;
+mod yaml_build;
 
 pub use engine::{Engine, RuleInfo, Scratch, Unsupported};
 pub use loader::{load_rule_paths, LoadedRules, RuleError};

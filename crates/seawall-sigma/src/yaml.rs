@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::yaml_build::parse_value;
+
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -141,50 +143,42 @@ pub struct Document {
 /// absolute line number.
 pub fn parse_documents(text: &str) -> Vec<Document> {
     let mut docs = Vec::new();
-    let mut start_line = 1;
-    let mut current = String::new();
-    let flush = |start: usize, body: &str, docs: &mut Vec<Document>| {
+    let push = |start_line: usize, body: &str, docs: &mut Vec<Document>| {
         if body.lines().all(|l| {
             let t = l.trim();
             t.is_empty() || t.starts_with('#')
         }) {
             return;
         }
-        let value = serde_saphyr::from_str_with_options::<Yaml>(body, yaml_options()).map_err(|e| {
-            let line = e.location().map(|l| l.line() as usize).unwrap_or(1);
-            (start + line.saturating_sub(1), first_line(&e.to_string()))
-        });
-        docs.push(Document { line: start, value });
+        let value = parse_value(body).map_err(|(line, msg)| (start_line + line.saturating_sub(1), msg));
+        docs.push(Document { line: start_line, value });
     };
-    for (i, line) in text.lines().enumerate() {
+    // Each document is a slice of the text (copied only when it holds a `...` end marker,
+    // whose line is left out).
+    let (mut start, mut start_line, mut has_end_marker) = (0, 1, false);
+    let mut offset = 0;
+    for (i, line) in text.split_inclusive('\n').enumerate() {
         let t = line.trim_end();
         if t == "---" || t.starts_with("--- ") {
-            flush(start_line, &current, &mut docs);
-            current.clear();
+            push(start_line, &document_body(&text[start..offset], has_end_marker), &mut docs);
+            start = offset + line.len();
             start_line = i + 2;
-            continue;
+            has_end_marker = false;
+        } else if t == "..." {
+            has_end_marker = true;
         }
-        if t == "..." {
-            continue;
-        }
-        current.push_str(line);
-        current.push('\n');
+        offset += line.len();
     }
-    flush(start_line, &current, &mut docs);
+    push(start_line, &document_body(&text[start..], has_end_marker), &mut docs);
     docs
 }
 
-/// YAML 1.2 core schema: only `true`/`false` are booleans (Sigma values such as `no` or `y` are
-/// strings), numbers with leading zeros stay strings (`0123` is an id, not octal).
-fn yaml_options() -> serde_saphyr::Options {
-    let mut o = serde_saphyr::Options::default();
-    o.strict_booleans = true;
-    o.leading_zero_numbers_as_strings = true;
-    o
-}
-
-fn first_line(s: &str) -> String {
-    s.lines().find(|l| !l.trim().is_empty()).unwrap_or(s).trim().to_string()
+/// A document's text without its `...` lines.
+fn document_body(text: &str, has_end_marker: bool) -> std::borrow::Cow<'_, str> {
+    if !has_end_marker {
+        return text.into();
+    }
+    text.split_inclusive('\n').filter(|l| l.trim_end() != "...").collect::<String>().into()
 }
 
 #[cfg(test)]
