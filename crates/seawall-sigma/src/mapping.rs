@@ -51,6 +51,8 @@ pub struct Mapping {
     pub aliases: HashMap<String, Vec<String>>,
     entries: Vec<Entry>,
     pub placeholders: HashMap<String, Vec<String>>,
+    /// `field_paths` split around their one `{field}` (None: none or several, replaced in full).
+    templates: Vec<Option<(String, String)>>,
 }
 
 impl Mapping {
@@ -100,7 +102,14 @@ impl Mapping {
                     .insert(k.clone(), v.string_list().ok_or_else(|| format!("placeholders.{k} must be a list"))?);
             }
         }
-        Ok(Mapping { field_paths, fields, aliases, entries, placeholders })
+        let templates = field_paths
+            .iter()
+            .map(|p| match p.split_once("{field}") {
+                Some((head, tail)) if !tail.contains("{field}") => Some((head.to_string(), tail.to_string())),
+                _ => None,
+            })
+            .collect();
+        Ok(Mapping { field_paths, fields, aliases, entries, placeholders, templates })
     }
 
     /// The variants a rule's log source expands to: all entries of the highest specificity
@@ -132,8 +141,23 @@ impl Mapping {
         if let Some(p) = self.fields.get(field) {
             return p.clone();
         }
-        let mut paths: Vec<String> = self.field_paths.iter().map(|p| p.replace("{field}", field)).collect();
-        if let Some(extra) = self.aliases.get(field) {
+        let extra = self.aliases.get(field);
+        let mut paths = Vec::with_capacity(self.field_paths.len() + extra.map_or(0, Vec::len));
+        for (p, template) in self.field_paths.iter().zip(&self.templates) {
+            // Rules are compiled by the thousand, each asking for its fields' paths: one
+            // allocation a path, not a search-and-replace.
+            paths.push(match template {
+                Some((head, tail)) => {
+                    let mut path = String::with_capacity(head.len() + field.len() + tail.len());
+                    path.push_str(head);
+                    path.push_str(field);
+                    path.push_str(tail);
+                    path
+                }
+                None => p.replace("{field}", field),
+            });
+        }
+        if let Some(extra) = extra {
             paths.extend(extra.iter().cloned());
         }
         paths
