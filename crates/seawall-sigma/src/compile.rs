@@ -152,15 +152,16 @@ impl Compiler<'_> {
     /// The variant's log-source conditions and the detection, separately: the prefilter looks
     /// for literals of the detection only, as every routed event carries the guard's.
     pub fn compile_parts(&mut self, det: &Detection, variant: &SourceVariant) -> Result<(Option<Expr>, Expr), String> {
-        let mut searches: Vec<(&str, Expr)> = Vec::with_capacity(det.searches.len());
+        let mut searches: Vec<SearchUse> = Vec::with_capacity(det.searches.len());
         for (name, body) in &det.searches {
             let e = self.search(body, variant).map_err(|e| format!("search '{name}': {e}"))?;
-            searches.push((name.as_str(), e));
+            searches.push((name.as_str(), Some(e), 0));
         }
+        let parsed = det.conditions.iter().map(|c| parse_condition(c)).collect::<Result<Vec<_>, _>>()?;
+        parsed.iter().for_each(|c| count_refs(c, &mut searches));
         let mut conds = Vec::new();
-        for c in &det.conditions {
-            let parsed = parse_condition(c)?;
-            conds.push(resolve(&parsed, &searches)?);
+        for c in &parsed {
+            conds.push(resolve(c, &mut searches)?);
         }
         let body = Expr::or(conds);
         let mut all = Vec::new();
@@ -210,17 +211,17 @@ impl Compiler<'_> {
         let mut parts = Vec::with_capacity(items.len());
         for (spec, value) in items {
             let (field, mods) = parse_field_spec(spec)?;
-            let values: Vec<Yaml> = match value {
-                Yaml::Seq(v) => v.clone(),
+            let values: &[Yaml] = match value {
+                Yaml::Seq(v) => v,
                 Yaml::Map(_) => return Err(format!("'{spec}': a value cannot be a map")),
-                other => vec![other.clone()],
+                other => std::slice::from_ref(other),
             };
             if field.is_empty() {
-                parts.push(self.keyword(&values, &mods)?);
+                parts.push(self.keyword(values, &mods)?);
                 continue;
             }
             let slot = self.slot(variant, &field);
-            parts.push(self.field_condition(slot, &mods, &values, variant).map_err(|e| format!("'{spec}': {e}"))?);
+            parts.push(self.field_condition(slot, &mods, values, variant).map_err(|e| format!("'{spec}': {e}"))?);
         }
         Ok(Expr::and(parts))
     }
@@ -412,20 +413,43 @@ pub fn parse_cidr(s: &str) -> Option<ipnet::IpNet> {
     s.parse::<std::net::IpAddr>().ok().map(ipnet::IpNet::from)
 }
 
-/// Replaces identifiers in a condition with the compiled searches.
-fn resolve(c: &Cond, searches: &[(&str, Expr)]) -> Result<Expr, String> {
+/// A compiled search, and how many references to it are still to be resolved: the last one
+/// takes it, the others copy it.
+type SearchUse<'n> = (&'n str, Option<Expr>, u32);
+
+/// Counts, per search, the references the condition makes to it.
+fn count_refs(c: &Cond, searches: &mut [SearchUse]) {
+    match c {
+        Cond::And(items) | Cond::Or(items) => items.iter().for_each(|i| count_refs(i, searches)),
+        Cond::Not(inner) => count_refs(inner, searches),
+        Cond::Ident(name) => searches.iter_mut().filter(|s| s.0 == name).for_each(|s| s.2 += 1),
+        Cond::OneOf(pat) | Cond::AllOf(pat) => {
+            searches.iter_mut().filter(|s| ident_matches(pat, s.0)).for_each(|s| s.2 += 1)
+        }
+    }
+}
+
+/// One reference to a search: the search itself when no other reference is left.
+fn use_search(s: &mut SearchUse) -> Expr {
+    s.2 = s.2.saturating_sub(1);
+    let copy = if s.2 == 0 { s.1.take() } else { s.1.clone() };
+    // Counted beforehand, so a search is never asked for after its last reference took it.
+    copy.unwrap_or(Expr::Const(false))
+}
+
+/// Replaces identifiers in a condition with the compiled searches (counted by `count_refs`).
+fn resolve(c: &Cond, searches: &mut [SearchUse]) -> Result<Expr, String> {
     Ok(match c {
         Cond::And(items) => Expr::And(items.iter().map(|i| resolve(i, searches)).collect::<Result<_, _>>()?),
         Cond::Or(items) => Expr::Or(items.iter().map(|i| resolve(i, searches)).collect::<Result<_, _>>()?),
         Cond::Not(inner) => Expr::Not(Box::new(resolve(inner, searches)?)),
         Cond::Ident(name) => searches
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, e)| e.clone())
+            .iter_mut()
+            .find(|s| s.0 == name)
+            .map(use_search)
             .ok_or_else(|| format!("condition refers to '{name}', which is not defined in detection"))?,
         Cond::OneOf(pat) | Cond::AllOf(pat) => {
-            let hits: Vec<Expr> =
-                searches.iter().filter(|(n, _)| ident_matches(pat, n)).map(|(_, e)| e.clone()).collect();
+            let hits: Vec<Expr> = searches.iter_mut().filter(|s| ident_matches(pat, s.0)).map(use_search).collect();
             if hits.is_empty() {
                 return Err(format!("'{pat}' in the condition matches no search identifier"));
             }
