@@ -61,7 +61,8 @@ pub fn parse_value(text: &str) -> Result<Yaml, (usize, String)> {
     let mut alias_nodes = 0usize;
     let mut root: Option<Yaml> = None;
     for next in Parser::new_from_str_with_options(text, options) {
-        let (event, span) = next.map_err(|e| (e.marker().line(), e.info().trim().to_string()))?;
+        let (event, span) =
+            next.map_err(|e| (e.marker().line(), format!("{} (column {})", e.info().trim(), e.marker().col() + 1)))?;
         let line = span.start.line();
         let node = match event {
             Event::StreamStart | Event::StreamEnd | Event::DocumentStart(..) | Event::DocumentEnd => continue,
