@@ -43,7 +43,8 @@ fn window(text: &[u8], i: usize) -> u32 {
     u32::from_le_bytes([text[i], text[i + 1], text[i + 2], text[i + 3]])
 }
 
-/// Counters of the window-frequency estimate (a power of two).
+/// Most counters of the window-frequency estimate (a power of two); a set gets about two a
+/// window it holds, so a few hundred literals do not clear a large table.
 const FREQ_COUNTERS: usize = 1 << 16;
 
 /// For each literal, the offset of the window to file it under: the one the fewest of
@@ -54,9 +55,11 @@ const FREQ_COUNTERS: usize = 1 << 16;
 /// counted exactly in a map: windows that share a counter only make a choice slightly worse,
 /// and sets are built while a hunt runs, where a map of every window cost several times more.
 fn filing_offsets(literals: &[&[u8]]) -> Vec<u8> {
-    let shift = 32 - FREQ_COUNTERS.trailing_zeros();
+    let windows: usize = literals.iter().map(|l| (l.len() + 1).saturating_sub(GRAM)).sum();
+    let counters = (windows * 2).next_power_of_two().clamp(1 << 8, FREQ_COUNTERS);
+    let shift = 32 - counters.trailing_zeros();
     let counter = |lit: &[u8], i: usize| (hash(window(lit, i)) >> shift) as usize;
-    let mut freq = vec![0u16; FREQ_COUNTERS];
+    let mut freq = vec![0u16; counters];
     for lit in literals.iter().filter(|l| l.len() >= GRAM) {
         for i in 0..=lit.len() - GRAM {
             let c = &mut freq[counter(lit, i)];
