@@ -361,15 +361,9 @@ fn unwrap_text(v: &Value) -> &Value {
 fn any_scalar(v: &Value, f: &mut dyn FnMut(&str) -> bool) -> bool {
     match v {
         Value::String(s) => f(s),
-        Value::Number(n) => {
-            // Formatted on the stack: numeric fields (event ids, process ids) are tested often.
-            let mut buf = NumberText::default();
-            use std::fmt::Write as _;
-            match write!(buf, "{n}") {
-                Ok(()) => f(buf.as_str()),
-                Err(_) => f(&n.to_string()),
-            }
-        }
+        // Integers are written on the stack: numeric fields (event ids, process ids) are
+        // tested often.
+        Value::Number(n) => n.with_text(f),
         Value::Bool(b) => f(if *b { "true" } else { "false" }),
         Value::Array(items) => items.iter().any(|i| any_scalar(unwrap_text(i), f)),
         Value::Object(m) => m.get("#text").is_some_and(|t| any_scalar(t, f)),
@@ -377,40 +371,10 @@ fn any_scalar(v: &Value, f: &mut dyn FnMut(&str) -> bool) -> bool {
     }
 }
 
-/// A number's text, written into a fixed buffer; writing fails when it does not fit.
-struct NumberText {
-    buf: [u8; 40],
-    len: usize,
-}
-
-impl Default for NumberText {
-    fn default() -> Self {
-        NumberText { buf: [0; 40], len: 0 }
-    }
-}
-
-impl NumberText {
-    fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.buf[..self.len]).unwrap_or_default()
-    }
-}
-
-impl std::fmt::Write for NumberText {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        let end = self.len + s.len();
-        if end > self.buf.len() {
-            return Err(std::fmt::Error);
-        }
-        self.buf[self.len..end].copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
-    }
-}
-
 fn scalar_text(v: &Value) -> Option<Cow<'_, str>> {
     match v {
         Value::String(s) => Some(Cow::Borrowed(s)),
-        Value::Number(n) => Some(Cow::Owned(n.to_string())),
+        Value::Number(n) => Some(Cow::Owned(n.with_text(str::to_string))),
         Value::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
         _ => None,
     }
@@ -420,7 +384,7 @@ fn scalar_text(v: &Value) -> Option<Cow<'_, str>> {
 pub fn collect_leaves<'e>(v: &'e Value, out: &mut Vec<Cow<'e, str>>) {
     match v {
         Value::String(s) => out.push(Cow::Borrowed(s)),
-        Value::Number(n) => out.push(Cow::Owned(n.to_string())),
+        Value::Number(n) => out.push(Cow::Owned(n.with_text(str::to_string))),
         Value::Bool(b) => out.push(Cow::Borrowed(if *b { "true" } else { "false" })),
         Value::Array(items) => items.iter().for_each(|i| collect_leaves(i, out)),
         Value::Object(m) => m.values().for_each(|i| collect_leaves(i, out)),

@@ -93,12 +93,21 @@ impl Number {
     /// machinery: matchers write every number of an event this way.
     pub fn push_to(&self, buf: &mut String) {
         match self.0 {
-            N::Pos(u) => buf.push_str(itoa::Buffer::new().format(u)),
-            N::Neg(i) => buf.push_str(itoa::Buffer::new().format(i)),
             N::Float(_) => {
                 use fmt::Write as _;
                 let _ = write!(buf, "{self}");
             }
+            _ => self.with_text(|t| buf.push_str(t)),
+        }
+    }
+
+    /// Calls `f` with the number as [`Display`](fmt::Display) writes it; integers are written
+    /// on the stack, without the formatting machinery.
+    pub fn with_text<R>(&self, f: impl FnOnce(&str) -> R) -> R {
+        match self.0 {
+            N::Pos(u) => f(itoa::Buffer::new().format(u)),
+            N::Neg(i) => f(itoa::Buffer::new().format(i)),
+            N::Float(_) => f(&self.to_string()),
         }
     }
 
@@ -443,7 +452,7 @@ mod tests {
     }
 
     #[test]
-    fn numbers_push_the_text_display_writes() {
+    fn numbers_give_the_text_display_writes() {
         let mut nums: Vec<Number> = [0u64, 7, 4688, u64::MAX].into_iter().map(Number::from).collect();
         nums.extend([-1i64, i64::MIN].into_iter().map(Number::from));
         nums.extend([2.5, -0.125, 1e21, 3.0].into_iter().filter_map(Number::from_f64));
@@ -451,6 +460,7 @@ mod tests {
             let mut buf = String::from("x");
             n.push_to(&mut buf);
             assert_eq!(buf, format!("x{n}"));
+            assert_eq!(n.with_text(str::to_string), n.to_string());
         }
     }
 
