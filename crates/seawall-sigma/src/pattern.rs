@@ -154,24 +154,16 @@ pub fn push_folded(buf: &mut String, s: &str) {
     }
 }
 
-/// Text searched for inside values, with its searcher built when first used: most needles of
-/// a large rule set never meet a value (the prefilter keeps their rules out), and building all
-/// of them took a tenth of loading.
+/// Text searched for inside values, with its searcher built once.
 #[derive(Debug, Clone)]
 pub struct Needle {
     pub text: String,
-    finder: std::sync::OnceLock<memchr::memmem::Finder<'static>>,
+    finder: memchr::memmem::Finder<'static>,
 }
 
 impl Needle {
     pub fn new(text: &str) -> Needle {
-        Needle { text: text.to_string(), finder: std::sync::OnceLock::new() }
-    }
-
-    /// Whether the needle occurs in `hay`.
-    pub fn is_in(&self, hay: &[u8]) -> bool {
-        let finder = self.finder.get_or_init(|| memchr::memmem::Finder::new(self.text.as_bytes()).into_owned());
-        finder.find(hay).is_some()
+        Needle { text: text.to_string(), finder: memchr::memmem::Finder::new(text.as_bytes()).into_owned() }
     }
 }
 
@@ -259,7 +251,7 @@ impl StrPattern {
             StrPattern::Exact(s) => hay == s,
             StrPattern::Prefix(s) => hay.starts_with(s.as_str()),
             StrPattern::Suffix(s) => hay.ends_with(s.as_str()),
-            StrPattern::Contains(n) => n.is_in(hay.as_bytes()),
+            StrPattern::Contains(n) => n.finder.find(hay.as_bytes()).is_some(),
             StrPattern::Any => true,
             StrPattern::Pieces { parts, anchored_start, anchored_end } => {
                 pieces_match(parts, *anchored_start, *anchored_end, hay)
