@@ -103,6 +103,15 @@ fn mark_group(pf: &Prefilter, g: u32, scratch: &mut Scratch) {
     }
 }
 
+/// Records the literal groups a literal found satisfies. Kept out of line: inlined into the
+/// searchers' byte loops it made them slower.
+#[inline(never)]
+fn mark_groups(pf: &Prefilter, groups: &[u32], scratch: &mut Scratch) {
+    for &g in groups {
+        mark_group(pf, g, scratch);
+    }
+}
+
 /// Reusable per-thread buffers for [`Engine::evaluate`].
 #[derive(Default)]
 pub struct Scratch {
@@ -574,11 +583,7 @@ impl Engine {
         let route = &pf.combos[combo as usize];
         for scan in route.built.get_or_init(|| build_scans(merge_tables(&pf.tables, &route.routes), &pf.pool)) {
             let mut on_text = |text: &str| {
-                let mut found = |lit: u32| {
-                    for &g in scan.lit_groups.get(lit) {
-                        mark_group(pf, g, scratch);
-                    }
-                };
+                let mut found = |lit: u32| mark_groups(pf, scan.lit_groups.get(lit), scratch);
                 match &scan.searcher {
                     Searcher::Set(set) => set.for_each_in(text.as_bytes(), &mut found),
                     Searcher::Automaton(automaton) => automaton.for_each_in(text, &mut found),
