@@ -32,13 +32,10 @@ head -n 20000 "$DATA/sysmon.jsonl" > "$OUT/20k.jsonl"
 EVTX_DIR="$OUT/evtx"
 source bench/evtx_set.sh
 
+source bench/callgrind.sh
 estimate() { # a name, then the command; prints the simulated counts inside Engine::evaluate
   local name=$1; shift
-  valgrind --tool=callgrind --cache-sim=yes --branch-sim=yes --callgrind-out-file="$OUT/cg" \
-    --toggle-collect='*Engine::evaluate*' "$@" >/dev/null 2>&1 || true
-  if [ -n "${CYCLES_KEEP:-}" ]; then
-    mkdir -p "$CYCLES_KEEP" && cp "$OUT/cg" "$CYCLES_KEEP/$name.cg"
-  fi
+  profile "$OUT/cg" "${CYCLES_KEEP:-}" "$name" '*Engine::evaluate*' --cache-sim=yes --branch-sim=yes -- "$@"
   callgrind_annotate "$OUT/cg" 2>/dev/null | grep "PROGRAM TOTALS" | sed 's/([^)]*)//g; s/,//g' | awk '{
     Ir=$1; I1=$4; D1r=$5; D1w=$6; IL=$7; DLr=$8; DLw=$9; Bcm=$11; Bim=$13;
     printf "Ir %.1fM L1m %.2fM Bm %.2fM estimate %.1fM cycles\n", Ir/1e6, (I1+D1r+D1w)/1e6, (Bcm+Bim)/1e6,

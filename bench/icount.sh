@@ -70,16 +70,13 @@ fi
 # Instructions inside the functions a callgrind `--toggle-collect` pattern names (several
 # patterns comma-separated), then the command. With `--share F`, also the share of those spent
 # under the function whose name contains F.
+source bench/callgrind.sh
 inside() {
-  local toggles=() share="" t
+  local share=""
   if [ "$1" = --share ]; then share=$2; shift 2; fi
-  IFS=, read -ra ts <<< "$1"
-  for t in "${ts[@]}"; do toggles+=("--toggle-collect=$t"); done
+  local toggles=$1
   shift
-  valgrind --tool=callgrind --callgrind-out-file="$OUT/cg" "${toggles[@]}" "$@" >/dev/null 2>&1 || true
-  if [ -n "${ICOUNT_KEEP:-}" ]; then
-    mkdir -p "$ICOUNT_KEEP" && cp "$OUT/cg" "$ICOUNT_KEEP/$KEEP_AS.cg"
-  fi
+  profile "$OUT/cg" "${ICOUNT_KEEP:-}" "$KEEP_AS" "$toggles" -- "$@"
   local total
   total=$(callgrind_annotate "$OUT/cg" 2>/dev/null | sed -n 's/^ *\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' | tr -d ,)
   if [ -n "$share" ]; then
