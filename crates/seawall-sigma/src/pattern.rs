@@ -19,27 +19,32 @@ impl SigmaString {
     /// Parses wildcards and escapes: `\*`, `\?` and `\\` are literal `*`, `?` and `\`; any other
     /// backslash is literal.
     pub fn parse(s: &str) -> SigmaString {
+        // Text between special characters is copied in one piece: rules hold tens of thousands
+        // of values, most without any.
         let mut toks = Vec::new();
         let mut lit = String::new();
-        let mut chars = s.chars().peekable();
-        while let Some(c) = chars.next() {
+        let mut rest = s;
+        while let Some(i) = rest.find(['\\', '*', '?']) {
+            lit.push_str(&rest[..i]);
+            let c = rest.as_bytes()[i];
+            rest = &rest[i + 1..];
             match c {
-                '\\' => match chars.peek() {
-                    Some(&n @ ('*' | '?' | '\\')) => {
-                        lit.push(n);
-                        chars.next();
+                b'\\' => match rest.as_bytes().first() {
+                    Some(&n @ (b'*' | b'?' | b'\\')) => {
+                        lit.push(char::from(n));
+                        rest = &rest[1..];
                     }
                     _ => lit.push('\\'),
                 },
-                '*' | '?' => {
+                _ => {
                     if !lit.is_empty() {
                         toks.push(Tok::Lit(std::mem::take(&mut lit)));
                     }
-                    toks.push(if c == '*' { Tok::Star } else { Tok::One });
+                    toks.push(if c == b'*' { Tok::Star } else { Tok::One });
                 }
-                _ => lit.push(c),
             }
         }
+        lit.push_str(rest);
         if !lit.is_empty() {
             toks.push(Tok::Lit(lit));
         }
@@ -419,6 +424,24 @@ mod tests {
         assert!(m("C:\\\\Windows", "C:\\Windows"));
         assert!(m("\\\\*", "\\anything"));
         assert!(m("C:\\Windows\\", "c:\\windows\\"));
+    }
+
+    #[test]
+    fn values_split_into_literals_and_wildcards() {
+        let lit = |s: &str| Tok::Lit(s.to_string());
+        let cases: [(&str, Vec<Tok>); 8] = [
+            ("", vec![]),
+            ("plain", vec![lit("plain")]),
+            ("*\\cmd.exe", vec![Tok::Star, lit("\\cmd.exe")]),
+            ("a\\*b?c*", vec![lit("a*b"), Tok::One, lit("c"), Tok::Star]),
+            ("C:\\\\x\\", vec![lit("C:\\x\\")]),
+            ("end\\", vec![lit("end\\")]),
+            ("\\?\\\\*", vec![lit("?\\"), Tok::Star]),
+            ("**é?", vec![Tok::Star, Tok::Star, lit("é"), Tok::One]),
+        ];
+        for (text, want) in cases {
+            assert_eq!(SigmaString::parse(text).0, want, "{text:?}");
+        }
     }
 
     #[test]
