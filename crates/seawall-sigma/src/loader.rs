@@ -80,7 +80,9 @@ pub fn load_rule_text(text: &str, file: &Path) -> (Vec<SigmaDocument>, Vec<RuleE
     let mut errors = Vec::new();
     let mut global: Option<Yaml> = None;
     let mut previous: Option<Yaml> = None;
-    for doc in parse_documents(text) {
+    let documents = parse_documents(text);
+    let count = documents.len();
+    for (i, doc) in documents.into_iter().enumerate() {
         let y = match doc.value {
             Ok(y) => y,
             Err((line, msg)) => {
@@ -115,8 +117,11 @@ pub fn load_rule_text(text: &str, file: &Path) -> (Vec<SigmaDocument>, Vec<RuleE
                 None => y,
             },
         };
-        previous = Some(effective.clone());
-        match parse_document(&effective, &name, doc.line) {
+        // Only a later document can repeat this one: most files hold one.
+        if i + 1 < count {
+            previous = Some(effective.clone());
+        }
+        match parse_document(effective, &name, doc.line) {
             Ok(d) => docs.push(d),
             Err(e) => errors.push(err(file, doc.line, e)),
         }

@@ -218,15 +218,17 @@ pub fn parse_timespan(s: &str) -> Option<u64> {
 }
 
 /// Builds a typed document from a YAML map. Errors name the property at fault.
-pub fn parse_document(y: &Yaml, file: &Arc<str>, line: usize) -> Result<SigmaDocument, String> {
+/// The document is consumed: its detection's searches move into the rule rather than being
+/// copied (rules are loaded by the thousand).
+pub fn parse_document(mut y: Yaml, file: &Arc<str>, line: usize) -> Result<SigmaDocument, String> {
     if y.as_map().is_none() {
         return Err(format!("a rule must be a YAML mapping, found a {}", y.kind()));
     }
-    let meta = parse_meta(y, file, line)?;
+    let meta = parse_meta(&y, file, line)?;
     if let Some(c) = y.get("correlation") {
         return parse_correlation(meta, c).map(SigmaDocument::Correlation);
     }
-    if let Some(f) = y.get("filter") {
+    if let Some(f) = take(&mut y, "filter") {
         let logsource = LogSource::from_yaml(y.get("logsource"));
         let rules = match f.get("rules") {
             None => return Err("filter: missing 'rules'".into()),
@@ -236,13 +238,20 @@ pub fn parse_document(y: &Yaml, file: &Arc<str>, line: usize) -> Result<SigmaDoc
         let detection = parse_detection(f)?;
         return Ok(SigmaDocument::Filter(FilterRule { meta, logsource, rules, detection }));
     }
-    let det = y.get("detection").ok_or("missing 'detection' section")?;
+    let det = take(&mut y, "detection").ok_or("missing 'detection' section")?;
     let detection = parse_detection(det)?;
     let logsource = LogSource::from_yaml(y.get("logsource"));
     if y.get("logsource").is_none() {
         return Err("missing 'logsource' section".into());
     }
     Ok(SigmaDocument::Detection(DetectionRule { meta, logsource, detection }))
+}
+
+/// Takes a key's value out of a mapping.
+fn take(y: &mut Yaml, key: &str) -> Option<Yaml> {
+    let Yaml::Map(m) = y else { return None };
+    let at = m.iter().position(|(k, _)| k == key)?;
+    Some(m.remove(at).1)
 }
 
 fn parse_meta(y: &Yaml, file: &Arc<str>, line: usize) -> Result<RuleMeta, String> {
@@ -272,23 +281,26 @@ fn parse_meta(y: &Yaml, file: &Arc<str>, line: usize) -> Result<RuleMeta, String
     })
 }
 
-fn parse_detection(det: &Yaml) -> Result<Detection, String> {
-    let map = det.as_map().ok_or("'detection' must be a mapping")?;
+fn parse_detection(det: Yaml) -> Result<Detection, String> {
+    let Yaml::Map(map) = det else { return Err("'detection' must be a mapping".into()) };
     let mut searches = Vec::new();
     let mut conditions = Vec::new();
     for (k, v) in map {
         match k.as_str() {
             "condition" => match v {
-                Yaml::Str(s) => conditions.push(s.clone()),
+                Yaml::Str(s) => conditions.push(s),
                 Yaml::Seq(items) => {
                     for i in items {
-                        conditions.push(i.as_str().ok_or("condition list items must be strings")?.to_string());
+                        match i {
+                            Yaml::Str(s) => conditions.push(s),
+                            _ => return Err("condition list items must be strings".into()),
+                        }
                     }
                 }
                 other => return Err(format!("condition must be a string, found a {}", other.kind())),
             },
             "timeframe" => {}
-            _ => searches.push((k.clone(), v.clone())),
+            _ => searches.push((k, v)),
         }
     }
     if conditions.is_empty() {
