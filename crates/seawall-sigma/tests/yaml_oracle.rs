@@ -197,3 +197,26 @@ fn scalars_resolve_as_serde_saphyr_did_except_where_the_core_schema_says_otherwi
     let expected: Vec<(&str, String)> = DEPARTURES.iter().map(|(p, v)| (*p, v.to_string())).collect();
     assert_eq!(differs, expected);
 }
+
+/// Line ends and file ends the corpus may not hold: CRLF line breaks, no line break at the end
+/// of the file (after a block scalar too), `...` end markers.
+#[test]
+fn line_and_file_ends_read_as_serde_saphyr_did() {
+    let texts = [
+        "title: a\r\ndetection:\r\n  sel:\r\n    F: 'x'\r\n  condition: sel\r\n",
+        "description: |\n  first\n  second",
+        "description: >-\n  folded\n  text",
+        "a: 1\n...\n---\nb: |\n  keep\n\n",
+        "a: 1\r\n---\r\nb: 2",
+        "k: v # comment",
+    ];
+    for text in texts {
+        let ours: Vec<_> = parse_documents(text).into_iter().map(|d| (d.line, d.value.map_err(|e| e.1))).collect();
+        let theirs = oracle(text);
+        assert_eq!(ours.len(), theirs.len(), "{text:?}");
+        for (a, b) in ours.iter().zip(&theirs) {
+            assert_eq!(a.0, b.0, "{text:?}");
+            assert_eq!(a.1.as_ref().ok(), b.1.as_ref().ok(), "{text:?}");
+        }
+    }
+}
