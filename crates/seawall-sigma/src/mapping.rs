@@ -45,7 +45,7 @@ struct Entry {
 
 #[derive(Debug, Clone)]
 pub struct Mapping {
-    pub field_paths: Vec<String>,
+    field_paths: Vec<String>,
     pub fields: HashMap<String, Vec<String>>,
     /// Further places of a field, tried after `field_paths` (ECS names, for example).
     pub aliases: HashMap<String, Vec<String>>,
