@@ -11,6 +11,8 @@
 # AB_MODE=engine times the Sigma engine instead: `seawall-bench seawall-engine` with all SigmaHQ
 # rules over the first 100,000 events of FILE (default bench/data/sysmon.jsonl; bench/sigma.sh
 # generates it), 3 passes a run, events/s.
+# AB_MODE=load times loading and compiling all SigmaHQ rules (`seawall-bench seawall-load`),
+# seconds a run.
 # AB_MODE=hunt times whole hunts: `seawall hunt FILE --threads 2` (FILE may be a folder), scan
 # time from `--stats json`, records/s; with all SigmaHQ rules, or with AB_HUNT_ARGS instead of
 # them (e.g. "--intel bench/data/intel/iocs-1k.csv --min-level informational", which hunts with
@@ -26,7 +28,7 @@ else
   FILE="${3:-bench/data/telecom/syslog.log}"
 fi
 SIGMA="${SEAWALL_CORPUS:-../shared/corpus}/sigma"
-[ -e "$FILE" ] || { echo "no input $FILE (bench/telecom.sh generates the telecom files)" >&2; exit 2; }
+[ "$MODE" = load ] || [ -e "$FILE" ] || { echo "no input $FILE (bench/telecom.sh generates the telecom files)" >&2; exit 2; }
 WT=$(mktemp -d)
 trap 'git worktree remove --force "$WT" >/dev/null 2>&1 || true' EXIT
 git worktree add -q --detach "$WT" "$OLD"
@@ -54,6 +56,9 @@ def rate(binary, e):
         r = subprocess.run(cmd, capture_output=True, text=True, env=e)
         stats = json.loads(r.stderr.strip().splitlines()[-1])
         return stats["records_read"] / stats["scan_s"]
+    if mode == "load":
+        r = subprocess.run([binary, "seawall-load", *rules], check=True, capture_output=True, text=True, env=e)
+        return json.loads(r.stdout)["seconds"]
     if mode == "engine":
         cmd = [binary, "seawall-engine", *rules, "--input", path, "--limit", "100000", "--passes", "3"]
     else:
@@ -64,9 +69,12 @@ a, b = [], []
 for _ in range(runs):
     a.append(rate(old, os.environ))
     b.append(rate(new, env))
-print(f"{path}, {mode}, {runs} alternated pairs, records/s " + ("with two threads" if mode == "hunt" else "on one thread"))
-print("old:", " ".join(f"{x:,.0f}" for x in a))
-print("new:", " ".join(f"{x:,.0f}" for x in b), f"({new_env})" if new_env else "")
+unit = "seconds" if mode == "load" else "records/s"
+fmt = (lambda x: f"{x:.3f}") if mode == "load" else (lambda x: f"{x:,.0f}")
+where = "all SigmaHQ rules" if mode == "load" else path
+print(f"{where}, {mode}, {runs} alternated pairs, {unit} " + ("with two threads" if mode in ("hunt", "load") else "on one thread"))
+print("old:", " ".join(fmt(x) for x in a))
+print("new:", " ".join(fmt(x) for x in b), f"({new_env})" if new_env else "")
 ma, mb = statistics.median(a), statistics.median(b)
-print(f"medians: old {ma:,.0f}, new {mb:,.0f}, new/old {mb/ma:.3f}")
+print(f"medians: old {fmt(ma)}, new {fmt(mb)}, new/old {mb/ma:.3f}")
 PY
