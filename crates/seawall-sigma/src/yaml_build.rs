@@ -35,8 +35,8 @@ enum Frame {
 struct MapFrame {
     entries: Vec<(String, Yaml)>,
     anchor: usize,
-    /// The key read, waiting for its value (with its line, for errors).
-    key: Option<(String, usize)>,
+    /// The key read, waiting for its value.
+    key: Option<String>,
     /// Whether the pending key is a plain `<<` (a merge key).
     merge_key: bool,
     /// Where each merge key stood, with the entries it brings.
@@ -47,7 +47,6 @@ struct MapFrame {
 struct Node {
     value: Yaml,
     anchor: usize,
-    line: usize,
     /// A plain scalar `<<`, which is a merge key in key position.
     merge: bool,
 }
@@ -83,17 +82,17 @@ pub fn parse_value(text: &str) -> Result<Yaml, (usize, String)> {
                 continue;
             }
             Event::SequenceEnd | Event::MappingEnd => match stack.pop() {
-                Some(Frame::Seq { items, anchor }) => Node { value: Yaml::Seq(items), anchor, line, merge: false },
+                Some(Frame::Seq { items, anchor }) => Node { value: Yaml::Seq(items), anchor, merge: false },
                 Some(Frame::Map(m)) => {
                     let anchor = m.anchor;
-                    Node { value: Yaml::Map(m.finish()), anchor, line, merge: false }
+                    Node { value: Yaml::Map(m.finish()), anchor, merge: false }
                 }
                 None => return Err((line, "unexpected end of a collection".into())),
             },
             Event::Scalar(text, style, anchor, tag) => {
                 let merge = style == ScalarStyle::Plain && tag.is_none() && text == "<<";
                 let value = scalar(text, style, tag.as_deref()).map_err(|e| (line, e))?;
-                Node { value, anchor, line, merge }
+                Node { value, anchor, merge }
             }
             Event::Alias(id) => {
                 let Some((_, target)) = anchors.iter().rev().find(|(a, _)| *a == id) else {
@@ -103,7 +102,7 @@ pub fn parse_value(text: &str) -> Result<Yaml, (usize, String)> {
                 if alias_nodes > MAX_ALIAS_NODES {
                     return Err((line, format!("aliases expand to more than {MAX_ALIAS_NODES} nodes")));
                 }
-                Node { value: target.clone(), anchor: 0, line, merge: false }
+                Node { value: target.clone(), anchor: 0, merge: false }
             }
             // Only emitted when asked for.
             _ => continue,
@@ -123,9 +122,9 @@ pub fn parse_value(text: &str) -> Result<Yaml, (usize, String)> {
 impl MapFrame {
     /// Takes a key or, after one, its value.
     fn add(&mut self, node: Node) -> Result<(), String> {
-        let Some((key, _)) = self.key.take() else {
+        let Some(key) = self.key.take() else {
             self.merge_key = node.merge;
-            self.key = Some((key_text(node.value)?, node.line));
+            self.key = Some(key_text(node.value)?);
             return Ok(());
         };
         if std::mem::take(&mut self.merge_key) {
