@@ -89,16 +89,10 @@ impl Number {
         })
     }
 
-    /// Appends the number as [`Display`](fmt::Display) writes it. Integers skip the formatting
-    /// machinery: matchers write every number of an event this way.
+    /// Appends the number as [`Display`](fmt::Display) writes it (see [`Number::with_text`]):
+    /// matchers write every number of an event this way.
     pub fn push_to(&self, buf: &mut String) {
-        match self.0 {
-            N::Float(_) => {
-                use fmt::Write as _;
-                let _ = write!(buf, "{self}");
-            }
-            _ => self.with_text(|t| buf.push_str(t)),
-        }
+        self.with_text(|t| buf.push_str(t));
     }
 
     /// Calls `f` with the number as [`Display`](fmt::Display) writes it; integers are written
