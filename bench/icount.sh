@@ -9,11 +9,15 @@
 #    loading the rules and building per-route searchers cancel out);
 #  - hunt_evtx: instructions of `seawall hunt` over the regression EVTX set named 5 times
 #    (1,190 events; loading included: this is where one-time building shows);
+#  - parse_json: instructions per event of the parse-only baseline (`seawall-bench parse`) over
+#    the same events as hunt_json;
 #  - load: instructions of `seawall-bench seawall-load` (loading and compiling all rules);
 #  - syslog: instructions of `seawall-bench parse` over the first 40,000 lines of the
 #    generated device syslog (`bench/telecom.sh` generates it);
 #  - instructions inside chosen functions (callgrind `--toggle-collect`):
 #    - engine_json: `Engine::evaluate` per event, over the first 30,000 generated JSON events;
+#    - engine_json_marginal: the same over events 10,001-30,000 (the 30k run minus a 10k run, so
+#      building on first use cancels out);
 #    - engine_evtx: `Engine::evaluate` over the regression EVTX set named 10 times, and the
 #      share of it spent building searchers and regexes on first use (`OnceLock` initialisers);
 #    - stix_match, stix_compile, stix_observations: `seawall-bench stix-eval` over the
@@ -53,6 +57,9 @@ hunt() { count "$SEAWALL" hunt "$@" "${RULES[@]}" --format jsonl -o /dev/null --
 a=$(hunt "$OUT/10k.jsonl")
 b=$(hunt "$OUT/20k.jsonl")
 echo "hunt_json $(( (b - a) / 10000 )) instructions/event"
+a=$(count "$HARNESS" parse "$OUT/10k.jsonl" --threads 1)
+b=$(count "$HARNESS" parse "$OUT/20k.jsonl" --threads 1)
+echo "parse_json $(( (b - a) / 10000 )) instructions/event"
 
 EVTX_DIR="$OUT/evtx"
 source bench/evtx_set.sh
@@ -91,6 +98,8 @@ inside() {
 head -n 30000 "$DATA/sysmon.jsonl" > "$OUT/30k.jsonl"
 e=$(KEEP_AS=engine_json inside '*Engine::evaluate*' "$SEAWALL" hunt "$OUT/30k.jsonl" "${RULES[@]}" --format jsonl -o /dev/null --threads 1 -q)
 echo "engine_json $(( e / 30000 )) instructions/event"
+e10=$(KEEP_AS=engine_json_10k inside '*Engine::evaluate*' "$SEAWALL" hunt "$OUT/10k.jsonl" "${RULES[@]}" --format jsonl -o /dev/null --threads 1 -q)
+echo "engine_json_marginal $(( (e - e10) / 20000 )) instructions/event"
 read -r e b <<< "$(KEEP_AS=engine_evtx inside --share 'OnceLock<T>::initialize [' '*Engine::evaluate*' "$SEAWALL" hunt \
   "$OUT/evtx" "$OUT/evtx" "$OUT/evtx" "$OUT/evtx" "$OUT/evtx" "$OUT/evtx" "$OUT/evtx" "$OUT/evtx" "$OUT/evtx" "$OUT/evtx" \
   "${RULES[@]}" --format jsonl -o /dev/null --threads 1 -q)"
