@@ -163,7 +163,10 @@ impl Net {
             Some(at) => (&s[..at], Some(&s[at + 1..])),
             None => (s, None),
         };
-        let addr: IpAddr = a.parse().ok()?;
+        let addr: IpAddr = match dotted_quad(a.as_bytes()) {
+            Some(v4) => IpAddr::V4(v4),
+            None => a.parse().ok()?,
+        };
         let max = if addr.is_ipv4() { 32 } else { 128 };
         let prefix = match p {
             Some(p) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => p.parse::<u8>().ok()?,
@@ -215,6 +218,38 @@ impl Net {
         let p = u32::from(outer.prefix);
         p == 0 || (a ^ b) >> (128 - p) == 0
     }
+}
+
+/// An IPv4 address in dotted-quad form, read the way `Ipv4Addr::from_str` reads it (four
+/// decimal parts of one to three digits, no leading zero, each at most 255), without its
+/// general parser: hunts and matches read many addresses. `None` for anything else, which the
+/// caller hands to the general parser.
+fn dotted_quad(s: &[u8]) -> Option<std::net::Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut part = 0;
+    let (mut value, mut digits) = (0u32, 0u32);
+    for (i, &b) in s.iter().enumerate() {
+        match b {
+            b'0'..=b'9' => {
+                if digits == 3 || (digits == 1 && value == 0) {
+                    return None;
+                }
+                value = value * 10 + u32::from(b - b'0');
+                digits += 1;
+            }
+            b'.' if digits > 0 && part < 3 && i + 1 < s.len() => {
+                octets[part] = u8::try_from(value).ok()?;
+                part += 1;
+                (value, digits) = (0, 0);
+            }
+            _ => return None,
+        }
+    }
+    if part != 3 || digits == 0 {
+        return None;
+    }
+    octets[3] = u8::try_from(value).ok()?;
+    Some(std::net::Ipv4Addr::from(octets))
 }
 
 impl std::fmt::Display for Net {
@@ -483,6 +518,47 @@ mod tests {
         assert!(!n("10.1.2.3").within(&n("::/0")));
         assert!(n("::1").within(&n("::/0")));
         assert!(Net::parse("10.0.0.0/33").is_none() && Net::parse("x").is_none());
+    }
+
+    #[test]
+    fn dotted_quads_read_as_the_standard_parser_reads_them() {
+        let mut texts: Vec<String> = [
+            "1.2.3.4",
+            "0.0.0.0",
+            "255.255.255.255",
+            "256.1.1.1",
+            "1.2.3",
+            "1.2.3.4.5",
+            "01.2.3.4",
+            "1.2.3.04",
+            "1.2.3.0",
+            "1..2.3",
+            ".1.2.3",
+            "1.2.3.",
+            "1.2.3.4 ",
+            "",
+            "1000.1.1.1",
+            "1.2.3.999",
+            "a.b.c.d",
+            "10.0.0.1",
+            "192.168.001.1",
+            "0.00.0.0",
+            "00.0.0.0",
+            "1.2.3.4/8",
+            "::1",
+            "1.2.3.-4",
+            "+1.2.3.4",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for a in [0, 1, 9, 10, 99, 100, 199, 255, 256, 300, 999] {
+            texts.push(format!("{a}.{a}.0.{a}"));
+            texts.push(format!("0{a}.1.1.1"));
+        }
+        for t in &texts {
+            assert_eq!(dotted_quad(t.as_bytes()), t.parse::<std::net::Ipv4Addr>().ok(), "{t:?}");
+        }
     }
 
     #[test]
