@@ -8,64 +8,14 @@
 //! the first root object it holds for.
 
 use super::compare::{CompileCache, Test};
+use super::observed::type_bit;
 use super::path::Path;
 use super::{MatchError, Observation};
 use crate::pattern::Comparison;
 
-/// A set of root objects: a bitset for up to 128 objects, a sorted list beyond.
-#[derive(Debug, Clone)]
-enum Roots {
-    Bits(u128),
-    List(Vec<u32>),
-}
-
-impl Roots {
-    fn empty(objects: usize) -> Roots {
-        if objects <= 128 {
-            Roots::Bits(0)
-        } else {
-            Roots::List(Vec::new())
-        }
-    }
-
-    fn insert(&mut self, i: usize) {
-        match self {
-            Roots::Bits(b) => *b |= 1u128 << i,
-            Roots::List(v) => v.push(i as u32),
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        match self {
-            Roots::Bits(b) => *b == 0,
-            Roots::List(v) => v.is_empty(),
-        }
-    }
-
-    fn and(self, other: &Roots) -> Roots {
-        match (self, other) {
-            (Roots::Bits(a), Roots::Bits(b)) => Roots::Bits(a & b),
-            (Roots::List(mut a), Roots::List(b)) => {
-                a.retain(|x| b.binary_search(x).is_ok());
-                Roots::List(a)
-            }
-            (a, _) => a,
-        }
-    }
-
-    fn or(self, other: &Roots) -> Roots {
-        match (self, other) {
-            (Roots::Bits(a), Roots::Bits(b)) => Roots::Bits(a | b),
-            (Roots::List(mut a), Roots::List(b)) => {
-                a.extend_from_slice(b);
-                a.sort_unstable();
-                a.dedup();
-                Roots::List(a)
-            }
-            (a, _) => a,
-        }
-    }
-}
+/// Objects are tested in blocks of this many: a comparison's result over one block is a
+/// bitset (`u128`), which the operands of `AND` and `OR` combine without allocating.
+const BLOCK: usize = 128;
 
 /// The type of the root objects a comparison can hold for, known from the pattern alone.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -144,6 +94,14 @@ impl Cmp {
         }
     }
 
+    /// The [`type_bit`]s of the types of the objects its paths start from: on an observation
+    /// with none of these, it tests no value, so it neither holds nor fails.
+    pub fn type_bits(&self) -> u64 {
+        let mut paths = Vec::new();
+        self.paths(&mut paths);
+        paths.iter().fold(0, |bits, p| bits | type_bit(p.type_key))
+    }
+
     /// The paths it tests, in order.
     pub fn paths<'s>(&'s self, out: &mut Vec<&'s Path>) {
         match self {
@@ -154,34 +112,44 @@ impl Cmp {
 
     /// Whether it holds for some root object of `obs`.
     pub fn holds(&self, obs: &Observation<'_>) -> Result<bool, MatchError> {
-        match self {
-            Cmp::Test { path, not, test, fallible: false } => {
-                for (_, root) in obs.roots(&path.object_type, path.type_key, path.non_sco) {
-                    if path.any(root, obs, &mut |v| test.passes(v, *not))? {
-                        return Ok(true);
-                    }
+        if let Cmp::Test { path, not, test, fallible: false } = self {
+            for (_, root) in obs.roots(0..obs.objects.len(), &path.object_type, path.type_key, path.non_sco) {
+                if path.any(root, obs, |v| test.passes(v, *not))? {
+                    return Ok(true);
                 }
-                Ok(false)
             }
-            _ => Ok(!self.roots(obs)?.is_empty()),
+            return Ok(false);
         }
+        // A comparison that can fail is tested on every block, so an error in a later block
+        // is not hidden by a root found in an earlier one.
+        let fallible = self.fallible();
+        let mut found = false;
+        for start in (0..obs.objects.len()).step_by(BLOCK) {
+            found |= self.roots(obs, start)? != 0;
+            if found && !fallible {
+                break;
+            }
+        }
+        Ok(found)
     }
 
-    /// The root objects (indices into `obs.objects`) for which it holds.
-    fn roots(&self, obs: &Observation<'_>) -> Result<Roots, MatchError> {
-        let mut out = Roots::empty(obs.objects.len());
+    /// The root objects among `obs.objects[start..start + BLOCK]` for which it holds, as bits
+    /// (bit i: object `start + i`).
+    fn roots(&self, obs: &Observation<'_>, start: usize) -> Result<u128, MatchError> {
+        let block = start..obs.objects.len().min(start + BLOCK);
+        let mut out = 0u128;
         match self {
             Cmp::Test { path, not, test, .. } => {
-                for (i, root) in obs.roots(&path.object_type, path.type_key, path.non_sco) {
-                    if path.any(root, obs, &mut |v| test.passes(v, *not))? {
-                        out.insert(i);
+                for (i, root) in obs.roots(block, &path.object_type, path.type_key, path.non_sco) {
+                    if path.any(root, obs, |v| test.passes(v, *not))? {
+                        out |= 1 << (i - start);
                     }
                 }
             }
             Cmp::Exists { path, not } => {
-                for (i, root) in obs.roots(&path.object_type, path.type_key, path.non_sco) {
-                    if path.any(root, obs, &mut |_| Ok(true))? != *not {
-                        out.insert(i);
+                for (i, root) in obs.roots(block, &path.object_type, path.type_key, path.non_sco) {
+                    if path.any(root, obs, |_| Ok(true))? != *not {
+                        out |= 1 << (i - start);
                     }
                 }
             }
@@ -189,27 +157,23 @@ impl Cmp {
                 // Operands that cannot fail are skipped once the result is known to be empty;
                 // those that can are all evaluated, in order, so the same error surfaces.
                 if *roots == RootType::Nothing && !fallible {
-                    return Ok(out);
+                    return Ok(0);
                 }
-                let mut acc: Option<Roots> = None;
+                let mut acc = u128::MAX;
                 for c in all {
-                    let known_empty = *roots == RootType::Nothing || acc.as_ref().is_some_and(Roots::is_empty);
+                    let known_empty = *roots == RootType::Nothing || acc == 0;
                     if known_empty && !c.fallible() {
                         continue;
                     }
-                    let r = c.roots(obs)?;
-                    acc = Some(match acc {
-                        None => r,
-                        Some(a) => a.and(&r),
-                    });
+                    acc &= c.roots(obs, start)?;
                 }
                 if *roots != RootType::Nothing {
-                    out = acc.unwrap_or(out);
+                    out = acc;
                 }
             }
             Cmp::Or { any, .. } => {
                 for c in any {
-                    out = out.or(&c.roots(obs)?);
+                    out |= c.roots(obs, start)?;
                 }
             }
         }

@@ -69,7 +69,8 @@ pub enum MatchError {
 
 #[derive(Debug)]
 enum Node {
-    Simple(Cmp),
+    /// A comparison expression, with its `Cmp::type_bits`.
+    Simple(Cmp, u64),
     And(Vec<Node>),
     Or(Vec<Node>),
     FollowedBy(Vec<Node>),
@@ -82,7 +83,7 @@ impl Node {
     /// The most instances one binding of this expression can hold.
     fn max_size(&self) -> usize {
         match self {
-            Node::Simple(_) => 1,
+            Node::Simple(..) => 1,
             Node::And(v) | Node::FollowedBy(v) => v.iter().map(Node::max_size).sum(),
             Node::Or(v) => v.iter().map(Node::max_size).max().unwrap_or(0),
             Node::Repeats(n, k) => n.max_size().saturating_mul(*k),
@@ -122,7 +123,11 @@ pub struct Matcher {
 fn compile_obs(o: &Obs, cache: &mut CompileCache) -> Result<Node, MatchError> {
     let mut all = |v: &[Obs]| v.iter().map(|o| compile_obs(o, cache)).collect::<Result<Vec<_>, _>>();
     Ok(match o {
-        Obs::Simple(c) => Node::Simple(Cmp::compile(c, cache)?),
+        Obs::Simple(c) => {
+            let c = Cmp::compile(c, cache)?;
+            let bits = c.type_bits();
+            Node::Simple(c, bits)
+        }
         Obs::And(v) => Node::And(all(v)?),
         Obs::Or(v) => Node::Or(all(v)?),
         Obs::FollowedBy(v) => Node::FollowedBy(all(v)?),
@@ -170,9 +175,9 @@ impl Matcher {
     /// leaf in tree order, the observations it holds for and their instance counts.
     fn leaves(&self, n: &Node, data: &[Observation<'_>], out: &mut Leaves) -> Result<(), MatchError> {
         match n {
-            Node::Simple(c) => {
+            Node::Simple(c, bits) => {
                 for (i, o) in data.iter().enumerate() {
-                    if c.holds(o)? {
+                    if o.may_have_types(*bits) && c.holds(o)? {
                         out.obs.push(i as u32);
                         out.counts.push(o.count.min(self.instance_cap));
                     }
@@ -200,7 +205,7 @@ impl Matcher {
     ) -> stream::Stream<'s> {
         use stream::{earliest_last, latest_first};
         match n {
-            Node::Simple(_) => {
+            Node::Simple(..) => {
                 let (obs, counts) = leaves.get(*next_leaf);
                 *next_leaf += 1;
                 stream::leaf(obs, counts)
@@ -250,7 +255,7 @@ impl Matcher {
     pub fn find(&self, data: &[Observation<'_>]) -> Result<Option<Vec<usize>>, MatchError> {
         let mut leaves = Leaves::default();
         self.leaves(&self.root, data, &mut leaves)?;
-        if let Node::Simple(_) = self.root {
+        if let Node::Simple(..) = self.root {
             // One observation expression: its first observation is the first binding.
             return Ok(leaves.get(0).0.first().map(|&o| vec![o as usize]));
         }
@@ -280,7 +285,7 @@ impl Matcher {
     /// Whether the pattern is one observation expression without qualifiers, so one
     /// observation decides it.
     pub fn is_single_observation(&self) -> bool {
-        matches!(self.root, Node::Simple(_))
+        matches!(self.root, Node::Simple(..))
     }
 
     /// Whether some observation expression of the pattern holds for `obs`. An observation for
@@ -288,7 +293,7 @@ impl Matcher {
     pub fn touches(&self, obs: &Observation<'_>) -> Result<bool, MatchError> {
         fn any(n: &Node, obs: &Observation<'_>) -> Result<bool, MatchError> {
             Ok(match n {
-                Node::Simple(c) => c.holds(obs)?,
+                Node::Simple(c, bits) => obs.may_have_types(*bits) && c.holds(obs)?,
                 Node::And(v) | Node::Or(v) | Node::FollowedBy(v) => {
                     for x in v {
                         if any(x, obs)? {
@@ -317,7 +322,7 @@ impl Matcher {
         }
         fn node(n: &Node, out: &mut Vec<String>) {
             match n {
-                Node::Simple(c) => cmp(c, out),
+                Node::Simple(c, _) => cmp(c, out),
                 Node::And(v) | Node::Or(v) | Node::FollowedBy(v) => v.iter().for_each(|x| node(x, out)),
                 Node::Within(x, _) | Node::Repeats(x, _) | Node::StartStop(x, _, _) => node(x, out),
             }

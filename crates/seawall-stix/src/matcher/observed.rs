@@ -54,6 +54,8 @@ pub struct Observation<'a> {
     pub(crate) sco_only: bool,
     /// Each object's `type`, read once, with its [`type_key`].
     types: Vec<(u64, &'a str)>,
+    /// [`type_bit`] of every object's type, or-ed.
+    type_bits: u64,
 }
 
 /// A hash of an object type: the matcher compares these before the names, so most objects
@@ -63,37 +65,52 @@ pub(crate) fn type_key(object_type: &str) -> u64 {
     object_type.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
-fn types_of<'a>(objects: &[(&'a str, &'a Value)]) -> Vec<(u64, &'a str)> {
-    objects
-        .iter()
-        .map(|(_, o)| {
-            let t = prop(o, "type").and_then(Value::as_str).unwrap_or("");
-            (type_key(t), t)
-        })
-        .collect()
+/// One bit standing for the types with this [`type_key`] (and others: 64 bits for all types):
+/// an observation none of whose objects has a type's bit holds no object of that type.
+pub(crate) fn type_bit(key: u64) -> u64 {
+    1 << (key % 64)
 }
 
 impl<'a> Observation<'a> {
     /// An observation built by the caller (for events turned into SCOs).
     pub fn new(first: i64, last: i64, count: u32, objects: Vec<(&'a str, &'a Value)>) -> Self {
-        let types = types_of(&objects);
-        Observation { first, last, count: count.max(1), objects, sco_only: true, types }
+        Observation::with_objects(first, last, count.max(1), objects, true)
     }
 
-    /// The objects of a type (`key` is its [`type_key`]); `non_sco` says whether the type is
-    /// an SDO/SRO type (which STIX 2.1 observations never take as comparison roots).
+    fn with_objects(first: i64, last: i64, count: u32, objects: Vec<(&'a str, &'a Value)>, sco_only: bool) -> Self {
+        let types: Vec<(u64, &str)> = objects
+            .iter()
+            .map(|(_, o)| {
+                let t = prop(o, "type").and_then(Value::as_str).unwrap_or("");
+                (type_key(t), t)
+            })
+            .collect();
+        let type_bits = types.iter().fold(0, |bits, (k, _)| bits | type_bit(*k));
+        Observation { first, last, count, objects, sco_only, types, type_bits }
+    }
+
+    /// Whether some object may have a type whose [`type_bit`] is in `bits` (false: none has).
+    pub(crate) fn may_have_types(&self, bits: u64) -> bool {
+        self.type_bits & bits != 0
+    }
+
+    /// The objects of a type among `objects[range]` (`key` is its [`type_key`]); `non_sco`
+    /// says whether the type is an SDO/SRO type (which STIX 2.1 observations never take as
+    /// comparison roots).
     pub(crate) fn roots<'s>(
         &'s self,
+        range: std::ops::Range<usize>,
         object_type: &'s str,
         key: u64,
         non_sco: bool,
     ) -> impl Iterator<Item = (usize, &'a Value)> + 's {
-        let excluded = self.sco_only && non_sco;
-        self.types
+        let range = if self.sco_only && non_sco { 0..0 } else { range };
+        let start = range.start;
+        self.types[range]
             .iter()
-            .enumerate()
-            .filter(move |(_, (k, t))| !excluded && *k == key && super::same(t, object_type))
-            .map(|(i, _)| (i, self.objects[i].1))
+            .zip(start..)
+            .filter(move |((k, t), _)| *k == key && super::same(t, object_type))
+            .map(|(_, i)| (i, self.objects[i].1))
     }
 
     /// Whether any object has this type.
@@ -168,8 +185,7 @@ pub fn observations_v21(bundles: &[Value]) -> Result<Vec<Observation<'_>>, Match
                 }
             }
         }
-        let types = types_of(&objects);
-        out.push(Observation { first, last, count, objects, sco_only: true, types });
+        out.push(Observation::with_objects(first, last, count, objects, true));
     }
     Ok(out)
 }
@@ -183,8 +199,7 @@ pub fn observations_v20(sdos: &[Value]) -> Result<Vec<Observation<'_>>, MatchErr
             Some(m) => m.iter().map(|(k, v)| (k.as_str(), v)).collect(),
             None => Vec::new(),
         };
-        let types = types_of(&objects);
-        out.push(Observation { first, last, count, objects, sco_only: false, types });
+        out.push(Observation::with_objects(first, last, count, objects, false));
     }
     Ok(out)
 }

@@ -80,13 +80,18 @@ impl Path {
 
     /// Whether some value the path reaches from `root` passes `test` (`Ok(true)` stops the
     /// search).
-    pub fn any<'a>(
-        &self,
-        root: &'a Value,
-        obs: &Observation<'a>,
-        test: &mut dyn FnMut(&PathValue<'a>) -> Result<bool, MatchError>,
-    ) -> Result<bool, MatchError> {
-        let mut walk = Walk { obs, fallible: self.fallible, found: false, test };
+    pub fn any<'a, F>(&self, root: &'a Value, obs: &Observation<'a>, mut test: F) -> Result<bool, MatchError>
+    where
+        F: FnMut(&PathValue<'a>) -> Result<bool, MatchError>,
+    {
+        // Most paths name one plain property: no walk needed.
+        if let [Step::Key { name, decode: Decode::None, deref: Deref::None }] = &*self.steps {
+            return match root {
+                Value::Object(m) => field(m, name).map_or(Ok(false), |v| test(&PathValue::Json(v))),
+                _ => Ok(false),
+            };
+        }
+        let mut walk = Walk { obs, fallible: self.fallible, found: false, test: &mut test };
         walk.visit(&self.steps, At::Json(root))?;
         Ok(walk.found)
     }
