@@ -20,6 +20,7 @@ pub use time::parse_timestamp;
 
 use crate::pattern::{Observation as Obs, Pattern, Qualifier};
 use cmp::Cmp;
+use stream::{earliest_last, latest_first, Binding, Instances, Stream};
 
 /// Whether two short texts (keys, type names) are equal, without the call to `memcmp` that
 /// `==` makes: the matcher compares such texts far more often than anything else.
@@ -93,8 +94,7 @@ impl Node {
 }
 
 /// Per leaf (observation expression, in tree order), the observations it holds for and their
-/// instance counts, in flat lists (one allocation each, whatever the number of leaves).
-#[derive(Default)]
+/// instance counts, in flat lists allocated once, at their largest size.
 struct Leaves {
     obs: Vec<u32>,
     counts: Vec<u32>,
@@ -103,11 +103,29 @@ struct Leaves {
 }
 
 impl Leaves {
+    fn with_room(leaves: usize, observations: usize) -> Leaves {
+        let entries = leaves.saturating_mul(observations);
+        Leaves {
+            obs: Vec::with_capacity(entries),
+            counts: Vec::with_capacity(entries),
+            ends: Vec::with_capacity(leaves),
+        }
+    }
+
     fn get(&self, leaf: usize) -> (&[u32], &[u32]) {
         let start = leaf.checked_sub(1).map_or(0, |p| self.ends[p]);
         let end = self.ends[leaf];
         (&self.obs[start..end], &self.counts[start..end])
     }
+}
+
+/// What the binding streams of one match read.
+#[derive(Clone, Copy)]
+struct Search<'s> {
+    data: &'s [Observation<'s>],
+    leaves: &'s Leaves,
+    budget: &'s stream::Budget,
+    ix: &'s Instances,
 }
 
 /// A pattern compiled for evaluation.
@@ -118,6 +136,8 @@ pub struct Matcher {
     instance_cap: u32,
     /// Work allowed per match (see [`MAX_STEPS`]).
     max_steps: u64,
+    /// Observation expressions in the pattern.
+    leaf_count: usize,
 }
 
 fn compile_obs(o: &Obs, cache: &mut CompileCache) -> Result<Node, MatchError> {
@@ -167,7 +187,15 @@ impl Matcher {
     pub fn with_cache(p: &Pattern, cache: &mut CompileCache) -> Result<Matcher, MatchError> {
         let root = compile_obs(&p.root, cache)?;
         let instance_cap = u32::try_from(root.max_size().max(1)).unwrap_or(u32::MAX);
-        Ok(Matcher { root, instance_cap, max_steps: MAX_STEPS })
+        fn count(n: &Node) -> usize {
+            match n {
+                Node::Simple(..) => 1,
+                Node::And(v) | Node::Or(v) | Node::FollowedBy(v) => v.iter().map(count).sum(),
+                Node::Within(x, _) | Node::Repeats(x, _) | Node::StartStop(x, _, _) => count(x),
+            }
+        }
+        let leaf_count = count(&root);
+        Ok(Matcher { root, instance_cap, max_steps: MAX_STEPS, leaf_count })
     }
 
     /// Evaluates every observation expression's comparison on every observation first (so
@@ -195,54 +223,46 @@ impl Matcher {
     }
 
     /// The lazy stream of bindings of a node; `next_leaf` walks the leaves in tree order.
-    fn stream<'s>(
-        &'s self,
-        n: &'s Node,
-        data: &'s [Observation<'s>],
-        leaves: &'s Leaves,
-        next_leaf: &mut usize,
-        budget: &'s stream::Budget,
-    ) -> stream::Stream<'s> {
-        use stream::{earliest_last, latest_first};
+    fn stream<'s, B: Binding + 's>(&'s self, n: &'s Node, cx: Search<'s>, next_leaf: &mut usize) -> Stream<'s, B> {
+        let (data, ix) = (cx.data, cx.ix);
         match n {
             Node::Simple(..) => {
-                let (obs, counts) = leaves.get(*next_leaf);
+                let (obs, counts) = cx.leaves.get(*next_leaf);
                 *next_leaf += 1;
-                stream::leaf(obs, counts)
+                stream::leaf(obs, counts, ix)
             }
-            Node::Or(v) => {
-                let children = v.iter().map(|x| self.stream(x, data, leaves, next_leaf, budget)).collect();
-                stream::or(children)
-            }
+            Node::Or(v) => stream::or(v.iter().map(|x| self.stream(x, cx, next_leaf)).collect()),
             Node::And(v) | Node::FollowedBy(v) => {
                 let followed = matches!(n, Node::FollowedBy(_));
-                let mut parts: Vec<stream::Stream<'s>> =
-                    v.iter().map(|x| self.stream(x, data, leaves, next_leaf, budget)).collect();
+                let mut parts: Vec<Stream<'s, B>> = v.iter().map(|x| self.stream(x, cx, next_leaf)).collect();
                 let mut acc = parts.remove(0);
                 for p in parts {
                     acc = if followed {
-                        stream::join(acc, p, move |l, r| latest_first(l, data) <= earliest_last(r, data), budget)
+                        let keep = move |l: &B, r: &B| latest_first(l, data, ix) <= earliest_last(r, data, ix);
+                        stream::join(acc, p, keep, cx.budget)
                     } else {
-                        stream::join(acc, p, |_, _| true, budget)
+                        stream::join(acc, p, |_, _| true, cx.budget)
                     };
                 }
                 acc
             }
             Node::Within(inner, micros) => {
                 let micros = *micros;
-                let s = self.stream(inner, data, leaves, next_leaf, budget);
-                Box::new(s.filter(move |b| latest_first(b, data) <= earliest_last(b, data).saturating_add(micros)))
+                let s = self.stream(inner, cx, next_leaf);
+                Box::new(s.filter(move |b: &B| {
+                    latest_first(b, data, ix) <= earliest_last(b, data, ix).saturating_add(micros)
+                }))
             }
-            Node::Repeats(inner, k) => stream::repeats(self.stream(inner, data, leaves, next_leaf, budget), *k, budget),
+            Node::Repeats(inner, k) => stream::repeats(self.stream(inner, cx, next_leaf), *k, cx.budget),
             Node::StartStop(inner, start, stop) => {
                 let (start, stop) = (*start, *stop);
-                let s = self.stream(inner, data, leaves, next_leaf, budget);
+                let s = self.stream(inner, cx, next_leaf);
                 // Every observation must overlap [start, stop): touching start is enough,
                 // touching only stop is not.
-                Box::new(s.filter(move |b| {
+                Box::new(s.filter(move |b: &B| {
                     start < stop
-                        && b.iter().all(|&i| {
-                            let o = &data[stream::obs_of(i)];
+                        && b.observations(ix).all(|o| {
+                            let o = &data[o];
                             stop != o.first && (o.last == start || (o.first <= stop && start <= o.last))
                         })
                 }))
@@ -250,21 +270,53 @@ impl Matcher {
         }
     }
 
+    /// Whether a node can have a binding at all, by which leaves hold for some observation
+    /// (`next_leaf` walks the leaves in tree order). When it cannot, the search would end
+    /// with none; it is not started.
+    fn may_bind(&self, n: &Node, leaves: &Leaves, next_leaf: &mut usize) -> bool {
+        match n {
+            Node::Simple(..) => {
+                *next_leaf += 1;
+                !leaves.get(*next_leaf - 1).0.is_empty()
+            }
+            // Every child is visited, so that the leaves are counted.
+            Node::And(v) | Node::FollowedBy(v) => {
+                v.iter().fold(true, |all, x| self.may_bind(x, leaves, next_leaf) & all)
+            }
+            Node::Or(v) => v.iter().fold(false, |any, x| self.may_bind(x, leaves, next_leaf) | any),
+            Node::Within(x, _) | Node::Repeats(x, _) | Node::StartStop(x, _, _) => self.may_bind(x, leaves, next_leaf),
+        }
+    }
+
+    /// The observations of the first binding of the whole pattern, in order, with repeats.
+    fn first<'s, B: Binding + 's>(&'s self, cx: Search<'s>) -> Option<Vec<usize>> {
+        let b: B = self.stream(&self.root, cx, &mut 0).next()?;
+        Some(b.observations(cx.ix).collect())
+    }
+
     /// The observations (indices into `data`) of one binding that satisfies the pattern, or
     /// `None` when the pattern does not match.
     pub fn find(&self, data: &[Observation<'_>]) -> Result<Option<Vec<usize>>, MatchError> {
-        let mut leaves = Leaves::default();
+        let mut leaves = Leaves::with_room(self.leaf_count, data.len());
         self.leaves(&self.root, data, &mut leaves)?;
         if let Node::Simple(..) = self.root {
             // One observation expression: its first observation is the first binding.
             return Ok(leaves.get(0).0.first().map(|&o| vec![o as usize]));
         }
+        if !self.may_bind(&self.root, &leaves, &mut 0) {
+            return Ok(None);
+        }
         let budget = stream::Budget::new(self.max_steps);
-        let mut next_leaf = 0;
-        let first = self.stream(&self.root, data, &leaves, &mut next_leaf, &budget).next();
+        let held = leaves.obs.iter().copied().zip(leaves.counts.iter().copied());
+        let first = match Instances::fit(data.len(), held) {
+            Some(ix) => self.first::<stream::Bits>(Search { data, leaves: &leaves, budget: &budget, ix: &ix }),
+            None => {
+                let ix = Instances::none();
+                self.first::<Vec<stream::Instance>>(Search { data, leaves: &leaves, budget: &budget, ix: &ix })
+            }
+        };
         match first {
-            Some(b) => {
-                let mut obs: Vec<usize> = b.iter().map(|&i| stream::obs_of(i)).collect();
+            Some(mut obs) => {
                 obs.dedup();
                 Ok(Some(obs))
             }

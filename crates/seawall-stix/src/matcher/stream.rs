@@ -11,11 +11,127 @@ use super::Observation;
 
 /// Observation index in the high 32 bits, instance number (`< number_observed`) in the low.
 pub type Instance = u64;
-pub type Binding = Vec<Instance>;
-pub type Stream<'a> = Box<dyn Iterator<Item = Binding> + 'a>;
+pub type Stream<'a, B> = Box<dyn Iterator<Item = B> + 'a>;
 
 pub fn obs_of(i: Instance) -> usize {
     (i >> 32) as usize
+}
+
+/// Where each observation's instances sit in a [`Bits`] binding: the observations the leaves
+/// hold for get consecutive bits, one per instance, in observation order. Kept on the stack:
+/// for data of at most 64 observations.
+pub struct Instances {
+    /// Observation -> its first bit (observations no leaf holds for have none).
+    first_bit: [u8; 64],
+    /// Bit -> its observation.
+    bit_obs: [u8; 128],
+}
+
+impl Instances {
+    /// No layout: for [`Vec<Instance>`] bindings, which need none.
+    pub fn none() -> Instances {
+        Instances { first_bit: [0; 64], bit_obs: [0; 128] }
+    }
+
+    /// The bit layout for the observations the leaves hold for, with their instance counts,
+    /// if there are at most 64 observations and 128 instances.
+    pub fn fit(observations: usize, held: impl Iterator<Item = (u32, u32)>) -> Option<Instances> {
+        if observations > 64 {
+            return None;
+        }
+        let mut ix = Instances::none();
+        let mut used = 0u64;
+        for (o, n) in held {
+            used |= 1 << o;
+            // Counts first; they become where each observation's bits start.
+            ix.first_bit[o as usize] = u8::try_from(n).ok().filter(|&n| n <= 128)?;
+        }
+        let mut next = 0usize;
+        while used != 0 {
+            let o = used.trailing_zeros() as usize;
+            used &= used - 1;
+            let n = usize::from(ix.first_bit[o]);
+            if next + n > 128 {
+                return None;
+            }
+            ix.first_bit[o] = next as u8;
+            ix.bit_obs[next..next + n].fill(o as u8);
+            next += n;
+        }
+        Some(ix)
+    }
+}
+
+/// A binding: the observation instances bound so far, as a set.
+pub trait Binding: Clone {
+    /// The binding of one instance of one observation.
+    fn one(obs: u32, instance: u32, ix: &Instances) -> Self;
+    fn disjoint(&self, other: &Self) -> bool;
+    fn union(&self, other: &Self) -> Self;
+    /// The observation of each instance, in observation order.
+    fn observations<'s>(&'s self, ix: &'s Instances) -> impl Iterator<Item = usize> + 's;
+}
+
+/// A binding as a sorted list of instances: any number of them.
+impl Binding for Vec<Instance> {
+    fn one(obs: u32, instance: u32, _: &Instances) -> Self {
+        vec![(u64::from(obs) << 32) | u64::from(instance)]
+    }
+
+    fn disjoint(&self, b: &Self) -> bool {
+        let (a, mut i, mut j) = (self, 0, 0);
+        while i < a.len() && j < b.len() {
+            match a[i].cmp(&b[j]) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => return false,
+            }
+        }
+        true
+    }
+
+    fn union(&self, b: &Self) -> Self {
+        let mut out = Vec::with_capacity(self.len() + b.len());
+        out.extend_from_slice(self);
+        out.extend_from_slice(b);
+        out.sort_unstable();
+        out
+    }
+
+    fn observations<'s>(&'s self, _: &'s Instances) -> impl Iterator<Item = usize> + 's {
+        self.iter().map(|&i| obs_of(i))
+    }
+}
+
+/// A binding as a set of bits laid out by [`Instances`]: no allocation, and set operations in
+/// one instruction, for data with at most 128 instances bound by the leaves.
+#[derive(Clone, Copy)]
+pub struct Bits(u128);
+
+impl Binding for Bits {
+    fn one(obs: u32, instance: u32, ix: &Instances) -> Self {
+        Bits(1 << (u32::from(ix.first_bit[obs as usize]) + instance))
+    }
+
+    fn disjoint(&self, other: &Self) -> bool {
+        self.0 & other.0 == 0
+    }
+
+    fn union(&self, other: &Self) -> Self {
+        Bits(self.0 | other.0)
+    }
+
+    fn observations<'s>(&'s self, ix: &'s Instances) -> impl Iterator<Item = usize> + 's {
+        let mut rest = self.0;
+        std::iter::from_fn(move || {
+            if rest == 0 {
+                return None;
+            }
+            let bit = rest.trailing_zeros() as usize;
+            rest &= rest - 1;
+            Some(usize::from(ix.bit_obs[bit]))
+        })
+    }
 }
 
 /// Work allowed for one match (pairs and combinations examined); when spent, the streams end
@@ -45,46 +161,21 @@ impl Budget {
     }
 }
 
-pub fn disjoint(a: &[Instance], b: &[Instance]) -> bool {
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => return false,
-        }
-    }
-    true
+pub fn latest_first<B: Binding>(b: &B, data: &[Observation<'_>], ix: &Instances) -> i64 {
+    b.observations(ix).map(|o| data[o].first).max().unwrap_or(i64::MIN)
 }
 
-fn union(a: &[Instance], b: &[Instance]) -> Binding {
-    let mut out = Vec::with_capacity(a.len() + b.len());
-    out.extend_from_slice(a);
-    out.extend_from_slice(b);
-    out.sort_unstable();
-    out
-}
-
-pub fn latest_first(b: &[Instance], data: &[Observation<'_>]) -> i64 {
-    b.iter().map(|&i| data[obs_of(i)].first).max().unwrap_or(i64::MIN)
-}
-
-pub fn earliest_last(b: &[Instance], data: &[Observation<'_>]) -> i64 {
-    b.iter().map(|&i| data[obs_of(i)].last).min().unwrap_or(i64::MAX)
+pub fn earliest_last<B: Binding>(b: &B, data: &[Observation<'_>], ix: &Instances) -> i64 {
+    b.observations(ix).map(|o| data[o].last).min().unwrap_or(i64::MAX)
 }
 
 /// One binding per instance of each observation a leaf holds for.
-pub fn leaf<'a>(observations: &'a [u32], counts: &'a [u32]) -> Stream<'a> {
-    Box::new(
-        observations
-            .iter()
-            .zip(counts)
-            .flat_map(|(&o, &n)| (0..n).map(move |k| vec![(u64::from(o) << 32) | u64::from(k)])),
-    )
+pub fn leaf<'a, B: Binding + 'a>(observations: &'a [u32], counts: &'a [u32], ix: &'a Instances) -> Stream<'a, B> {
+    Box::new(observations.iter().zip(counts).flat_map(move |(&o, &n)| (0..n).map(move |k| B::one(o, k, ix))))
 }
 
 /// `OR`: the children's bindings, taken in turn.
-pub fn or<'a>(mut children: Vec<Stream<'a>>) -> Stream<'a> {
+pub fn or<'a, B: 'a>(mut children: Vec<Stream<'a, B>>) -> Stream<'a, B> {
     let mut turn = 0;
     Box::new(std::iter::from_fn(move || {
         while !children.is_empty() {
@@ -106,15 +197,15 @@ pub fn or<'a>(mut children: Vec<Stream<'a>>) -> Stream<'a> {
 /// `AND` and `FOLLOWEDBY`: disjoint pairs of a left and a right binding that `keep` accepts,
 /// found by drawing from both sides in turn and pairing each new binding with those already
 /// drawn from the other side.
-pub fn join<'a>(
-    mut left: Stream<'a>,
-    mut right: Stream<'a>,
-    keep: impl Fn(&Binding, &Binding) -> bool + 'a,
+pub fn join<'a, B: Binding + 'a>(
+    mut left: Stream<'a, B>,
+    mut right: Stream<'a, B>,
+    keep: impl Fn(&B, &B) -> bool + 'a,
     budget: &'a Budget,
-) -> Stream<'a> {
-    let (mut lc, mut rc): (Vec<Binding>, Vec<Binding>) = (Vec::new(), Vec::new());
+) -> Stream<'a, B> {
+    let (mut lc, mut rc): (Vec<B>, Vec<B>) = (Vec::new(), Vec::new());
     let (mut l_done, mut r_done) = (false, false);
-    let mut pending: Vec<Binding> = Vec::new();
+    let mut pending: Vec<B> = Vec::new();
     Box::new(std::iter::from_fn(move || loop {
         if let Some(b) = pending.pop() {
             return Some(b);
@@ -129,8 +220,8 @@ pub fn join<'a>(
                         if !budget.step() {
                             return None;
                         }
-                        if disjoint(l, &r) && keep(l, &r) {
-                            pending.push(union(l, &r));
+                        if l.disjoint(&r) && keep(l, &r) {
+                            pending.push(l.union(&r));
                         }
                     }
                     rc.push(r);
@@ -150,8 +241,8 @@ pub fn join<'a>(
                         if !budget.step() {
                             return None;
                         }
-                        if disjoint(&l, r) && keep(&l, r) {
-                            pending.push(union(&l, r));
+                        if l.disjoint(r) && keep(&l, r) {
+                            pending.push(l.union(r));
                         }
                     }
                     lc.push(l);
@@ -170,13 +261,13 @@ pub fn join<'a>(
 /// `REPEATS k TIMES`: unions of k pairwise disjoint bindings. Each binding drawn is combined
 /// with every (k-1)-set of earlier ones that are disjoint with it and with each other, found
 /// by a depth-first search that resumes where it stopped.
-pub fn repeats<'a>(mut inner: Stream<'a>, k: usize, budget: &'a Budget) -> Stream<'a> {
+pub fn repeats<'a, B: Binding + 'a>(mut inner: Stream<'a, B>, k: usize, budget: &'a Budget) -> Stream<'a, B> {
     if k == 1 {
         return inner;
     }
     let want = k - 1;
-    let mut seen: Vec<Binding> = Vec::new();
-    let mut newest: Option<Binding> = None;
+    let mut seen: Vec<B> = Vec::new();
+    let mut newest: Option<B> = None;
     // Earlier bindings disjoint with the newest (indices into `seen`), the positions in `cands`
     // picked so far, where to look next, and whether the last call returned a full pick.
     let mut cands: Vec<usize> = Vec::new();
@@ -191,11 +282,7 @@ pub fn repeats<'a>(mut inner: Stream<'a>, k: usize, budget: &'a Budget) -> Strea
             }
             loop {
                 if stack.len() == want {
-                    let mut b = x.clone();
-                    for &p in &stack {
-                        b.extend_from_slice(&seen[cands[p]]);
-                    }
-                    b.sort_unstable();
+                    let b = stack.iter().fold(x.clone(), |b, &p| b.union(&seen[cands[p]]));
                     yielded = true;
                     return Some(b);
                 }
@@ -205,7 +292,7 @@ pub fn repeats<'a>(mut inner: Stream<'a>, k: usize, budget: &'a Budget) -> Strea
                 let need = want - stack.len();
                 let found = (from..cands.len()).take_while(|&c| cands.len() - c >= need).find(|&c| {
                     let cand = &seen[cands[c]];
-                    stack.iter().all(|&p| disjoint(&seen[cands[p]], cand))
+                    stack.iter().all(|&p| seen[cands[p]].disjoint(cand))
                 });
                 match found {
                     Some(c) => {
@@ -223,7 +310,7 @@ pub fn repeats<'a>(mut inner: Stream<'a>, k: usize, budget: &'a Budget) -> Strea
             }
         }
         let x = inner.next()?;
-        cands = (0..seen.len()).filter(|&i| disjoint(&seen[i], &x)).collect();
+        cands = (0..seen.len()).filter(|&i| seen[i].disjoint(&x)).collect();
         stack.clear();
         from = 0;
         if cands.len() >= want {
@@ -259,6 +346,24 @@ mod tests {
     }
 
     #[test]
+    fn instances_get_consecutive_bits_in_observation_order() {
+        use super::{Binding, Bits, Instances};
+        // Observation 5 with 2 instances, 1 with 3, 9 with 1 (listed out of order, twice).
+        let held = [(5, 2), (1, 3), (5, 2), (9, 1)];
+        let ix = Instances::fit(10, held.into_iter()).unwrap();
+        let bits = [(1, 0), (1, 2), (5, 1), (9, 0)].map(|(o, k)| Bits::one(o, k, &ix));
+        assert_eq!(bits.map(|b| b.0), [1 << 0, 1 << 2, 1 << 4, 1 << 5]);
+        let all = bits.iter().fold(Bits(0), |a, b| a.union(b));
+        assert_eq!(all.observations(&ix).collect::<Vec<_>>(), [1, 1, 5, 9]);
+        assert!(bits[0].disjoint(&bits[1]) && !all.disjoint(&bits[2]));
+        // Too many observations, or instances, for 128 bits: no layout.
+        assert!(Instances::fit(65, [(0, 1)].into_iter()).is_none());
+        assert!(Instances::fit(3, [(0, 100), (2, 29)].into_iter()).is_none());
+        assert!(Instances::fit(3, [(0, 100), (2, 28)].into_iter()).is_some());
+        assert!(Instances::fit(1, [(0, 300)].into_iter()).is_none());
+    }
+
+    #[test]
     fn stops_at_the_first_binding_over_many_observations() {
         let objects: Vec<Value> = (0..3000).map(|_| json!({"type": "ipv4-addr", "value": "1.2.3.4"})).collect();
         // C(3000, 3) bindings exist; the first suffices.
@@ -277,5 +382,9 @@ mod tests {
         // looking at every combination.
         let r = run_with("([ipv4-addr:value = '1.2.3.4'] REPEATS 5 TIMES) WITHIN 1 SECONDS", &objects, 10, 1_000_000);
         assert!(matches!(r, Err(MatchError::TooComplex(_))), "{r:?}");
+        // The same search beside an observation expression that holds for nothing: no binding
+        // can exist, and the search is not started.
+        let p = "(([ipv4-addr:value = '1.2.3.4'] REPEATS 5 TIMES) WITHIN 1 SECONDS) AND [ipv4-addr:value = '9.9.9.9']";
+        assert_eq!(run_with(p, &objects, 10, 1_000_000), Ok(false));
     }
 }
