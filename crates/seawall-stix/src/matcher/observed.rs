@@ -104,7 +104,8 @@ impl<'a> Observation<'a> {
         key: u64,
         non_sco: bool,
     ) -> impl Iterator<Item = (usize, &'a Value)> + 's {
-        let range = if self.sco_only && non_sco { 0..0 } else { range };
+        let none = (self.sco_only && non_sco) || !self.may_have_types(type_bit(key));
+        let range = if none { 0..0 } else { range };
         let start = range.start;
         self.types[range]
             .iter()
