@@ -97,9 +97,10 @@ impl Cmp {
     /// The [`type_bit`]s of the types of the objects its paths start from: on an observation
     /// with none of these, it tests no value, so it neither holds nor fails.
     pub fn type_bits(&self) -> u64 {
-        let mut paths = Vec::new();
-        self.paths(&mut paths);
-        paths.iter().fold(0, |bits, p| bits | type_bit(p.type_key))
+        match self {
+            Cmp::Test { path, .. } | Cmp::Exists { path, .. } => type_bit(path.type_key),
+            Cmp::And { all: v, .. } | Cmp::Or { any: v, .. } => v.iter().fold(0, |bits, c| bits | c.type_bits()),
+        }
     }
 
     /// The paths it tests, in order.
