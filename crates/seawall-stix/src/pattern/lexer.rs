@@ -20,7 +20,7 @@ pub enum Tok {
         name: String,
         hyphen: bool,
     },
-    Kw(&'static str),
+    Kw(Kw),
     LBrack,
     RBrack,
     LParen,
@@ -46,32 +46,83 @@ pub struct Token<'s> {
     pub text: &'s str,
 }
 
-const KEYWORDS: &[&str] = &[
-    "AND",
-    "OR",
-    "NOT",
-    "FOLLOWEDBY",
-    "LIKE",
-    "MATCHES",
-    "ISSUPERSET",
-    "ISSUBSET",
-    "EXISTS",
-    "LAST",
-    "IN",
-    "START",
-    "STOP",
-    "SECONDS",
-    "WITHIN",
-    "REPEATS",
-    "TIMES",
-];
-
-fn is_ident_start(c: u8) -> bool {
-    c.is_ascii_alphabetic() || c == b'_'
+/// The keywords (upper case only, as the grammar spells them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kw {
+    And,
+    Or,
+    Not,
+    FollowedBy,
+    Like,
+    Matches,
+    IsSuperset,
+    IsSubset,
+    Exists,
+    Last,
+    In,
+    Start,
+    Stop,
+    Seconds,
+    Within,
+    Repeats,
+    Times,
 }
 
-fn is_ident(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_'
+impl Kw {
+    fn of(word: &str) -> Option<Kw> {
+        Some(match word {
+            "AND" => Kw::And,
+            "OR" => Kw::Or,
+            "NOT" => Kw::Not,
+            "FOLLOWEDBY" => Kw::FollowedBy,
+            "LIKE" => Kw::Like,
+            "MATCHES" => Kw::Matches,
+            "ISSUPERSET" => Kw::IsSuperset,
+            "ISSUBSET" => Kw::IsSubset,
+            "EXISTS" => Kw::Exists,
+            "LAST" => Kw::Last,
+            "IN" => Kw::In,
+            "START" => Kw::Start,
+            "STOP" => Kw::Stop,
+            "SECONDS" => Kw::Seconds,
+            "WITHIN" => Kw::Within,
+            "REPEATS" => Kw::Repeats,
+            "TIMES" => Kw::Times,
+            _ => return None,
+        })
+    }
+}
+
+/// Byte classes, looked up in one table: the lexer classifies every byte of every pattern.
+const SPACE: u8 = 1;
+const IDENT_START: u8 = 2;
+const IDENT: u8 = 4;
+/// `'` and `\`, which end a run of string literal text.
+const QUOTING: u8 = 8;
+const HYPHEN: u8 = 16;
+const CLASSES: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        if b.is_ascii_whitespace() {
+            t[c] = SPACE;
+        } else if b.is_ascii_alphabetic() || b == b'_' {
+            t[c] = IDENT_START | IDENT;
+        } else if b.is_ascii_digit() {
+            t[c] = IDENT;
+        } else if b == b'\'' || b == b'\\' {
+            t[c] = QUOTING;
+        } else if b == b'-' {
+            t[c] = HYPHEN;
+        }
+        c += 1;
+    }
+    t
+};
+
+fn is(c: u8, class: u8) -> bool {
+    CLASSES[usize::from(c)] & class != 0
 }
 
 /// A timestamp literal's body: `YYYY-MM-DDTHH:MM:SS[.s+]Z` with valid ranges.
@@ -138,14 +189,49 @@ pub(crate) fn base64(s: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
+fn err(pos: usize, msg: String) -> PatternError {
+    PatternError { position: pos, message: msg }
+}
+
+/// A string body from `from`, just after the opening quote of a literal starting at `start`:
+/// the text and where the literal ends. `\'` and `\\` are the only escapes. Runs between
+/// them are copied whole (both are ASCII, so runs end on char boundaries).
+fn quoted(src: &str, start: usize, from: usize) -> Result<(String, usize), PatternError> {
+    let b = src.as_bytes();
+    let run_end = |j: usize| b[j..].iter().position(|&x| is(x, QUOTING)).map(|run| j + run);
+    let Some(mut j) = run_end(from) else {
+        return Err(err(start, "unterminated string literal".into()));
+    };
+    if b[j] == b'\'' {
+        // No escape: the whole body in one piece.
+        return Ok((src[from..j].to_string(), j + 1));
+    }
+    let mut s = String::from(&src[from..j]);
+    loop {
+        match b.get(j + 1) {
+            Some(&e @ (b'\'' | b'\\')) => s.push(char::from(e)),
+            _ => return Err(err(j, "invalid escape in string literal (only \\' and \\\\ are allowed)".into())),
+        }
+        let next = j + 2;
+        let Some(end) = run_end(next) else {
+            return Err(err(start, "unterminated string literal".into()));
+        };
+        s.push_str(&src[next..end]);
+        j = end;
+        if b[j] == b'\'' {
+            return Ok((s, j + 1));
+        }
+    }
+}
+
 pub fn lex(src: &str) -> Result<Vec<Token<'_>>, PatternError> {
     let b = src.as_bytes();
     let mut i = 0;
-    let mut out = Vec::new();
-    let err = |pos: usize, msg: String| PatternError { position: pos, message: msg };
+    // Tokens are rarely shorter than three bytes on average: room for all, allocated once.
+    let mut out = Vec::with_capacity(b.len() / 3 + 2);
     while i < b.len() {
         let c = b[i];
-        if c.is_ascii_whitespace() {
+        if is(c, SPACE) {
             i += 1;
             continue;
         }
@@ -160,30 +246,6 @@ pub fn lex(src: &str) -> Result<Vec<Token<'_>>, PatternError> {
             continue;
         }
         let start = i;
-        let quoted = |from: usize| -> Result<(String, usize), PatternError> {
-            // A string body after the opening quote: `\'` and `\\` are the only escapes. Runs
-            // between them are copied whole (both are ASCII, so runs end on char boundaries).
-            let mut s = String::new();
-            let mut j = from;
-            loop {
-                let run = b[j..].iter().position(|&x| x == b'\'' || x == b'\\');
-                let Some(run) = run else {
-                    return Err(err(start, "unterminated string literal".into()));
-                };
-                s.push_str(&src[j..j + run]);
-                j += run;
-                if b[j] == b'\'' {
-                    return Ok((s, j + 1));
-                }
-                match b.get(j + 1) {
-                    Some(&e @ (b'\'' | b'\\')) => {
-                        s.push(char::from(e));
-                        j += 2;
-                    }
-                    _ => return Err(err(j, "invalid escape in string literal (only \\' and \\\\ are allowed)".into())),
-                }
-            }
-        };
         let tok = match c {
             b'[' => {
                 i += 1;
@@ -243,12 +305,12 @@ pub fn lex(src: &str) -> Result<Vec<Token<'_>>, PatternError> {
                 Tok::Gt
             }
             b'\'' => {
-                let (s, end) = quoted(i + 1)?;
+                let (s, end) = quoted(src, start, i + 1)?;
                 i = end;
                 Tok::Str(s)
             }
             b't' | b'b' | b'h' if b.get(i + 1) == Some(&b'\'') => {
-                let (s, end) = quoted(i + 2)?;
+                let (s, end) = quoted(src, start, i + 2)?;
                 i = end;
                 match c {
                     b't' if valid_timestamp(&s) => Tok::Timestamp(s),
@@ -304,19 +366,21 @@ pub fn lex(src: &str) -> Result<Vec<Token<'_>>, PatternError> {
                     }
                 }
             }
-            c if is_ident_start(c) => {
+            c if is(c, IDENT_START) => {
                 let mut j = i;
-                let mut hyphen = false;
-                while j < b.len() && (is_ident(b[j]) || b[j] == b'-') {
-                    hyphen |= b[j] == b'-';
+                let mut seen = 0;
+                while let Some(&x) = b.get(j).filter(|&&x| is(x, IDENT | HYPHEN)) {
+                    seen |= CLASSES[usize::from(x)];
                     j += 1;
                 }
+                let hyphen = seen & HYPHEN != 0;
                 let word = &src[i..j];
                 i = j;
                 match word {
                     "true" => Tok::Bool(true),
                     "false" => Tok::Bool(false),
-                    w => match KEYWORDS.iter().find(|k| **k == w) {
+                    // Keywords are upper case; most identifiers are not.
+                    w => match w.as_bytes()[0].is_ascii_uppercase().then(|| Kw::of(w)).flatten() {
                         Some(k) => Tok::Kw(k),
                         None => Tok::Ident { name: w.to_string(), hyphen },
                     },

@@ -8,7 +8,7 @@ mod lexer;
 pub use inspect::{inspect, Inspection};
 
 pub(crate) use lexer::{base64, hex};
-use lexer::{lex, Tok, Token};
+use lexer::{lex, Kw, Tok, Token};
 
 /// A pattern error and where it is (byte offset into the pattern).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -108,7 +108,7 @@ struct Parser<'s> {
 }
 
 fn describe(t: &Token) -> String {
-    if t.tok == Tok::Eof {
+    if matches!(t.tok, Tok::Eof) {
         "the end of the pattern".into()
     } else {
         format!("'{}'", t.text)
@@ -133,15 +133,16 @@ impl<'s> Parser<'s> {
             self.toks[i].clone()
         }
     }
-    fn is_kw(&self, kw: &str) -> bool {
+    fn is_kw(&self, kw: Kw) -> bool {
         matches!(self.peek().tok, Tok::Kw(k) if k == kw)
     }
     fn fail<T>(&self, expected: &str) -> Result<T, PatternError> {
         let t = self.peek();
         Err(PatternError { position: t.pos, message: format!("expected {expected}, found {}", describe(t)) })
     }
+    /// The next token if it is `tok` (a token without a value), else an error.
     fn expect(&mut self, tok: Tok, name: &str) -> Result<Token<'s>, PatternError> {
-        if self.peek().tok == tok {
+        if std::mem::discriminant(&self.peek().tok) == std::mem::discriminant(&tok) {
             Ok(self.next())
         } else {
             self.fail(name)
@@ -151,7 +152,7 @@ impl<'s> Parser<'s> {
     /// `item (kw item)*`: one item as itself, two or more joined (a list is only made then).
     fn chain<T>(
         &mut self,
-        kw: &str,
+        kw: Kw,
         item: fn(&mut Self) -> Result<T, PatternError>,
         join: fn(Vec<T>) -> T,
     ) -> Result<T, PatternError> {
@@ -169,21 +170,21 @@ impl<'s> Parser<'s> {
 
     // observationExpressions: FOLLOWEDBY binds loosest, then OR, then AND.
     fn followed_by(&mut self) -> Result<Observation, PatternError> {
-        self.chain("FOLLOWEDBY", Self::obs_or, Observation::FollowedBy)
+        self.chain(Kw::FollowedBy, Self::obs_or, Observation::FollowedBy)
     }
 
     fn obs_or(&mut self) -> Result<Observation, PatternError> {
-        self.chain("OR", Self::obs_and, Observation::Or)
+        self.chain(Kw::Or, Self::obs_and, Observation::Or)
     }
 
     fn obs_and(&mut self) -> Result<Observation, PatternError> {
-        self.chain("AND", Self::observation, Observation::And)
+        self.chain(Kw::And, Self::observation, Observation::And)
     }
 
     fn observation(&mut self) -> Result<Observation, PatternError> {
         // The validator refuses a repeated qualifier kind on a bracketed observation; on a
         // parenthesised one it accepts it (and so does Seawall, applying both).
-        let simple = self.peek().tok == Tok::LBrack;
+        let simple = matches!(self.peek().tok, Tok::LBrack);
         let mut obs = match self.peek().tok {
             Tok::LBrack => {
                 self.next();
@@ -204,7 +205,7 @@ impl<'s> Parser<'s> {
         loop {
             let pos = self.peek().pos;
             let start_tok = self.i;
-            let (kind, q) = if self.is_kw("WITHIN") {
+            let (kind, q) = if self.is_kw(Kw::Within) {
                 self.next();
                 let t = self.next();
                 let secs = match t.tok {
@@ -217,12 +218,12 @@ impl<'s> Parser<'s> {
                         })
                     }
                 };
-                if !self.is_kw("SECONDS") {
+                if !self.is_kw(Kw::Seconds) {
                     return self.fail("'SECONDS'");
                 }
                 self.next();
                 ("WITHIN", Qualifier::Within(secs))
-            } else if self.is_kw("REPEATS") {
+            } else if self.is_kw(Kw::Repeats) {
                 self.next();
                 let t = self.next();
                 let Tok::IntPos(n) = t.tok else {
@@ -231,16 +232,16 @@ impl<'s> Parser<'s> {
                         message: format!("expected a positive integer, found {}", describe(&t)),
                     });
                 };
-                if !self.is_kw("TIMES") {
+                if !self.is_kw(Kw::Times) {
                     return self.fail("'TIMES'");
                 }
                 self.next();
                 ("REPEATS", Qualifier::Repeats(n))
-            } else if self.is_kw("START") {
+            } else if self.is_kw(Kw::Start) {
                 self.next();
                 let Tok::Timestamp(a) = self.peek().tok.clone() else { return self.fail("a timestamp literal") };
                 self.next();
-                if !self.is_kw("STOP") {
+                if !self.is_kw(Kw::Stop) {
                     return self.fail("'STOP'");
                 }
                 self.next();
@@ -261,31 +262,31 @@ impl<'s> Parser<'s> {
     }
 
     fn cmp_or(&mut self) -> Result<Comparison, PatternError> {
-        self.chain("OR", Self::cmp_and, Comparison::Or)
+        self.chain(Kw::Or, Self::cmp_and, Comparison::Or)
     }
 
     fn cmp_and(&mut self) -> Result<Comparison, PatternError> {
-        self.chain("AND", Self::prop_test, Comparison::And)
+        self.chain(Kw::And, Self::prop_test, Comparison::And)
     }
 
     fn prop_test(&mut self) -> Result<Comparison, PatternError> {
-        if self.peek().tok == Tok::LParen {
+        if matches!(self.peek().tok, Tok::LParen) {
             self.next();
             let c = self.cmp_or()?;
             self.expect(Tok::RParen, "')'")?;
             return Ok(c);
         }
         let not_exists =
-            self.is_kw("NOT") && matches!(self.toks.get(self.i + 1), Some(t) if t.tok == Tok::Kw("EXISTS"));
+            self.is_kw(Kw::Not) && matches!(self.toks.get(self.i + 1), Some(t) if matches!(t.tok, Tok::Kw(Kw::Exists)));
         if not_exists {
             self.next();
         }
-        if self.is_kw("EXISTS") {
+        if self.is_kw(Kw::Exists) {
             self.next();
             return Ok(Comparison::Exists { path: self.object_path()?, negated: not_exists });
         }
         let path = self.object_path()?;
-        let negated = self.is_kw("NOT");
+        let negated = self.is_kw(Kw::Not);
         if negated {
             self.next();
         }
@@ -297,11 +298,11 @@ impl<'s> Parser<'s> {
             Tok::Le => CompareOp::Le,
             Tok::Gt => CompareOp::Gt,
             Tok::Ge => CompareOp::Ge,
-            Tok::Kw("IN") => CompareOp::In,
-            Tok::Kw("LIKE") => CompareOp::Like,
-            Tok::Kw("MATCHES") => CompareOp::Matches,
-            Tok::Kw("ISSUBSET") => CompareOp::IsSubset,
-            Tok::Kw("ISSUPERSET") => CompareOp::IsSuperset,
+            Tok::Kw(Kw::In) => CompareOp::In,
+            Tok::Kw(Kw::Like) => CompareOp::Like,
+            Tok::Kw(Kw::Matches) => CompareOp::Matches,
+            Tok::Kw(Kw::IsSubset) => CompareOp::IsSubset,
+            Tok::Kw(Kw::IsSuperset) => CompareOp::IsSuperset,
             _ => {
                 return Err(PatternError {
                     position: op_tok.pos,
@@ -314,10 +315,10 @@ impl<'s> Parser<'s> {
         let value = match op {
             CompareOp::In => {
                 self.expect(Tok::LParen, "'('")?;
-                if self.peek().tok != Tok::RParen {
+                if !matches!(self.peek().tok, Tok::RParen) {
                     loop {
                         set.push(self.primitive(true)?);
-                        if self.peek().tok == Tok::Comma {
+                        if matches!(self.peek().tok, Tok::Comma) {
                             self.next();
                         } else {
                             break;
@@ -377,7 +378,9 @@ impl<'s> Parser<'s> {
             });
         };
         self.expect(Tok::Colon, "':' after the object type")?;
-        let mut steps = vec![self.key("a property name")?];
+        // Most paths have one to three steps: room for three, allocated once.
+        let mut steps = Vec::with_capacity(3);
+        steps.push(self.key("a property name")?);
         loop {
             match self.peek().tok {
                 Tok::Dot => {
@@ -457,7 +460,7 @@ fn parse(src: &str, strict: bool) -> Result<Pattern, PatternError> {
     let toks = lex(src)?;
     let mut p = Parser { toks, i: 0, strict };
     let root = p.followed_by()?;
-    if p.peek().tok != Tok::Eof {
+    if !matches!(p.peek().tok, Tok::Eof) {
         return p.fail("the end of the pattern");
     }
     Ok(Pattern { root })
