@@ -15,12 +15,10 @@ pub fn parse_timestamp(s: &str) -> Option<i64> {
         return None;
     }
     let (y, mo, d, h, mi, sec) = (num(0..4)?, num(5..7)?, num(8..10)?, num(11..13)?, num(14..16)?, num(17..19)?);
-    if y < 1 || sec > 59 {
+    if y < 1 || !(1..=12).contains(&mo) || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 59 {
         return None;
     }
-    // jiff checks the month, the day within it and the time of day.
-    let civil = jiff::civil::DateTime::new(y as i16, mo as i8, d as i8, h as i8, mi as i8, sec as i8, 0).ok()?;
-    let secs = civil.to_zoned(jiff::tz::TimeZone::UTC).ok()?.timestamp().as_second();
+    let secs = days_from_civil(y, mo, d) * 86_400 + h * 3_600 + mi * 60 + sec;
     let frac = &b[19..b.len() - 1];
     let micros = if frac.is_empty() {
         0
@@ -34,6 +32,26 @@ pub fn parse_timestamp(s: &str) -> Option<i64> {
         v * 10i64.pow(6 - kept.len() as u32)
     };
     Some(secs * 1_000_000 + micros)
+}
+
+fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        2 if y % 4 == 0 && (y % 100 != 0 || y % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days from 1970-01-01 to a date of the proleptic Gregorian calendar (counting years from
+/// March, so the leap day ends a year; eras of 400 years repeat).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let year_of_era = y - era * 400;
+    let day_of_year = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
 }
 
 #[cfg(test)]
@@ -53,5 +71,24 @@ mod tests {
             assert_eq!(parse_timestamp(bad), None, "{bad}");
         }
         assert!(parse_timestamp("2012-02-29T00:00:00Z").is_some());
+    }
+
+    #[test]
+    fn agrees_with_jiff_on_every_day_of_sample_years() {
+        for year in [1, 4, 100, 400, 1600, 1900, 1969, 1970, 1999, 2000, 2024, 2100, 2400, 9998] {
+            for month in 1..=12 {
+                for day in 1..=31 {
+                    let text = format!("{year:04}-{month:02}-{day:02}T23:59:58Z");
+                    let want = jiff::civil::DateTime::new(year as i16, month, day, 23, 59, 58, 0)
+                        .ok()
+                        .and_then(|c| c.to_zoned(jiff::tz::TimeZone::UTC).ok())
+                        .map(|z| z.timestamp().as_second() * 1_000_000);
+                    assert_eq!(parse_timestamp(&text), want, "{text}");
+                }
+            }
+        }
+        // The last second Python's datetime (the reference's) can hold; jiff's zoned range
+        // stops a day short of it.
+        assert_eq!(parse_timestamp("9999-12-31T23:59:59Z"), Some(253_402_300_799_000_000));
     }
 }
