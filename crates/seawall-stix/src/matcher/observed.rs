@@ -174,11 +174,11 @@ pub fn observations_v21(bundles: &[Value]) -> Result<Vec<Observation<'_>>, Match
     let mut out = Vec::new();
     for sdo in all.iter().filter(|o| prop(o, "type").and_then(Value::as_str) == Some("observed-data")) {
         let (first, last, count) = observed_times(sdo, "2.1")?;
-        let refs = sdo
-            .get("object_refs")
+        let refs = prop(sdo, "object_refs")
             .and_then(Value::as_array)
             .ok_or_else(|| MatchError::Data("a STIX 2.1 observed-data must have 'object_refs'".into()))?;
-        let mut objects: Vec<(&str, &Value)> = vec![(id_of(sdo).unwrap_or(""), *sdo)];
+        let mut objects: Vec<(&str, &Value)> = Vec::with_capacity(refs.len() + 1);
+        objects.push((id_of(sdo).unwrap_or(""), *sdo));
         for r in refs.iter().filter_map(Value::as_str) {
             if let Some(o) = by_id.get(r) {
                 if !objects.iter().any(|(k, _)| *k == r) {
