@@ -160,7 +160,9 @@ impl<'s> Parser<'s> {
         if !self.is_kw(kw) {
             return Ok(first);
         }
-        let mut items = vec![first];
+        // Room for a few operands, allocated once.
+        let mut items = Vec::with_capacity(4);
+        items.push(first);
         while self.is_kw(kw) {
             self.next();
             items.push(item(self)?);
