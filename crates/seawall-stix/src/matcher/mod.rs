@@ -388,6 +388,20 @@ impl Matcher {
 #[cfg(test)]
 mod tests {
     #[test]
+    fn the_last_day_of_year_9999_is_a_time() {
+        // The reference (stix2-matcher 3.0.0) matches this pair.
+        let bundle = serde_json::json!([{"type": "bundle", "id": "bundle--1", "objects": [
+            {"type": "observed-data", "spec_version": "2.1", "id": "observed-data--1",
+             "first_observed": "9999-12-31T23:59:58Z", "last_observed": "9999-12-31T23:59:59Z",
+             "number_observed": 1, "object_refs": ["ipv4-addr--2"]},
+            {"type": "ipv4-addr", "spec_version": "2.1", "id": "ipv4-addr--2", "value": "1.2.3.4"}]}]);
+        let obs = super::observations_v21(bundle.as_array().unwrap()).unwrap();
+        let p = "[ipv4-addr:value = '1.2.3.4'] START t'9999-12-31T00:00:00Z' STOP t'9999-12-31T23:59:59Z'";
+        let m = super::Matcher::new(&crate::parse_pattern(p).unwrap()).unwrap();
+        assert_eq!(m.matches(&obs), Ok(true));
+    }
+
+    #[test]
     fn same_compares_every_byte() {
         let texts = ["", "a", "ab", "abc", "abcd", "abcde", "abcdefg", "abcdefgh", "abcdefghi", "abcdefghijklmnop"];
         for a in texts {
