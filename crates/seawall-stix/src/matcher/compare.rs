@@ -316,7 +316,8 @@ fn python_regex(src: &str) -> String {
 }
 
 fn nfc(s: &str) -> std::borrow::Cow<'_, str> {
-    if is_nfc_quick(s.chars()) == IsNormalized::Yes {
+    // ASCII text is NFC; checking that is much cheaper than the general check.
+    if s.is_ascii() || is_nfc_quick(s.chars()) == IsNormalized::Yes {
         std::borrow::Cow::Borrowed(s)
     } else {
         std::borrow::Cow::Owned(s.nfc().collect())
