@@ -163,9 +163,11 @@ impl Net {
             Some(at) => (&s[..at], Some(&s[at + 1..])),
             None => (s, None),
         };
-        let addr: IpAddr = match dotted_quad(a.as_bytes()) {
+        // Text without a ':' is no IPv6 address, and `dotted_quad` reads IPv4 exactly.
+        let addr = match dotted_quad(a.as_bytes()) {
             Some(v4) => IpAddr::V4(v4),
-            None => a.parse().ok()?,
+            None if a.bytes().any(|b| b == b':') => IpAddr::V6(a.parse().ok()?),
+            None => return None,
         };
         let max = if addr.is_ipv4() { 32 } else { 128 };
         let prefix = match p {
@@ -226,30 +228,32 @@ impl Net {
 /// caller hands to the general parser.
 fn dotted_quad(s: &[u8]) -> Option<std::net::Ipv4Addr> {
     let mut octets = [0u8; 4];
-    let mut part = 0;
-    let (mut value, mut digits) = (0u32, 0u32);
-    for (i, &b) in s.iter().enumerate() {
-        match b {
-            b'0'..=b'9' => {
-                if digits == 3 || (digits == 1 && value == 0) {
-                    return None;
-                }
-                value = value * 10 + u32::from(b - b'0');
-                digits += 1;
+    let mut i = 0;
+    for (n, octet) in octets.iter_mut().enumerate() {
+        if n > 0 {
+            if s.get(i) != Some(&b'.') {
+                return None;
             }
-            b'.' if digits > 0 && part < 3 && i + 1 < s.len() => {
-                octets[part] = u8::try_from(value).ok()?;
-                part += 1;
-                (value, digits) = (0, 0);
-            }
-            _ => return None,
+            i += 1;
         }
+        let first = s.get(i)?.wrapping_sub(b'0');
+        if first > 9 {
+            return None;
+        }
+        let mut value = u32::from(first);
+        i += 1;
+        // Up to two more digits, after a first digit that is not a leading zero.
+        for _ in 0..2 {
+            let Some(d) = s.get(i).map(|c| c.wrapping_sub(b'0')).filter(|d| *d <= 9) else { break };
+            if value == 0 {
+                return None;
+            }
+            value = value * 10 + u32::from(d);
+            i += 1;
+        }
+        *octet = u8::try_from(value).ok()?;
     }
-    if part != 3 || digits == 0 {
-        return None;
-    }
-    octets[3] = u8::try_from(value).ok()?;
-    Some(std::net::Ipv4Addr::from(octets))
+    (i == s.len()).then(|| std::net::Ipv4Addr::from(octets))
 }
 
 impl std::fmt::Display for Net {
@@ -557,9 +561,30 @@ mod tests {
             texts.push(format!("{a}.{a}.0.{a}"));
             texts.push(format!("0{a}.1.1.1"));
         }
+        // And many near-addresses from a fixed generator: three to five parts of up to four
+        // digits, now and then with a stray byte.
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        for _ in 0..50_000 {
+            let parts: Vec<String> = (0..3 + next(3))
+                .map(|_| (0..next(5)).map(|_| char::from(b"0123456789"[next(10) as usize])).collect())
+                .collect();
+            let mut t = parts.join(".");
+            if next(8) == 0 {
+                let at = next(t.len() as u64 + 1) as usize;
+                t.insert(at, char::from(b"/:x -"[next(5) as usize]));
+            }
+            texts.push(t);
+        }
         for t in &texts {
             assert_eq!(dotted_quad(t.as_bytes()), t.parse::<std::net::Ipv4Addr>().ok(), "{t:?}");
         }
+        assert!(texts.iter().filter(|t| dotted_quad(t.as_bytes()).is_some()).count() > 100);
     }
 
     #[test]
