@@ -297,6 +297,12 @@ impl Matcher {
     /// The observations (indices into `data`) of one binding that satisfies the pattern, or
     /// `None` when the pattern does not match.
     pub fn find(&self, data: &[Observation<'_>]) -> Result<Option<Vec<usize>>, MatchError> {
+        self.search(data, true)
+    }
+
+    /// [`Matcher::find`], with bindings as bit sets where they fit if `bits` (the two forms
+    /// give the same bindings in the same order; tests compare them).
+    fn search(&self, data: &[Observation<'_>], bits: bool) -> Result<Option<Vec<usize>>, MatchError> {
         let mut leaves = Leaves::with_room(self.leaf_count, data.len());
         self.leaves(&self.root, data, &mut leaves)?;
         if let Node::Simple(..) = self.root {
@@ -308,7 +314,7 @@ impl Matcher {
         }
         let budget = stream::Budget::new(self.max_steps);
         let held = leaves.obs.iter().copied().zip(leaves.counts.iter().copied());
-        let first = match Instances::fit(data.len(), held) {
+        let first = match Instances::fit(data.len(), held).filter(|_| bits) {
             Some(ix) => self.first::<stream::Bits>(Search { data, leaves: &leaves, budget: &budget, ix: &ix }),
             None => {
                 let ix = Instances::none();
@@ -387,6 +393,49 @@ impl Matcher {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn bit_set_and_list_bindings_find_the_same_observations() {
+        use serde_json::json;
+        let objects = [
+            json!({"type": "ipv4-addr", "value": "10.0.0.1"}),
+            json!({"type": "ipv4-addr", "value": "10.0.0.2"}),
+            json!({"type": "domain-name", "value": "c2.bad.example"}),
+        ];
+        // Nine observations a minute apart, some seen twice or three times, of three kinds.
+        let data: Vec<super::Observation<'_>> = (0..9)
+            .map(|i: i64| {
+                let t = i * 60_000_000;
+                super::Observation::new(
+                    t,
+                    t + 30_000_000,
+                    [1, 2, 1, 3][i as usize % 4],
+                    vec![("o", &objects[i as usize % 3])],
+                )
+            })
+            .collect();
+        let (a, b, d) =
+            ("[ipv4-addr:value = '10.0.0.1']", "[ipv4-addr:value = '10.0.0.2']", "[domain-name:value LIKE 'c2.%']");
+        let patterns = [
+            format!("{a} AND {b}"),
+            format!("{b} FOLLOWEDBY {a}"),
+            format!("({a} OR {d}) FOLLOWEDBY {b}"),
+            format!("{a} REPEATS 4 TIMES"),
+            format!("({a} FOLLOWEDBY {d}) WITHIN 60 SECONDS"),
+            format!("({d} AND {a} AND {b}) REPEATS 2 TIMES"),
+            format!("{b} START t'1970-01-01T00:03:00Z' STOP t'1970-01-01T00:06:00Z'"),
+            format!("({a} AND {a}) FOLLOWEDBY ({b} OR {d}) REPEATS 3 TIMES"),
+            format!("{d} REPEATS 7 TIMES"),
+        ];
+        let mut found = 0;
+        for p in &patterns {
+            let m = super::Matcher::new(&crate::parse_pattern(p).unwrap()).unwrap();
+            let (bits, list) = (m.search(&data, true), m.search(&data, false));
+            assert_eq!(bits, list, "{p}");
+            found += usize::from(matches!(bits, Ok(Some(_))));
+        }
+        assert!(found >= 6, "{found} of {} patterns matched", patterns.len());
+    }
+
     #[test]
     fn the_last_day_of_year_9999_is_a_time() {
         // The reference (stix2-matcher 3.0.0) matches this pair.
