@@ -94,7 +94,7 @@ impl Node {
 }
 
 /// Per leaf (observation expression, in tree order), the observations it holds for and their
-/// instance counts, in flat lists allocated once, at their largest size.
+/// instance counts, in flat lists (allocated once, at their largest size, for small data).
 struct Leaves {
     obs: Vec<u32>,
     counts: Vec<u32>,
@@ -104,7 +104,9 @@ struct Leaves {
 
 impl Leaves {
     fn with_room(leaves: usize, observations: usize) -> Leaves {
-        let entries = leaves.saturating_mul(observations);
+        // Leaves rarely hold for most of many observations: past a few thousand entries the
+        // lists grow as needed instead.
+        let entries = leaves.saturating_mul(observations).min(4096);
         Leaves {
             obs: Vec::with_capacity(entries),
             counts: Vec::with_capacity(entries),

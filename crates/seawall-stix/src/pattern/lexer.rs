@@ -227,7 +227,7 @@ fn quoted(src: &str, start: usize, from: usize) -> Result<(String, usize), Patte
 pub fn lex(src: &str) -> Result<Vec<Token<'_>>, PatternError> {
     let b = src.as_bytes();
     let mut i = 0;
-    // Tokens are rarely shorter than three bytes on average: room for all, allocated once.
+    // Tokens average three bytes or more with their spacing: usually room for all at once.
     let mut out = Vec::with_capacity(b.len() / 3 + 2);
     while i < b.len() {
         let c = b[i];
