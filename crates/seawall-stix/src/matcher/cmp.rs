@@ -194,6 +194,27 @@ mod tests {
     }
 
     #[test]
+    fn observations_of_more_than_128_objects_are_tested_block_by_block() {
+        // 300 files; the one named "x" with size 7 sits in the third block of 128.
+        let mut objects: Vec<Value> =
+            (0..300).map(|i| json!({"type": "file", "name": format!("f{i}"), "size": i})).collect();
+        objects[250] = json!({"type": "file", "name": "x", "size": 7});
+        assert_eq!(run("[file:name = 'x' AND file:size = 7]", &objects), Ok(true));
+        // Both sides hold, but on different objects (in different blocks): no one object.
+        assert_eq!(run("[file:name = 'x' AND file:size = 5]", &objects), Ok(false));
+        assert_eq!(run("[file:name = 'f5' AND file:size = 5]", &objects), Ok(true));
+        assert_eq!(run("[file:name = 'nothing' OR file:size = 299]", &objects), Ok(true));
+        assert_eq!(run("[file:name = 'nothing' OR file:size = 300]", &objects), Ok(false));
+        // A comparison that can fail meets bad data in a later block than the one it holds in.
+        objects[200] = json!({"type": "file", "name": "bad", "size": 1, "created": "not a time"});
+        objects[10] = json!({"type": "file", "name": "good", "size": 1, "created": "2021-01-01T00:00:00Z"});
+        let p = "[file:created > t'2020-01-01T00:00:00Z' AND file:size = 1]";
+        assert!(matches!(run(p, &objects), Err(MatchError::Data(_))));
+        objects[200] = json!({"type": "file", "name": "fine", "size": 1});
+        assert_eq!(run(p, &objects), Ok(true));
+    }
+
+    #[test]
     fn short_cuts_keep_errors_from_bad_data() {
         let objects = [
             json!({"type": "ipv4-addr", "value": "10.0.0.1"}),
