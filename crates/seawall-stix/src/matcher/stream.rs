@@ -68,6 +68,13 @@ pub trait Binding: Clone {
     fn one(obs: u32, instance: u32, ix: &Instances) -> Self;
     fn disjoint(&self, other: &Self) -> bool;
     fn union(&self, other: &Self) -> Self;
+    /// The union with each of `others`.
+    fn union_all<'o>(&self, others: impl Iterator<Item = &'o Self>) -> Self
+    where
+        Self: 'o,
+    {
+        others.fold(self.clone(), |b, o| b.union(o))
+    }
     /// The observation of each instance, in observation order.
     fn observations<'s>(&'s self, ix: &'s Instances) -> impl Iterator<Item = usize> + 's;
 }
@@ -94,6 +101,16 @@ impl Binding for Vec<Instance> {
         let mut out = Vec::with_capacity(self.len() + b.len());
         out.extend_from_slice(self);
         out.extend_from_slice(b);
+        out.sort_unstable();
+        out
+    }
+
+    fn union_all<'o>(&self, others: impl Iterator<Item = &'o Self>) -> Self {
+        // One list, sorted once.
+        let mut out = self.clone();
+        for o in others {
+            out.extend_from_slice(o);
+        }
         out.sort_unstable();
         out
     }
@@ -282,7 +299,7 @@ pub fn repeats<'a, B: Binding + 'a>(mut inner: Stream<'a, B>, k: usize, budget: 
             }
             loop {
                 if stack.len() == want {
-                    let b = stack.iter().fold(x.clone(), |b, &p| b.union(&seen[cands[p]]));
+                    let b = x.union_all(stack.iter().map(|&p| &seen[cands[p]]));
                     yielded = true;
                     return Some(b);
                 }
