@@ -165,7 +165,8 @@ pub fn observations_v21(bundles: &[Value]) -> Result<Vec<Observation<'_>>, Match
         return Err(MatchError::Data("a STIX 2.1 bundle must have 'objects'".into()));
     }
     // The last object with an id wins.
-    let mut by_id: rustc_hash::FxHashMap<&str, &Value> = rustc_hash::FxHashMap::default();
+    let mut by_id: rustc_hash::FxHashMap<&str, &Value> =
+        rustc_hash::FxHashMap::with_capacity_and_hasher(all.len(), Default::default());
     for o in all.iter().filter(|o| prop(o, "type").and_then(Value::as_str) != Some("observed-data")) {
         if let Some(id) = id_of(o) {
             by_id.insert(id, *o);
