@@ -17,6 +17,8 @@
 # time from `--stats json`, records/s; with all SigmaHQ rules, or with AB_HUNT_ARGS instead of
 # them (e.g. "--intel bench/data/intel/iocs-1k.csv --min-level informational", which hunts with
 # the built-in rules and the indicators).
+# AB_MODE=evtx times whole hunts over the SigmaHQ regression EVTX set named 20 times, as
+# `bench/sigma.sh` hunts it (FILE is ignored): scan time, records/s, two threads.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OLD="${1:?usage: bench/ab.sh OLD_REV [RUNS] [FILE]}"
@@ -28,6 +30,13 @@ else
   FILE="${3:-bench/data/telecom/syslog.log}"
 fi
 SIGMA="${SEAWALL_CORPUS:-../shared/corpus}/sigma"
+EVTX_LIST=""
+if [ "$MODE" = evtx ]; then
+  DATA=bench/data
+  source bench/evtx_set.sh
+  EVTX_LIST="${EVTX_ARGS[*]}"
+  FILE="$EVTX_DIR"
+fi
 [ "$MODE" = load ] || [ -e "$FILE" ] || { echo "no input $FILE (bench/telecom.sh generates the telecom files)" >&2; exit 2; }
 WT=$(mktemp -d)
 trap 'git worktree remove --force "$WT" >/dev/null 2>&1 || true' EXIT
@@ -35,12 +44,12 @@ git worktree add -q --detach "$WT" "$OLD"
 CARGO_TARGET_DIR="$(pwd)/target/ab-old" cargo build --release -q -p seawall-bench -p seawall-cli --manifest-path "$WT/Cargo.toml"
 cargo build --release -q -p seawall-bench -p seawall-cli
 BIN=seawall-bench
-[ "$MODE" = hunt ] && BIN=seawall
+{ [ "$MODE" = hunt ] || [ "$MODE" = evtx ]; } && BIN=seawall
 OLD_BIN=target/ab-old/release/$BIN
 NEW_BIN=target/release/$BIN
-python3 - "$OLD_BIN" "$NEW_BIN" "$FILE" "$RUNS" "${AB_NEW_ENV:-}" "$MODE" "$SIGMA" "${AB_HUNT_ARGS:-}" <<'PY'
+python3 - "$OLD_BIN" "$NEW_BIN" "$FILE" "$RUNS" "${AB_NEW_ENV:-}" "$MODE" "$SIGMA" "${AB_HUNT_ARGS:-}" "$EVTX_LIST" <<'PY'
 import json, os, statistics, subprocess, sys
-old, new, path, runs, new_env, mode, sigma, hunt_args = sys.argv[1:9]
+old, new, path, runs, new_env, mode, sigma, hunt_args, evtx_list = sys.argv[1:10]
 runs = int(runs)
 env = dict(os.environ)
 if new_env:
@@ -49,9 +58,10 @@ if new_env:
         env[k] = v
 rules = [a for d in ("rules", "rules-emerging-threats", "rules-threat-hunting") for a in ("--rules", f"{sigma}/{d}")]
 def rate(binary, e):
-    if mode == "hunt":
+    if mode in ("hunt", "evtx"):
         extra = hunt_args.split() if hunt_args else rules
-        cmd = [binary, "hunt", path, *extra, "--format", "jsonl", "-o", "/dev/null", "-q", "--threads", "2",
+        inputs = evtx_list.split() if mode == "evtx" else [path]
+        cmd = [binary, "hunt", *inputs, *extra, "--format", "jsonl", "-o", "/dev/null", "-q", "--threads", "2",
                "--stats", "json"]
         r = subprocess.run(cmd, capture_output=True, text=True, env=e)
         stats = json.loads(r.stderr.strip().splitlines()[-1])
@@ -71,8 +81,8 @@ for _ in range(runs):
     b.append(rate(new, env))
 unit = "seconds" if mode == "load" else "records/s"
 fmt = (lambda x: f"{x:.3f}") if mode == "load" else (lambda x: f"{x:,.0f}")
-where = "all SigmaHQ rules" if mode == "load" else path
-print(f"{where}, {mode}, {runs} alternated pairs, {unit} " + ("with two threads" if mode in ("hunt", "load") else "on one thread"))
+where = {"load": "all SigmaHQ rules", "evtx": f"{path} x20"}.get(mode, path)
+print(f"{where}, {mode}, {runs} alternated pairs, {unit} " + ("with two threads" if mode in ("hunt", "load", "evtx") else "on one thread"))
 print("old:", " ".join(fmt(x) for x in a))
 print("new:", " ".join(fmt(x) for x in b), f"({new_env})" if new_env else "")
 ma, mb = statistics.median(a), statistics.median(b)
