@@ -123,6 +123,34 @@ fn keywords() {
     );
 }
 
+/// The prefilter searches each value of an event for keywords where it lies, in either case
+/// when it is ASCII and folded first when not: every value form must still reach the rule,
+/// through each stage of the searcher (it is rebuilt as a DFA after hundreds of uses).
+#[test]
+fn keywords_reach_the_rule_from_every_kind_of_value() {
+    let e = engine_with(
+        &rule("  keywords:\n    - 'kiwi'\n    - 'mimikatz'\n    - '4625'\n    - 'true'\n  condition: keywords"),
+        &Mapping::default_mapping(),
+    );
+    let yes = [
+        json!({"msg": "ran MimiKatz"}),
+        json!({"msg": "Größe MIMIKATZ"}),
+        json!({"msg": "\u{212A}IWI"}),
+        json!({"a": [1, {"b": "x kiwi y"}]}),
+        json!({"id": 4625}),
+        json!({"flag": true}),
+    ];
+    let no = [json!({"msg": "mimi katz"}), json!({"id": 4624}), json!({"flag": false}), json!({"msg": "kıwı"})];
+    for round in 0..600 {
+        for ev in &yes {
+            assert!(matches(&e, ev), "round {round}: should match {ev}");
+        }
+        for ev in &no {
+            assert!(!matches(&e, ev), "round {round}: should not match {ev}");
+        }
+    }
+}
+
 #[test]
 fn contains_startswith_endswith() {
     check(
