@@ -123,9 +123,10 @@ fn keywords() {
     );
 }
 
-/// The prefilter searches each value of an event for keywords where it lies, in either case
-/// when it is ASCII and folded first when not: every value form must still reach the rule,
-/// through each stage of the searcher (it is rebuilt as a DFA after hundreds of uses).
+/// The prefilter looks for keywords in the folded text of every value of an event: strings of
+/// either case and beyond ASCII (the Kelvin sign folds to `k`), numbers, booleans and values
+/// nested in lists and maps must all reach the rule, through each stage of the searcher (first
+/// plain substring finders, later automata, a DFA after hundreds of uses).
 #[test]
 fn keywords_reach_the_rule_from_every_kind_of_value() {
     let e = engine_with(
