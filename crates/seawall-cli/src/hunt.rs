@@ -36,12 +36,13 @@ pub fn run(args: HuntArgs) -> anyhow::Result<i32> {
 /// Worker threads for loading rules and indicators, kept apart from the scanning threads.
 ///
 /// Loading allocates and frees a great deal (YAML trees, compile-time tables) among the
-/// structures it keeps, and glibc gives each thread a heap (an arena) of its own. Scanning on
-/// the threads that loaded meant carving every event's small allocations out of the holes left
-/// in those heaps, far slower than from a fresh one (`_int_malloc` took six times the samples
-/// in the EVTX reader under `perf`). So each scanning thread first takes its heap with one
-/// allocation, and only then do the loading threads start: they get heaps of their own and
-/// leave them when they end.
+/// structures it keeps, and glibc serves each thread from a heap of its own (an arena, while
+/// there are fewer than eight a core; a thread keeps the one it first allocates from).
+/// Scanning on the threads that loaded meant carving every event's small allocations out of
+/// the holes left in those heaps, far slower than from a fresh one (`_int_malloc` took six
+/// times the samples in the EVTX reader under `perf`). So each scanning thread first takes its
+/// heap with one allocation, and only then do the loading threads start: they get heaps of
+/// their own and leave them when they end.
 fn loading_pool() -> anyhow::Result<rayon::ThreadPool> {
     rayon::broadcast(|_| drop(std::hint::black_box(Vec::<u8>::with_capacity(64))));
     rayon::ThreadPoolBuilder::new().num_threads(rayon::current_num_threads()).build().context("starting worker threads")
