@@ -91,6 +91,15 @@ impl Node {
             Node::Within(n, _) | Node::StartStop(n, _, _) => n.max_size(),
         }
     }
+
+    /// Its observation expressions (the leaves of the tree).
+    fn leaf_count(&self) -> usize {
+        match self {
+            Node::Simple(..) => 1,
+            Node::And(v) | Node::Or(v) | Node::FollowedBy(v) => v.iter().map(Node::leaf_count).sum(),
+            Node::Within(n, _) | Node::Repeats(n, _) | Node::StartStop(n, _, _) => n.leaf_count(),
+        }
+    }
 }
 
 /// Per leaf (observation expression, in tree order), the observations it holds for and their
@@ -189,14 +198,7 @@ impl Matcher {
     pub fn with_cache(p: &Pattern, cache: &mut CompileCache) -> Result<Matcher, MatchError> {
         let root = compile_obs(&p.root, cache)?;
         let instance_cap = u32::try_from(root.max_size().max(1)).unwrap_or(u32::MAX);
-        fn count(n: &Node) -> usize {
-            match n {
-                Node::Simple(..) => 1,
-                Node::And(v) | Node::Or(v) | Node::FollowedBy(v) => v.iter().map(count).sum(),
-                Node::Within(x, _) | Node::Repeats(x, _) | Node::StartStop(x, _, _) => count(x),
-            }
-        }
-        let leaf_count = count(&root);
+        let leaf_count = root.leaf_count();
         Ok(Matcher { root, instance_cap, max_steps: MAX_STEPS, leaf_count })
     }
 
