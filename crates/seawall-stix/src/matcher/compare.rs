@@ -119,9 +119,16 @@ fn cmp_int_float(i: i128, f: f64) -> Option<Ordering> {
     }
 }
 
-/// Latin-1 bytes of a string, or `None` if a code point is 256 or above.
-fn latin1(s: &str) -> Option<Vec<u8>> {
-    s.chars().map(|c| u8::try_from(u32::from(c)).ok()).collect()
+/// How the Latin-1 bytes of a string order against `b`, or `Err(())` if a code point is 256 or
+/// above (anywhere in the string). Compared in place: no bytes are collected.
+fn latin1_cmp(s: &str, b: &[u8]) -> Result<Ordering, ()> {
+    if s.is_ascii() {
+        return Ok(s.as_bytes().cmp(b));
+    }
+    if s.chars().any(|c| u32::from(c) > 0xff) {
+        return Err(());
+    }
+    Ok(s.chars().map(|c| u32::from(c) as u8).cmp(b.iter().copied()))
 }
 
 /// How literal and value order: `Err(())` where the kinds compare but these values cannot
@@ -136,8 +143,8 @@ fn order(lit: &Lit, v: &Seen<'_>) -> Result<Option<Ordering>, ()> {
         (Lit::Str(a), Seen::Str(b)) => Some((*b).cmp(&**a)),
         (Lit::Time(a), Seen::Time(b)) => Some(b.cmp(a)),
         (Lit::Bytes(a), Seen::Bytes(b)) => Some((*b).cmp(a.as_slice())),
-        (Lit::Bytes(a), Seen::Str(b)) => Some(latin1(b).ok_or(())?.as_slice().cmp(a.as_slice())),
-        (Lit::Str(a), Seen::Bytes(b)) => Some((*b).cmp(latin1(a).ok_or(())?.as_slice())),
+        (Lit::Bytes(a), Seen::Str(b)) => Some(latin1_cmp(b, a)?),
+        (Lit::Str(a), Seen::Bytes(b)) => Some(latin1_cmp(a, b)?.reverse()),
         _ => None,
     })
 }
@@ -601,5 +608,24 @@ mod tests {
         assert_eq!(cmp_int_float(5, 5.5), Some(Ordering::Less));
         assert_eq!(cmp_int_float(-5, -5.5), Some(Ordering::Greater));
         assert_eq!(cmp_int_float(9_007_199_254_740_993, 9_007_199_254_740_992.0), Some(Ordering::Greater));
+    }
+
+    #[test]
+    fn latin1_order_is_the_order_of_the_collected_bytes() {
+        // The plain definition: collect the Latin-1 bytes, then compare.
+        let collected = |s: &str| s.chars().map(|c| u8::try_from(u32::from(c)).ok()).collect::<Option<Vec<u8>>>();
+        let texts = ["", "a", "ab", "abc", "héllo", "hé", "h\u{ff}", "\u{ff}", "ÿÿ", "a\u{100}", "€", "zz\u{263a}"];
+        let bytes: [&[u8]; 7] = [b"", b"a", b"ab", b"h\xe9llo", b"h\xe9", b"\xff", b"\xff\xff"];
+        let mut compared = 0;
+        for s in texts {
+            for b in bytes {
+                let want = collected(s).map(|v| v.as_slice().cmp(b)).ok_or(());
+                assert_eq!(latin1_cmp(s, b), want, "{s:?} {b:?}");
+                compared += usize::from(want.is_ok());
+            }
+        }
+        assert!(compared > 50, "{compared}");
+        // A code point above 255 is an error even where the first bytes already differ.
+        assert_eq!(latin1_cmp("b\u{263a}", b"a"), Err(()));
     }
 }
