@@ -20,6 +20,7 @@ pub use time::parse_timestamp;
 
 use crate::pattern::{Observation as Obs, Pattern, Qualifier};
 use cmp::Cmp;
+use smallvec::SmallVec;
 use stream::{earliest_last, latest_first, Binding, Instances, Stream};
 
 /// Whether two short texts (keys, type names) are equal, without the call to `memcmp` that
@@ -103,12 +104,12 @@ impl Node {
 }
 
 /// Per leaf (observation expression, in tree order), the observations it holds for and their
-/// instance counts, in flat lists (allocated once, at their largest size, for small data).
+/// instance counts, in flat lists (inline for small data: one match allocates none of them).
 struct Leaves {
-    obs: Vec<u32>,
-    counts: Vec<u32>,
+    obs: SmallVec<[u32; 32]>,
+    counts: SmallVec<[u32; 32]>,
     /// Leaf -> where its entries end.
-    ends: Vec<usize>,
+    ends: SmallVec<[usize; 16]>,
 }
 
 impl Leaves {
@@ -117,9 +118,9 @@ impl Leaves {
         // lists grow as needed instead.
         let entries = leaves.saturating_mul(observations).min(4096);
         Leaves {
-            obs: Vec::with_capacity(entries),
-            counts: Vec::with_capacity(entries),
-            ends: Vec::with_capacity(leaves),
+            obs: SmallVec::with_capacity(entries),
+            counts: SmallVec::with_capacity(entries),
+            ends: SmallVec::with_capacity(leaves),
         }
     }
 
