@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use seawall_core::{Event, Place};
-use seawall_stix::matcher::{Matcher, Observation};
+use seawall_stix::matcher::{Matcher, Observation, ObservedSet};
 
 use crate::allowlist::Allowlist;
 use crate::event_values::{scan_event, ValueHit};
@@ -218,11 +218,14 @@ impl IntelMatcher {
         let refs: Vec<(&str, &serde_json::Value)> = objects.iter().map(|(k, v)| (k.as_str(), v)).collect();
         let time = t.unwrap_or(0);
         let obs = Observation::new(time, time, 1, refs);
+        // Prepared once, for every pattern that applies.
+        let mut set = None;
         for p in &self.single {
             if !has_type(&p.types) || !self.indicators[p.indicator as usize].applies_at(t) {
                 continue;
             }
-            match p.matcher.matches(std::slice::from_ref(&obs)) {
+            let set = set.get_or_insert_with(|| ObservedSet::new(std::slice::from_ref(&obs)));
+            match p.matcher.matches_in(set) {
                 Ok(true) => out.patterns.push(p.indicator),
                 Ok(false) => {}
                 Err(e) => out.errors.push(format!("{}: {e}", self.indicators[p.indicator as usize].id)),

@@ -10,6 +10,7 @@
 use super::compare::{CompileCache, Test};
 use super::observed::type_bit;
 use super::path::Path;
+use super::roots::RootIndex;
 use super::{MatchError, Observation};
 use crate::pattern::Comparison;
 
@@ -43,6 +44,25 @@ impl RootType {
             (RootType::Nothing, x) | (x, RootType::Nothing) => x,
             (RootType::One(a), RootType::One(b)) if a == b => RootType::One(a),
             _ => RootType::Many,
+        }
+    }
+}
+
+/// One test of a comparison expression, as [`Cmp::combine`] hands it out.
+#[derive(Clone, Copy)]
+struct Leaf<'c> {
+    path: &'c Path,
+    not: bool,
+    /// `None`: `EXISTS`.
+    test: Option<&'c Test>,
+}
+
+impl Leaf<'_> {
+    /// Whether it holds for a root object (`obs`: an observation that holds the object).
+    fn holds<'a>(self, root: &'a serde_json::Value, obs: &Observation<'a>) -> Result<bool, MatchError> {
+        match self.test {
+            Some(test) => self.path.any(root, obs, |v| test.passes(v, self.not)),
+            None => Ok(self.path.any(root, obs, |_| Ok(true))? != self.not),
         }
     }
 }
@@ -138,22 +158,51 @@ impl Cmp {
     /// (bit i: object `start + i`).
     fn roots(&self, obs: &Observation<'_>, start: usize) -> Result<u128, MatchError> {
         let block = start..obs.objects.len().min(start + BLOCK);
-        let mut out = 0u128;
+        self.combine(&mut |t: Leaf<'_>| {
+            let mut out = 0u128;
+            for (i, root) in obs.roots(block.clone(), &t.path.object_type, t.path.type_key, t.path.non_sco) {
+                if t.holds(root, obs)? {
+                    out |= 1 << (i - start);
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    /// The instances of `ix` (bits, see [`RootIndex`]) whose root object it holds for. Each
+    /// distinct object is tested once; a path that follows references, once per instance.
+    pub fn instances(&self, ix: &RootIndex<'_>, data: &[Observation<'_>]) -> Result<u128, MatchError> {
+        self.combine(&mut |t: Leaf<'_>| {
+            let mut out = 0u128;
+            for r in ix.of_type(t.path.type_key, &t.path.object_type) {
+                if !t.path.derefs {
+                    if t.holds(r.value, &data[r.obs as usize])? {
+                        out |= r.bits;
+                    }
+                    continue;
+                }
+                let mut bits = r.bits;
+                while bits != 0 {
+                    let i = bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    if t.holds(r.value, &data[ix.instance_obs(i)])? {
+                        out |= 1 << i;
+                    }
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    /// Combines the results of its tests (`test` gives the roots one test holds for, as bits)
+    /// through its `AND`s and `OR`s.
+    fn combine<F>(&self, test: &mut F) -> Result<u128, MatchError>
+    where
+        F: FnMut(Leaf<'_>) -> Result<u128, MatchError>,
+    {
         match self {
-            Cmp::Test { path, not, test, .. } => {
-                for (i, root) in obs.roots(block, &path.object_type, path.type_key, path.non_sco) {
-                    if path.any(root, obs, |v| test.passes(v, *not))? {
-                        out |= 1 << (i - start);
-                    }
-                }
-            }
-            Cmp::Exists { path, not } => {
-                for (i, root) in obs.roots(block, &path.object_type, path.type_key, path.non_sco) {
-                    if path.any(root, obs, |_| Ok(true))? != *not {
-                        out |= 1 << (i - start);
-                    }
-                }
-            }
+            Cmp::Test { path, not, test: t, .. } => test(Leaf { path, not: *not, test: Some(t) }),
+            Cmp::Exists { path, not } => test(Leaf { path, not: *not, test: None }),
             Cmp::And { all, fallible, roots } => {
                 // Operands that cannot fail are skipped once the result is known to be empty;
                 // those that can are all evaluated, in order, so the same error surfaces.
@@ -166,19 +215,18 @@ impl Cmp {
                     if known_empty && !c.fallible() {
                         continue;
                     }
-                    acc &= c.roots(obs, start)?;
+                    acc &= c.combine(test)?;
                 }
-                if *roots != RootType::Nothing {
-                    out = acc;
-                }
+                Ok(if *roots == RootType::Nothing { 0 } else { acc })
             }
             Cmp::Or { any, .. } => {
+                let mut out = 0;
                 for c in any {
-                    out |= c.roots(obs, start)?;
+                    out |= c.combine(test)?;
                 }
+                Ok(out)
             }
         }
-        Ok(out)
     }
 }
 

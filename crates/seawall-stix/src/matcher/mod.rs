@@ -11,11 +11,13 @@ mod cmp;
 mod compare;
 pub mod observed;
 mod path;
+mod roots;
 mod stream;
 mod time;
 
 pub use compare::{CompileCache, Net, PathValue};
 pub use observed::{observations_v20, observations_v21, Observation};
+pub use roots::ObservedSet;
 pub use time::parse_timestamp;
 
 use crate::pattern::{Observation as Obs, Pattern, Qualifier};
@@ -205,24 +207,43 @@ impl Matcher {
 
     /// Evaluates every observation expression's comparison on every observation first (so
     /// bad data is reported whatever the bindings do, as the reference does), keeping, per
-    /// leaf in tree order, the observations it holds for and their instance counts.
-    fn leaves(&self, n: &Node, data: &[Observation<'_>], out: &mut Leaves) -> Result<(), MatchError> {
+    /// leaf in tree order, the observations it holds for and their instance counts. With an
+    /// index of the root objects, each comparison is evaluated once over all of them.
+    fn leaves(&self, n: &Node, set: &ObservedSet<'_, '_>, out: &mut Leaves) -> Result<(), MatchError> {
         match n {
             Node::Simple(c, bits) => {
-                for (i, o) in data.iter().enumerate() {
-                    if o.may_have_types(*bits) && c.holds(o)? {
-                        out.obs.push(i as u32);
-                        out.counts.push(o.count.min(self.instance_cap));
+                let data = set.data;
+                let mut held = |i: usize, o: &Observation<'_>| {
+                    out.obs.push(i as u32);
+                    out.counts.push(o.count.min(self.instance_cap));
+                };
+                match &set.index {
+                    Some(ix) => {
+                        let found = c.instances(ix, data)?;
+                        if found != 0 {
+                            for (i, (o, mine)) in data.iter().zip(&ix.obs_bits).enumerate() {
+                                if mine & found != 0 {
+                                    held(i, o);
+                                }
+                            }
+                        }
+                    }
+                    None => {
+                        for (i, o) in data.iter().enumerate() {
+                            if o.may_have_types(*bits) && c.holds(o)? {
+                                held(i, o);
+                            }
+                        }
                     }
                 }
                 out.ends.push(out.obs.len());
             }
             Node::And(v) | Node::Or(v) | Node::FollowedBy(v) => {
                 for x in v {
-                    self.leaves(x, data, out)?;
+                    self.leaves(x, set, out)?;
                 }
             }
-            Node::Within(x, _) | Node::Repeats(x, _) | Node::StartStop(x, _, _) => self.leaves(x, data, out)?,
+            Node::Within(x, _) | Node::Repeats(x, _) | Node::StartStop(x, _, _) => self.leaves(x, set, out)?,
         }
         Ok(())
     }
@@ -302,14 +323,20 @@ impl Matcher {
     /// The observations (indices into `data`) of one binding that satisfies the pattern, or
     /// `None` when the pattern does not match.
     pub fn find(&self, data: &[Observation<'_>]) -> Result<Option<Vec<usize>>, MatchError> {
-        self.search(data, true)
+        self.find_in(&ObservedSet::new(data))
     }
 
-    /// [`Matcher::find`], with bindings as bit sets where they fit if `bits` (the two forms
+    /// [`Matcher::find`] on observed data prepared once for many patterns.
+    pub fn find_in(&self, set: &ObservedSet<'_, '_>) -> Result<Option<Vec<usize>>, MatchError> {
+        self.search(set, true)
+    }
+
+    /// [`Matcher::find_in`], with bindings as bit sets where they fit if `bits` (the two forms
     /// give the same bindings in the same order; tests compare them).
-    fn search(&self, data: &[Observation<'_>], bits: bool) -> Result<Option<Vec<usize>>, MatchError> {
+    fn search(&self, set: &ObservedSet<'_, '_>, bits: bool) -> Result<Option<Vec<usize>>, MatchError> {
+        let data = set.data;
         let mut leaves = Leaves::with_room(self.leaf_count, data.len());
-        self.leaves(&self.root, data, &mut leaves)?;
+        self.leaves(&self.root, set, &mut leaves)?;
         if let Node::Simple(..) = self.root {
             // One observation expression: its first observation is the first binding.
             return Ok(leaves.get(0).0.first().map(|&o| vec![o as usize]));
@@ -342,7 +369,12 @@ impl Matcher {
     }
 
     pub fn matches(&self, data: &[Observation<'_>]) -> Result<bool, MatchError> {
-        Ok(self.find(data)?.is_some())
+        self.matches_in(&ObservedSet::new(data))
+    }
+
+    /// [`Matcher::matches`] on observed data prepared once for many patterns.
+    pub fn matches_in(&self, set: &ObservedSet<'_, '_>) -> Result<bool, MatchError> {
+        Ok(self.find_in(set)?.is_some())
     }
 
     /// Whether the pattern is one observation expression without qualifiers, so one
@@ -434,7 +466,8 @@ mod tests {
         let mut found = 0;
         for p in &patterns {
             let m = super::Matcher::new(&crate::parse_pattern(p).unwrap()).unwrap();
-            let (bits, list) = (m.search(&data, true), m.search(&data, false));
+            let set = super::ObservedSet::new(&data);
+            let (bits, list) = (m.search(&set, true), m.search(&set, false));
             assert_eq!(bits, list, "{p}");
             found += usize::from(matches!(bits, Ok(Some(_))));
         }

@@ -6,39 +6,38 @@ use serde_json::Value;
 use super::time::parse_timestamp;
 use super::{prop, MatchError};
 
-/// STIX 2.1 types that are not SCOs: an observation's objects of these types are never the root
-/// of a comparison (they can still be reached through a reference).
-const NON_SCO_TYPES: [&str; 25] = [
-    "attack-pattern",
-    "bundle",
-    "campaign",
-    "course-of-action",
-    "extension-definition",
-    "grouping",
-    "identity",
-    "incident",
-    "indicator",
-    "infrastructure",
-    "intrusion-set",
-    "language-content",
-    "location",
-    "malware",
-    "malware-analysis",
-    "marking-definition",
-    "note",
-    "observed-data",
-    "opinion",
-    "relationship",
-    "report",
-    "threat-actor",
-    "tool",
-    "sighting",
-    "vulnerability",
-];
-
-/// Whether a type is one of the STIX 2.1 SDO/SRO types.
+/// Whether a type is one of the STIX 2.1 SDO/SRO types: an observation's objects of these
+/// types are never the root of a comparison (they can still be reached through a reference).
 pub(crate) fn is_non_sco(object_type: &str) -> bool {
-    NON_SCO_TYPES.contains(&object_type)
+    // A `match` on the texts: the compiler sorts them by length first.
+    matches!(
+        object_type,
+        "attack-pattern"
+            | "bundle"
+            | "campaign"
+            | "course-of-action"
+            | "extension-definition"
+            | "grouping"
+            | "identity"
+            | "incident"
+            | "indicator"
+            | "infrastructure"
+            | "intrusion-set"
+            | "language-content"
+            | "location"
+            | "malware"
+            | "malware-analysis"
+            | "marking-definition"
+            | "note"
+            | "observed-data"
+            | "opinion"
+            | "relationship"
+            | "report"
+            | "threat-actor"
+            | "tool"
+            | "sighting"
+            | "vulnerability"
+    )
 }
 
 /// One `observed-data`: what was seen, when, and how often.
@@ -112,6 +111,11 @@ impl<'a> Observation<'a> {
             .zip(start..)
             .filter(move |((k, t), _)| *k == key && super::same(t, object_type))
             .map(|(_, i)| (i, self.objects[i].1))
+    }
+
+    /// Every object with its type's [`type_key`] and name, in order.
+    pub(crate) fn typed_objects(&self) -> impl Iterator<Item = (u64, &'a str, &'a Value)> + '_ {
+        self.types.iter().zip(&self.objects).map(|((k, t), (_, o))| (*k, *t, *o))
     }
 
     /// Whether any object has this type.

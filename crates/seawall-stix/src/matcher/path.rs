@@ -49,6 +49,8 @@ pub(super) struct Path {
     /// Some step decodes binary or follows references, so walking it can fail: the walk then
     /// goes on after the test passed (see the module text).
     pub fallible: bool,
+    /// Some step follows references, which resolve inside the observation that holds the root.
+    pub derefs: bool,
 }
 
 impl Path {
@@ -69,7 +71,9 @@ impl Path {
         let fallible = steps
             .iter()
             .any(|s| matches!(s, Step::Key { decode, deref, .. } if *decode != Decode::None || *deref != Deref::None));
+        let derefs = steps.iter().any(|s| matches!(s, Step::Key { deref, .. } if *deref != Deref::None));
         Path {
+            derefs,
             non_sco: is_non_sco(&p.object_type),
             type_key: type_key(&p.object_type),
             object_type: cache.text(&p.object_type),
