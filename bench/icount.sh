@@ -22,7 +22,7 @@
 #      share of it spent building searchers and regexes on first use (`OnceLock` initialisers);
 #    - stix_match, stix_compile, stix_observations: `seawall-bench stix-eval` over the
 #      generated STIX cases (`bench/intel.sh` generates them): 75,000 matches
-#      (`Matcher::find_in`, on observed data already prepared), parsing and compiling 30,000
+#      (`Matcher::matches_in`, on observed data already prepared), parsing and compiling 30,000
 #      patterns, building and preparing 15,250 observed-data sets (`observations_v21` and
 #      `ObservedSet::new`; before 2026-11-27's seventeenth session the preparing was part of
 #      the match, counted under `Matcher::find`);
@@ -109,7 +109,7 @@ echo "engine_evtx $e instructions, of which building on first use $b ($(( b * 10
 
 CASES=$DATA/intel/stix_cases.jsonl
 if [ -s "$CASES" ]; then
-  echo "stix_match $(KEEP_AS=stix_match inside '*Matcher::find_in*' "$HARNESS" stix-eval --input "$CASES" --passes 4) instructions"
+  echo "stix_match $(KEEP_AS=stix_match inside '*Matcher::matches_in*,*Matcher::find_in*' "$HARNESS" stix-eval --input "$CASES" --passes 4) instructions"
   echo "stix_compile $(KEEP_AS=stix_compile inside 'seawall_stix::pattern::parse,*compile_obs*' "$HARNESS" stix-eval --input "$CASES" --passes 1) instructions"
   echo "stix_observations $(KEEP_AS=stix_observations inside '*observations_v21*,*ObservedSet*new*' "$HARNESS" stix-eval --input "$CASES" --passes 1) instructions"
 else

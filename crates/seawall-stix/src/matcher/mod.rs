@@ -296,21 +296,40 @@ impl Matcher {
         }
     }
 
-    /// Whether a node can have a binding at all, by which leaves hold for some observation
-    /// (`next_leaf` walks the leaves in tree order). When it cannot, the search would end
-    /// with none; it is not started.
-    fn may_bind(&self, n: &Node, leaves: &Leaves, next_leaf: &mut usize) -> bool {
+    /// The verdict where the leaves alone decide it (`next_leaf` walks the leaves in tree
+    /// order): an observation expression binds iff it holds for some observation, an `OR` binds
+    /// if some operand does (its first binding is then that operand's or an earlier one's), and
+    /// a node with an operand that cannot bind cannot bind. `None`: only the search can tell.
+    fn decided(&self, n: &Node, leaves: &Leaves, next_leaf: &mut usize) -> Option<bool> {
         match n {
             Node::Simple(..) => {
                 *next_leaf += 1;
-                !leaves.get(*next_leaf - 1).0.is_empty()
+                Some(!leaves.get(*next_leaf - 1).0.is_empty())
             }
             // Every child is visited, so that the leaves are counted.
-            Node::And(v) | Node::FollowedBy(v) => {
-                v.iter().fold(true, |all, x| self.may_bind(x, leaves, next_leaf) & all)
+            Node::Or(v) => {
+                let mut out = Some(false);
+                for x in v {
+                    out = match (out, self.decided(x, leaves, next_leaf)) {
+                        (Some(true), _) | (_, Some(true)) => Some(true),
+                        (Some(false), Some(false)) => Some(false),
+                        _ => None,
+                    };
+                }
+                out
             }
-            Node::Or(v) => v.iter().fold(false, |any, x| self.may_bind(x, leaves, next_leaf) | any),
-            Node::Within(x, _) | Node::Repeats(x, _) | Node::StartStop(x, _, _) => self.may_bind(x, leaves, next_leaf),
+            Node::And(v) | Node::FollowedBy(v) => {
+                let mut out = None;
+                for x in v {
+                    if self.decided(x, leaves, next_leaf) == Some(false) {
+                        out = Some(false);
+                    }
+                }
+                out
+            }
+            Node::Within(x, _) | Node::Repeats(x, _) | Node::StartStop(x, _, _) => {
+                self.decided(x, leaves, next_leaf).filter(|&binds| !binds)
+            }
         }
     }
 
@@ -328,12 +347,13 @@ impl Matcher {
 
     /// [`Matcher::find`] on observed data prepared once for many patterns.
     pub fn find_in(&self, set: &ObservedSet<'_, '_>) -> Result<Option<Vec<usize>>, MatchError> {
-        self.search(set, true)
+        self.search(set, true, true)
     }
 
     /// [`Matcher::find_in`], with bindings as bit sets where they fit if `bits` (the two forms
-    /// give the same bindings in the same order; tests compare them).
-    fn search(&self, set: &ObservedSet<'_, '_>, bits: bool) -> Result<Option<Vec<usize>>, MatchError> {
+    /// give the same bindings in the same order; tests compare them). Without `binding`, only
+    /// whether one exists: a match the leaves decide gives an empty list.
+    fn search(&self, set: &ObservedSet<'_, '_>, bits: bool, binding: bool) -> Result<Option<Vec<usize>>, MatchError> {
         let data = set.data;
         let mut leaves = Leaves::with_room(self.leaf_count, data.len());
         self.leaves(&self.root, set, &mut leaves)?;
@@ -341,8 +361,10 @@ impl Matcher {
             // One observation expression: its first observation is the first binding.
             return Ok(leaves.get(0).0.first().map(|&o| vec![o as usize]));
         }
-        if !self.may_bind(&self.root, &leaves, &mut 0) {
-            return Ok(None);
+        match self.decided(&self.root, &leaves, &mut 0) {
+            Some(false) => return Ok(None),
+            Some(true) if !binding => return Ok(Some(Vec::new())),
+            _ => {}
         }
         let budget = stream::Budget::new(self.max_steps);
         let held = leaves.obs.iter().copied().zip(leaves.counts.iter().copied());
@@ -374,7 +396,7 @@ impl Matcher {
 
     /// [`Matcher::matches`] on observed data prepared once for many patterns.
     pub fn matches_in(&self, set: &ObservedSet<'_, '_>) -> Result<bool, MatchError> {
-        Ok(self.find_in(set)?.is_some())
+        Ok(self.search(set, true, false)?.is_some())
     }
 
     /// Whether the pattern is one observation expression without qualifiers, so one
@@ -467,7 +489,7 @@ mod tests {
         for p in &patterns {
             let m = super::Matcher::new(&crate::parse_pattern(p).unwrap()).unwrap();
             let set = super::ObservedSet::new(&data);
-            let (bits, list) = (m.search(&set, true), m.search(&set, false));
+            let (bits, list) = (m.search(&set, true, true), m.search(&set, false, true));
             assert_eq!(bits, list, "{p}");
             found += usize::from(matches!(bits, Ok(Some(_))));
         }
