@@ -22,10 +22,10 @@
 #      share of it spent building searchers and regexes on first use (`OnceLock` initialisers);
 #    - stix_match, stix_compile, stix_observations: `seawall-bench stix-eval` over the
 #      generated STIX cases (`bench/intel.sh` generates them): 75,000 matches
-#      (`Matcher::matches_in`, on observed data already prepared), parsing and compiling 30,000
+#      (`Matcher::search`, on observed data already prepared), parsing and compiling 30,000
 #      patterns, building and preparing 15,250 observed-data sets (`observations_v21` and
-#      `ObservedSet::new`; before 2026-11-27's seventeenth session the preparing was part of
-#      the match, counted under `Matcher::find`);
+#      `ObservedSet::new`). Binaries before 2026-11-27's seventeenth session inline `search`
+#      and prepare nothing: count them inside `*Matcher::find*` instead, which holds all of it;
 #    - intel_scan: looking for indicator values in events (`scan_event`), hunting the first
 #      100,000 lines of each generated telecom log with 1k indicators.
 # With ICOUNT_KEEP=DIR, each callgrind profile is kept as DIR/<line>.cg (e.g.
@@ -109,7 +109,7 @@ echo "engine_evtx $e instructions, of which building on first use $b ($(( b * 10
 
 CASES=$DATA/intel/stix_cases.jsonl
 if [ -s "$CASES" ]; then
-  echo "stix_match $(KEEP_AS=stix_match inside '*Matcher::matches_in*,*Matcher::find_in*' "$HARNESS" stix-eval --input "$CASES" --passes 4) instructions"
+  echo "stix_match $(KEEP_AS=stix_match inside '*Matcher::search*' "$HARNESS" stix-eval --input "$CASES" --passes 4) instructions"
   echo "stix_compile $(KEEP_AS=stix_compile inside 'seawall_stix::pattern::parse,*compile_obs*' "$HARNESS" stix-eval --input "$CASES" --passes 1) instructions"
   echo "stix_observations $(KEEP_AS=stix_observations inside '*observations_v21*,*ObservedSet*new*' "$HARNESS" stix-eval --input "$CASES" --passes 1) instructions"
 else

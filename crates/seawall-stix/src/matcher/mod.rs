@@ -353,6 +353,8 @@ impl Matcher {
     /// [`Matcher::find_in`], with bindings as bit sets where they fit if `bits` (the two forms
     /// give the same bindings in the same order; tests compare them). Without `binding`, only
     /// whether one exists: a match the leaves decide gives an empty list.
+    // Never inlined: `bench/icount.sh` counts the instructions of matching inside it.
+    #[inline(never)]
     fn search(&self, set: &ObservedSet<'_, '_>, bits: bool, binding: bool) -> Result<Option<Vec<usize>>, MatchError> {
         let data = set.data;
         let mut leaves = Leaves::with_room(self.leaf_count, data.len());
