@@ -95,10 +95,42 @@ impl Path {
                 _ => Ok(false),
             };
         }
+        if !self.fallible {
+            return plain(&self.steps, root, &mut test);
+        }
         let mut walk = Walk { obs, fallible: self.fallible, found: false, test: &mut test };
         walk.visit(&self.steps, At::Json(root))?;
         Ok(walk.found)
     }
+}
+
+/// The walk of a path that neither decodes nor follows references, so cannot fail: keys and
+/// indices step down in a loop, `[*]` tries each element in turn; the first value that passes
+/// ends it (as [`Walk`] does for such a path).
+fn plain<'a, F>(steps: &[Step], mut at: &'a Value, test: &mut F) -> Result<bool, MatchError>
+where
+    F: FnMut(&PathValue<'a>) -> Result<bool, MatchError>,
+{
+    for (n, step) in steps.iter().enumerate() {
+        let next = match (step, at) {
+            (Step::Key { name, .. }, Value::Object(m)) => field(m, name),
+            (Step::Index(i), Value::Array(a)) => usize::try_from(*i).ok().and_then(|i| a.get(i)),
+            (Step::Any, Value::Array(a)) => {
+                for x in a {
+                    if plain(&steps[n + 1..], x, test)? {
+                        return Ok(true);
+                    }
+                }
+                return Ok(false);
+            }
+            _ => None,
+        };
+        match next {
+            Some(x) => at = x,
+            None => return Ok(false),
+        }
+    }
+    test(&PathValue::Json(at))
 }
 
 /// What the first suffix in `table` that `key` ends with gives, else `default`.
