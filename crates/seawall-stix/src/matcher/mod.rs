@@ -218,12 +218,15 @@ impl Matcher {
                     out.counts.push(o.count.min(self.instance_cap));
                 };
                 match &set.index {
-                    Some(ix) => {
-                        let found = c.instances(ix, data)?;
-                        if found != 0 {
-                            for (i, (o, mine)) in data.iter().zip(&ix.obs_bits).enumerate() {
+                    Some(runs) => {
+                        for ix in runs {
+                            let found = c.instances(ix, data)?;
+                            if found == 0 {
+                                continue;
+                            }
+                            for (k, mine) in ix.obs_bits.iter().enumerate() {
                                 if mine & found != 0 {
-                                    held(i, o);
+                                    held(ix.first + k, &data[ix.first + k]);
                                 }
                             }
                         }

@@ -14,19 +14,22 @@ use smallvec::SmallVec;
 use super::observed::is_non_sco;
 use super::Observation;
 
-/// Most instances the index numbers: data with more is matched observation by observation.
+/// Most instances one index numbers: larger data is indexed in runs of observations.
 pub(crate) const MAX_INSTANCES: usize = 128;
 
 /// Observed data ready for [`super::Matcher::find_in`]: build it once, match many patterns.
 pub struct ObservedSet<'d, 'a> {
     pub(crate) data: &'d [Observation<'a>],
-    /// `None` when the data has more than [`MAX_INSTANCES`] root instances.
-    pub(crate) index: Option<RootIndex<'a>>,
+    /// Indexes of consecutive runs of observations, each of at most [`MAX_INSTANCES`] root
+    /// instances (a comparison never looks beyond one observation, so the runs are
+    /// independent). `None` when one observation alone has more: then the data is matched
+    /// observation by observation.
+    pub(crate) index: Option<SmallVec<[RootIndex<'a>; 1]>>,
 }
 
 impl<'d, 'a> ObservedSet<'d, 'a> {
     pub fn new(data: &'d [Observation<'a>]) -> Self {
-        ObservedSet { data, index: RootIndex::build(data) }
+        ObservedSet { data, index: RootIndex::runs(data) }
     }
 
     pub fn observations(&self) -> &'d [Observation<'a>] {
@@ -55,25 +58,45 @@ struct TypeName<'a> {
     end: u32,
 }
 
-/// Flat lists, so that small data (the usual case: an event, or a few observations) is
-/// indexed with one allocation.
+/// The index of one run of observations, in flat lists, so that small data (the usual case: an
+/// event, or a few observations) is indexed with one allocation.
 pub(crate) struct RootIndex<'a> {
-    /// Per observation, the bits of its instances (instances are numbered in observation order).
+    /// The run's first observation (an index into the data).
+    pub first: usize,
+    /// Per observation of the run, the bits of its instances (instances are numbered in
+    /// observation order).
     pub obs_bits: SmallVec<[u128; 8]>,
     types: SmallVec<[TypeName<'a>; 8]>,
     roots: Vec<Root<'a>>,
 }
 
 impl<'a> RootIndex<'a> {
-    fn build(data: &[Observation<'a>]) -> Option<RootIndex<'a>> {
-        let objects: usize = data.iter().map(|o| o.objects.len()).sum();
+    /// The indexes of runs of observations with at most [`MAX_INSTANCES`] objects together
+    /// (objects bound the root instances), or `None` if one observation has more roots.
+    fn runs(data: &[Observation<'a>]) -> Option<SmallVec<[RootIndex<'a>; 1]>> {
+        let mut out = SmallVec::new();
+        let (mut start, mut objects) = (0, 0);
+        for (i, o) in data.iter().enumerate() {
+            if objects + o.objects.len() > MAX_INSTANCES && i > start {
+                out.push(RootIndex::build(data, start..i)?);
+                (start, objects) = (i, 0);
+            }
+            objects += o.objects.len();
+        }
+        out.push(RootIndex::build(data, start..data.len())?);
+        Some(out)
+    }
+
+    fn build(data: &[Observation<'a>], run: std::ops::Range<usize>) -> Option<RootIndex<'a>> {
+        let objects: usize = data[run.clone()].iter().map(|o| o.objects.len()).sum();
         let mut ix = RootIndex {
-            obs_bits: SmallVec::with_capacity(data.len()),
+            first: run.start,
+            obs_bits: SmallVec::with_capacity(run.len()),
             types: SmallVec::new(),
             roots: Vec::with_capacity(objects.min(MAX_INSTANCES)),
         };
         let mut next = 0;
-        for (o, obs) in data.iter().enumerate() {
+        for (o, obs) in data.iter().enumerate().skip(run.start).take(run.len()) {
             let mut mine = 0u128;
             for (key, name, value) in obs.typed_objects() {
                 let ty = match ix.types.iter().position(|t| t.key == key && super::same(t.name, name)) {
@@ -121,9 +144,9 @@ impl<'a> RootIndex<'a> {
         }
     }
 
-    /// The observation of an instance.
+    /// The observation of an instance (an index into the data).
     pub fn instance_obs(&self, instance: usize) -> usize {
-        self.obs_bits.iter().position(|b| b >> instance & 1 != 0).unwrap_or(0)
+        self.first + self.obs_bits.iter().position(|b| b >> instance & 1 != 0).unwrap_or(0)
     }
 }
 
@@ -144,7 +167,7 @@ mod tests {
             Observation::new(0, 0, 1, vec![("sdo", &sdo), ("a", &a)]),
         ];
         let set = ObservedSet::new(&data);
-        let ix = set.index.as_ref().unwrap();
+        let ix = &set.index.as_ref().unwrap()[0];
         // The SDO is no root: three instances.
         assert_eq!((0..3).map(|i| ix.instance_obs(i)).collect::<Vec<_>>(), [0, 0, 1]);
         assert_eq!(ix.obs_bits.as_slice(), [0b011, 0b100]);
@@ -157,12 +180,59 @@ mod tests {
     }
 
     #[test]
-    fn data_with_too_many_instances_has_no_index() {
+    fn larger_data_is_indexed_in_runs_unless_one_observation_is_too_large() {
         let o = json!({"type": "file", "name": "x"});
         let many = Observation::new(0, 0, 1, vec![("o", &o); MAX_INSTANCES + 1]);
         assert!(ObservedSet::new(std::slice::from_ref(&many)).index.is_none());
         let fits = Observation::new(0, 0, 1, vec![("o", &o); MAX_INSTANCES]);
-        assert!(ObservedSet::new(std::slice::from_ref(&fits)).index.is_some());
+        assert_eq!(ObservedSet::new(std::slice::from_ref(&fits)).index.map(|runs| runs.len()), Some(1));
+        // 100 observations of 3 objects: runs of 42 (126 objects), 42 and 16.
+        let three = Observation::new(0, 0, 1, vec![("o", &o); 3]);
+        let data = vec![three; 100];
+        let runs = ObservedSet::new(&data).index.unwrap();
+        assert_eq!(runs.iter().map(|r| (r.first, r.obs_bits.len())).collect::<Vec<_>>(), [(0, 42), (42, 42), (84, 16)]);
+    }
+
+    #[test]
+    fn runs_of_observations_find_what_the_per_observation_walk_finds() {
+        let objects = [
+            json!({"type": "ipv4-addr", "value": "10.0.0.1"}),
+            json!({"type": "ipv4-addr", "value": "10.0.0.2"}),
+            json!({"type": "network-traffic", "dst_ref": "ip", "dst_port": 443}),
+            json!({"type": "file", "name": "a.txt", "size": 5}),
+        ];
+        // 90 observations a minute apart, of two to four objects, some seen twice: three runs.
+        let data: Vec<Observation<'_>> = (0..90usize)
+            .map(|i| {
+                let t = i as i64 * 60_000_000;
+                let mine: Vec<(&str, &serde_json::Value)> =
+                    (0..2 + i % 3).map(|k| (if k == 0 { "ip" } else { "o" }, &objects[(i + k) % 4])).collect();
+                Observation::new(t, t, 1 + (i % 2) as u32, mine)
+            })
+            .collect();
+        let indexed = ObservedSet::new(&data);
+        assert!(indexed.index.as_ref().is_some_and(|runs| runs.len() >= 3));
+        let walked = ObservedSet { data: &data, index: None };
+        let patterns = [
+            "[ipv4-addr:value = '10.0.0.2' AND ipv4-addr:value = '10.0.0.2'] REPEATS 40 TIMES",
+            "[ipv4-addr:value = '10.0.0.2'] REPEATS 200 TIMES",
+            "[network-traffic:dst_ref.value = '10.0.0.1'] FOLLOWEDBY [file:size = 5]",
+            "[network-traffic:dst_ref.value = '10.0.0.2'] REPEATS 10 TIMES",
+            "[file:size = 5] FOLLOWEDBY [ipv4-addr:value = '10.0.0.9']",
+            "([file:name = 'a.txt'] FOLLOWEDBY [network-traffic:dst_port = 443]) WITHIN 60 SECONDS",
+            // Only observations of the last run (from minute 84) qualify.
+            "[ipv4-addr:value = '10.0.0.1'] START t'1970-01-01T01:25:00Z' STOP t'1970-01-01T01:30:00Z'",
+            "[network-traffic:dst_ref.value = '10.0.0.1'] START t'1970-01-01T01:24:00Z' STOP t'1970-01-01T01:30:00Z'",
+            "[network-traffic:dst_ref.value = '10.0.0.2'] START t'1970-01-01T01:24:00Z' STOP t'1970-01-01T01:30:00Z'",
+        ];
+        let mut found = 0;
+        for p in patterns {
+            let m = crate::matcher::Matcher::new(&crate::parse_pattern(p).unwrap()).unwrap();
+            let got = m.find_in(&indexed);
+            assert_eq!(got, m.find_in(&walked), "{p}");
+            found += usize::from(matches!(got, Ok(Some(_))));
+        }
+        assert!((3..patterns.len()).contains(&found), "{found} of {} patterns matched", patterns.len());
     }
 
     #[test]
