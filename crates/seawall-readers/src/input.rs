@@ -21,17 +21,26 @@ const HEAD: usize = 16 * 1024;
 /// `Other` whose message names the limit.
 pub fn open_evidence(path: &Path, max_decompressed: u64) -> Result<Decoded, ReadError> {
     let io_err = |source| ReadError::Io { path: path.to_path_buf(), source };
-    let mut file = BufReader::with_capacity(256 * 1024, File::open(path).map_err(io_err)?);
-    let magic = peek(&mut file, 4).map_err(io_err)?;
-    let (reader, compressed): (Box<dyn Read + Send>, bool) = if magic.starts_with(&[0x1f, 0x8b]) {
-        let gz = flate2::bufread::MultiGzDecoder::new(Prefixed::new(magic, file));
+    let mut file = File::open(path).map_err(io_err)?;
+    // The first bytes straight from the file, without a buffer: a format that reopens the file
+    // (EVTX) reads nothing more here, and a small file is not read whole to be recognised.
+    let first = peek(&mut file, HEAD).map_err(io_err)?;
+    let buffered = |file| BufReader::with_capacity(BUFFER, file);
+    let (reader, compressed): (Box<dyn Read + Send>, bool) = if first.starts_with(&[0x1f, 0x8b]) {
+        let gz = flate2::bufread::MultiGzDecoder::new(Prefixed::new(first, buffered(file)));
         (Box::new(Limited::new(gz, max_decompressed)), true)
-    } else if magic.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-        let zs = ruzstd::decoding::StreamingDecoder::new(Prefixed::new(magic, file))
+    } else if first.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        let zs = ruzstd::decoding::StreamingDecoder::new(Prefixed::new(first, buffered(file)))
             .map_err(|e| ReadError::Format { path: path.to_path_buf(), message: format!("zstd: {e}") })?;
         (Box::new(Limited::new(zs, max_decompressed)), true)
     } else {
-        (Box::new(Prefixed::new(magic, file)), false)
+        return Ok(Decoded {
+            path: path.to_path_buf(),
+            reader: Box::new(Prefixed::new(first.clone(), BufferedOnFirstRead::File(file))),
+            head: first,
+            compressed: false,
+            limit: max_decompressed,
+        });
     };
     let mut reader = reader;
     let head = peek(&mut reader, HEAD).map_err(|e| map_limit(path, e, max_decompressed))?;
@@ -42,6 +51,32 @@ pub fn open_evidence(path: &Path, max_decompressed: u64) -> Result<Decoded, Read
         compressed,
         limit: max_decompressed,
     })
+}
+
+/// Bytes read from a file at a time past its first [`HEAD`].
+const BUFFER: usize = 256 * 1024;
+
+/// A file whose read buffer is made on the first read past its head: readers that never read
+/// on (EVTX opens the file itself) never allocate it.
+enum BufferedOnFirstRead {
+    File(File),
+    Buffered(BufReader<File>),
+    /// Only while switching.
+    Taken,
+}
+
+impl Read for BufferedOnFirstRead {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if let BufferedOnFirstRead::File(_) = self {
+            if let BufferedOnFirstRead::File(f) = std::mem::replace(self, BufferedOnFirstRead::Taken) {
+                *self = BufferedOnFirstRead::Buffered(BufReader::with_capacity(BUFFER, f));
+            }
+        }
+        match self {
+            BufferedOnFirstRead::Buffered(b) => b.read(buf),
+            _ => Ok(0),
+        }
+    }
 }
 
 /// Turns the limit error of [`Limited`] into [`ReadError::TooLarge`], others into I/O errors.
