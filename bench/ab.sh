@@ -30,11 +30,13 @@ else
   FILE="${3:-bench/data/telecom/syslog.log}"
 fi
 SIGMA="${SEAWALL_CORPUS:-../shared/corpus}/sigma"
-EVTX_LIST=""
+EVTX_TIMES=0
 if [ "$MODE" = evtx ]; then
   DATA=bench/data
   source bench/evtx_set.sh
-  EVTX_LIST="${EVTX_ARGS[*]}"
+  # The same folder named again and again: passed as the folder and a count, so no path is
+  # ever split at spaces.
+  EVTX_TIMES=${#EVTX_ARGS[@]}
   FILE="$EVTX_DIR"
 fi
 [ "$MODE" = load ] || [ -e "$FILE" ] || { echo "no input $FILE (bench/telecom.sh generates the telecom files)" >&2; exit 2; }
@@ -47,9 +49,9 @@ BIN=seawall-bench
 { [ "$MODE" = hunt ] || [ "$MODE" = evtx ]; } && BIN=seawall
 OLD_BIN=target/ab-old/release/$BIN
 NEW_BIN=target/release/$BIN
-python3 - "$OLD_BIN" "$NEW_BIN" "$FILE" "$RUNS" "${AB_NEW_ENV:-}" "$MODE" "$SIGMA" "${AB_HUNT_ARGS:-}" "$EVTX_LIST" <<'PY'
+python3 - "$OLD_BIN" "$NEW_BIN" "$FILE" "$RUNS" "${AB_NEW_ENV:-}" "$MODE" "$SIGMA" "${AB_HUNT_ARGS:-}" "$EVTX_TIMES" <<'PY'
 import json, os, statistics, subprocess, sys
-old, new, path, runs, new_env, mode, sigma, hunt_args, evtx_list = sys.argv[1:10]
+old, new, path, runs, new_env, mode, sigma, hunt_args, evtx_times = sys.argv[1:10]
 runs = int(runs)
 env = dict(os.environ)
 if new_env:
@@ -60,7 +62,7 @@ rules = [a for d in ("rules", "rules-emerging-threats", "rules-threat-hunting") 
 def rate(binary, e):
     if mode in ("hunt", "evtx"):
         extra = hunt_args.split() if hunt_args else rules
-        inputs = evtx_list.split() if mode == "evtx" else [path]
+        inputs = [path] * int(evtx_times) if mode == "evtx" else [path]
         cmd = [binary, "hunt", *inputs, *extra, "--format", "jsonl", "-o", "/dev/null", "-q", "--threads", "2",
                "--stats", "json"]
         r = subprocess.run(cmd, capture_output=True, text=True, env=e)
