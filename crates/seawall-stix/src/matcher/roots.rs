@@ -31,10 +31,6 @@ impl<'d, 'a> ObservedSet<'d, 'a> {
     pub fn new(data: &'d [Observation<'a>]) -> Self {
         ObservedSet { data, index: RootIndex::runs(data) }
     }
-
-    pub fn observations(&self) -> &'d [Observation<'a>] {
-        self.data
-    }
 }
 
 /// One distinct object that can be a root, and the instances of it.
