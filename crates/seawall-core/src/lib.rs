@@ -1,6 +1,7 @@
 //! Seawall's shared vocabulary: the event model every reader produces, the finding shape every
 //! detector emits, severity levels and the run tally.
 
+mod bytes;
 mod event;
 mod finding;
 mod level;
@@ -10,6 +11,7 @@ mod tally;
 mod timefmt;
 mod value;
 
+pub use bytes::same_bytes;
 pub use compact_str::{format_compact, ToCompactString};
 pub use event::{Event, EventKind, Place, SourceRef};
 pub use finding::{Entities, EvidenceRef, Finding, FindingSource};

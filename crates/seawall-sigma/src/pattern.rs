@@ -253,10 +253,12 @@ impl StrPattern {
     /// Tests already-folded (or, for cased patterns, original) text.
     pub fn matches(&self, hay: &str) -> bool {
         match self {
-            StrPattern::Exact(s) => same_bytes(hay.as_bytes(), s.as_bytes()),
-            StrPattern::Prefix(s) => hay.len() >= s.len() && same_bytes(&hay.as_bytes()[..s.len()], s.as_bytes()),
+            StrPattern::Exact(s) => seawall_core::same_bytes(hay.as_bytes(), s.as_bytes()),
+            StrPattern::Prefix(s) => {
+                hay.len() >= s.len() && seawall_core::same_bytes(&hay.as_bytes()[..s.len()], s.as_bytes())
+            }
             StrPattern::Suffix(s) => {
-                hay.len() >= s.len() && same_bytes(&hay.as_bytes()[hay.len() - s.len()..], s.as_bytes())
+                hay.len() >= s.len() && seawall_core::same_bytes(&hay.as_bytes()[hay.len() - s.len()..], s.as_bytes())
             }
             StrPattern::Contains(n) => n.finder.find(hay.as_bytes()).is_some(),
             StrPattern::Any => true,
@@ -286,34 +288,18 @@ impl StrPattern {
     }
 }
 
-/// Whether two byte strings are equal, comparing short ones (most field values and patterns)
-/// inline with two overlapping word loads rather than calling `memcmp`.
-#[inline]
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    let n = a.len();
-    if n != b.len() {
-        return false;
-    }
-    match n {
-        0..=3 => a.iter().zip(b).all(|(x, y)| x == y),
-        4..=7 => a.first_chunk::<4>() == b.first_chunk::<4>() && a.last_chunk::<4>() == b.last_chunk::<4>(),
-        8..=16 => a.first_chunk::<8>() == b.first_chunk::<8>() && a.last_chunk::<8>() == b.last_chunk::<8>(),
-        _ => a == b,
-    }
-}
-
 fn pieces_match(parts: &[String], anchored_start: bool, anchored_end: bool, hay: &str) -> bool {
     let mut rest = hay.as_bytes();
     let n = parts.len();
     for (i, p) in parts.iter().enumerate() {
         let p = p.as_bytes();
         if i == 0 && anchored_start {
-            if rest.len() < p.len() || !same_bytes(&rest[..p.len()], p) {
+            if rest.len() < p.len() || !seawall_core::same_bytes(&rest[..p.len()], p) {
                 return false;
             }
             rest = &rest[p.len()..];
         } else if i == n - 1 && anchored_end {
-            return rest.len() >= p.len() && same_bytes(&rest[rest.len() - p.len()..], p);
+            return rest.len() >= p.len() && seawall_core::same_bytes(&rest[rest.len() - p.len()..], p);
         } else {
             match memchr::memmem::find(rest, p) {
                 Some(pos) => rest = &rest[pos + p.len()..],
@@ -362,33 +348,6 @@ fn glob_match(pat: &[GlobTok], hay: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn same_bytes_compares_every_byte() {
-        let texts = [
-            "",
-            "a",
-            "ab",
-            "abc",
-            "abcd",
-            "abcde",
-            "abcdefg",
-            "abcdefgh",
-            "abcdefghi",
-            "abcdefghijklmnop",
-            "abcdefghijklmnopq",
-        ];
-        for a in texts {
-            for b in texts {
-                assert_eq!(super::same_bytes(a.as_bytes(), b.as_bytes()), a == b, "{a:?} {b:?}");
-            }
-            for i in 0..a.len() {
-                let mut c = a.as_bytes().to_vec();
-                c[i] = b'Z';
-                assert!(!super::same_bytes(a.as_bytes(), &c), "{a:?} changed at {i}");
-            }
-        }
-    }
 
     fn m(pat: &str, hay: &str) -> bool {
         StrPattern::compile(&SigmaString::parse(pat), false).matches(&fold(hay))
