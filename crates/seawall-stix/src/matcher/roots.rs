@@ -206,9 +206,7 @@ mod tests {
                 Observation::new(t, t, 1 + (i % 2) as u32, mine)
             })
             .collect();
-        let indexed = ObservedSet::new(&data);
-        assert!(indexed.index.as_ref().is_some_and(|runs| runs.len() >= 3));
-        let walked = ObservedSet { data: &data, index: None };
+        assert!(ObservedSet::new(&data).index.is_some_and(|runs| runs.len() >= 3));
         let patterns = [
             "[ipv4-addr:value = '10.0.0.2' AND ipv4-addr:value = '10.0.0.2'] REPEATS 40 TIMES",
             "[ipv4-addr:value = '10.0.0.2'] REPEATS 200 TIMES",
@@ -221,13 +219,7 @@ mod tests {
             "[network-traffic:dst_ref.value = '10.0.0.1'] START t'1970-01-01T01:24:00Z' STOP t'1970-01-01T01:30:00Z'",
             "[network-traffic:dst_ref.value = '10.0.0.2'] START t'1970-01-01T01:24:00Z' STOP t'1970-01-01T01:30:00Z'",
         ];
-        let mut found = 0;
-        for p in patterns {
-            let m = crate::matcher::Matcher::new(&crate::parse_pattern(p).unwrap()).unwrap();
-            let got = m.find_in(&indexed);
-            assert_eq!(got, m.find_in(&walked), "{p}");
-            found += usize::from(matches!(got, Ok(Some(_))));
-        }
+        let found = both_ways(&data, &patterns);
         assert!((3..patterns.len()).contains(&found), "{found} of {} patterns matched", patterns.len());
     }
 
@@ -271,18 +263,25 @@ mod tests {
             "([file:size = 5] FOLLOWEDBY [network-traffic:dst_port = 443]) OR [file:size > 1000]",
             "[file:size = 5] OR [file:size > 1000] REPEATS 2 TIMES",
         ];
+        let found = both_ways(&data, &patterns);
+        assert!((8..patterns.len()).contains(&found), "{found} of {} patterns matched", patterns.len());
+    }
+
+    /// Matches each pattern with the index and with the per-observation walk, which must find
+    /// the same binding (and the verdict alone, decided by the leaves where they can, must
+    /// agree with the search); returns how many patterns matched.
+    fn both_ways(data: &[Observation<'_>], patterns: &[&str]) -> usize {
+        let indexed = ObservedSet::new(data);
+        assert!(indexed.index.is_some());
+        let walked = ObservedSet { data, index: None };
         let mut found = 0;
         for p in patterns {
             let m = crate::matcher::Matcher::new(&crate::parse_pattern(p).unwrap()).unwrap();
-            let indexed = ObservedSet::new(&data);
-            assert!(indexed.index.is_some());
-            let walked = ObservedSet { data: &data, index: None };
             let got = m.find_in(&indexed);
             assert_eq!(got, m.find_in(&walked), "{p}");
-            // The verdict alone (decided by the leaves where they can) agrees with the search.
             assert_eq!(m.matches_in(&indexed), got.clone().map(|b| b.is_some()), "{p}");
             found += usize::from(matches!(got, Ok(Some(_))));
         }
-        assert!((8..patterns.len()).contains(&found), "{found} of {} patterns matched", patterns.len());
+        found
     }
 }
