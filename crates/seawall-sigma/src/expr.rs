@@ -181,15 +181,27 @@ impl Expr {
                 .unwrap_or_default(),
             Expr::And(items) => items.iter().flat_map(Expr::required_groups).collect(),
             Expr::Or(items) => {
-                let mut union = Vec::new();
+                // (A and B) or C needs (A or C) and (B or C): the groups of the operands
+                // distributed, one group of each operand per combination. Operands keep all
+                // their groups while the combinations stay within `MAX_GROUPS`, then only their
+                // most selective ones. (Making every combination and keeping the most selective
+                // left more variants to evaluate: literal length foretells little.)
+                let mut combos: Vec<Vec<Literal>> = vec![Vec::new()];
                 for i in items {
-                    let best = i.required_groups().into_iter().max_by_key(|g| group_selectivity(g));
-                    match best {
-                        Some(g) => union.extend(g),
-                        None => return vec![],
+                    let mut alternatives = i.required_groups();
+                    if alternatives.is_empty() {
+                        return vec![];
                     }
+                    if combos.len() * alternatives.len() > MAX_GROUPS {
+                        alternatives.sort_by_key(|g| std::cmp::Reverse(group_selectivity(g)));
+                        alternatives.truncate((MAX_GROUPS / combos.len()).max(1));
+                    }
+                    combos = combos
+                        .iter()
+                        .flat_map(|c| alternatives.iter().map(move |g| c.iter().chain(g).cloned().collect()))
+                        .collect();
                 }
-                vec![union]
+                combos
             }
         };
         for g in &mut groups {
@@ -348,7 +360,40 @@ impl Matcher {
 
 #[cfg(test)]
 mod tests {
-    use super::LazyRegex;
+    use super::{Expr, LazyRegex, LiteralSource, Matcher};
+
+    /// A field holding a value that contains the text of the regex `re` (a plain word here).
+    fn has(slot: u32, re: &str) -> Expr {
+        Expr::Field(slot, Matcher::Regex(LazyRegex::new(re.to_string()).unwrap()))
+    }
+
+    /// Each group as (field, literal) pairs.
+    fn groups(e: &Expr) -> Vec<Vec<(u32, String)>> {
+        let field = |s: LiteralSource| if let LiteralSource::Field(f) = s { f } else { u32::MAX };
+        e.required_groups().into_iter().map(|g| g.into_iter().map(|l| (field(l.source), l.text)).collect()).collect()
+    }
+
+    #[test]
+    fn an_or_of_ands_requires_one_literal_of_each_distributed_pair() {
+        // (image has "windows" and command line has "system32") or command line has "exe..":
+        // both ("windows" or "exe..") and ("system32" or "exe..") are needed.
+        let e = Expr::Or(vec![Expr::And(vec![has(0, "windows"), has(1, "system32")]), has(1, "exe\\.\\.")]);
+        let pair = |a: (u32, &str), b: (u32, &str)| vec![(a.0, a.1.to_string()), (b.0, b.1.to_string())];
+        assert_eq!(groups(&e), vec![pair((0, "windows"), (1, "exe..")), pair((1, "exe.."), (1, "system32"))]);
+        // Operands with several groups each: the first keeps both, the next only its most
+        // selective (longest shortest literal), so there are MAX_GROUPS combinations.
+        let wide = Expr::Or(vec![
+            Expr::And(vec![has(0, "aaaaaaaa"), has(1, "bb")]),
+            Expr::And(vec![has(2, "cccccc"), has(3, "dddd")]),
+        ]);
+        let got = groups(&wide);
+        assert_eq!(got.len(), super::MAX_GROUPS, "{got:?}");
+        let texts: Vec<Vec<&str>> = got.iter().map(|g| g.iter().map(|l| l.1.as_str()).collect()).collect();
+        assert_eq!(texts, vec![vec!["aaaaaaaa", "cccccc"], vec!["bb", "cccccc"]]);
+        // An operand that requires nothing makes the whole OR require nothing.
+        let open = Expr::Or(vec![has(0, "windows"), Expr::Not(Box::new(has(1, "x")))]);
+        assert!(groups(&open).is_empty());
+    }
 
     #[test]
     fn a_regex_is_checked_at_load_and_compiled_on_first_use() {
