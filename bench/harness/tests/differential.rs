@@ -15,17 +15,7 @@ const KNOWN: &[(&str, &str)] = &[];
 const FLAT_MAPPING: &str = "version: 1\nfield_paths: [\"{field}\"]\nlogsources:\n  - {match: {}, scope: any}\n";
 
 fn corpus() -> Option<PathBuf> {
-    let dir = std::env::var_os("SEAWALL_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"));
-    if dir.join("sigma").is_dir() {
-        return Some(dir);
-    }
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("corpus not found at {} (set SEAWALL_CORPUS)", dir.display());
-    }
-    eprintln!("SKIPPED: corpus not found at {}", dir.display());
-    None
+    seawall_testkit::corpus(env!("CARGO_MANIFEST_DIR"), "sigma")
 }
 
 fn files(root: &Path, ext: &str) -> Vec<PathBuf> {

@@ -7,17 +7,7 @@ use std::process::{Command, Output};
 /// The shared corpus: `SEAWALL_CORPUS`, else `../shared/corpus` beside the checkout. Under
 /// `CI=true` a missing corpus fails the test instead of skipping it.
 pub fn corpus() -> Option<PathBuf> {
-    let dir = std::env::var_os("SEAWALL_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"));
-    if dir.join("sigma").is_dir() {
-        return Some(dir);
-    }
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("corpus not found at {} (set SEAWALL_CORPUS)", dir.display());
-    }
-    eprintln!("SKIPPED: corpus not found at {}", dir.display());
-    None
+    seawall_testkit::corpus(env!("CARGO_MANIFEST_DIR"), "sigma")
 }
 
 pub fn seawall(args: &[&str]) -> Output {

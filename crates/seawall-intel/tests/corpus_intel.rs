@@ -9,15 +9,7 @@ use seawall_core::{Event, EventKind, Place, SourceRef};
 use seawall_intel::{load_paths, IntelMatcher, Loader};
 
 fn corpus() -> Option<PathBuf> {
-    let dir = std::env::var_os("SEAWALL_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"));
-    if dir.join("intel").is_dir() {
-        return Some(dir.join("intel"));
-    }
-    assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but the corpus is missing at {}", dir.display());
-    eprintln!("corpus not found at {}: skipped (not under CI)", dir.display());
-    None
+    seawall_testkit::corpus(env!("CARGO_MANIFEST_DIR"), "intel").map(|dir| dir.join("intel"))
 }
 
 fn counts(pairs: &[(&str, usize)]) -> BTreeMap<String, usize> {

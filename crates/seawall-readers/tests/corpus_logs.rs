@@ -7,15 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use seawall_readers::{read_file, ReadOptions};
 
 fn corpus() -> Option<PathBuf> {
-    let dir = std::env::var_os("SEAWALL_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"));
-    if dir.join("logs").is_dir() {
-        return Some(dir);
-    }
-    assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but the corpus is missing at {}", dir.display());
-    eprintln!("corpus not found at {}: skipped (not under CI)", dir.display());
-    None
+    seawall_testkit::corpus(env!("CARGO_MANIFEST_DIR"), "logs")
 }
 
 /// Files in `logs/` that are not logs: provenance and licence texts, loghub's template tables,

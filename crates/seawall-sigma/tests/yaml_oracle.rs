@@ -8,15 +8,7 @@ use std::path::{Path, PathBuf};
 use seawall_sigma::yaml::{parse_documents, Yaml};
 
 fn corpus() -> Option<PathBuf> {
-    let dir = std::env::var_os("SEAWALL_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"));
-    if dir.join("sigma").is_dir() {
-        return Some(dir);
-    }
-    assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but the corpus is missing at {}", dir.display());
-    eprintln!("corpus not found at {}: skipped (not under CI)", dir.display());
-    None
+    seawall_testkit::corpus(env!("CARGO_MANIFEST_DIR"), "sigma")
 }
 
 /// The documents of a file as `serde-saphyr` read them, split at `---` lines as Seawall does

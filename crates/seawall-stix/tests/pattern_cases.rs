@@ -11,15 +11,7 @@ use seawall_stix::parse_pattern_syntax;
 use serde_json::Value;
 
 fn corpus() -> Option<PathBuf> {
-    let dir = std::env::var_os("SEAWALL_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"));
-    if dir.join("stix").is_dir() {
-        return Some(dir);
-    }
-    assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but the corpus is missing at {}", dir.display());
-    eprintln!("corpus not found at {}: skipped (not under CI)", dir.display());
-    None
+    seawall_testkit::corpus(env!("CARGO_MANIFEST_DIR"), "stix")
 }
 
 fn cases(file: &str) -> Option<Vec<Value>> {
