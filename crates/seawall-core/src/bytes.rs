@@ -17,6 +17,18 @@ pub fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     }
 }
 
+/// Whether `hay` starts with `part`, compared as [`same_bytes`] does.
+#[inline]
+pub fn starts_with_bytes(hay: &[u8], part: &[u8]) -> bool {
+    hay.len() >= part.len() && same_bytes(&hay[..part.len()], part)
+}
+
+/// Whether `hay` ends with `part`, compared as [`same_bytes`] does.
+#[inline]
+pub fn ends_with_bytes(hay: &[u8], part: &[u8]) -> bool {
+    hay.len() >= part.len() && same_bytes(&hay[hay.len() - part.len()..], part)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

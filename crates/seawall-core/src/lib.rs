@@ -11,7 +11,7 @@ mod tally;
 mod timefmt;
 mod value;
 
-pub use bytes::same_bytes;
+pub use bytes::{ends_with_bytes, same_bytes, starts_with_bytes};
 pub use compact_str::{format_compact, ToCompactString};
 pub use event::{Event, EventKind, Place, SourceRef};
 pub use finding::{Entities, EvidenceRef, Finding, FindingSource};

@@ -254,12 +254,8 @@ impl StrPattern {
     pub fn matches(&self, hay: &str) -> bool {
         match self {
             StrPattern::Exact(s) => seawall_core::same_bytes(hay.as_bytes(), s.as_bytes()),
-            StrPattern::Prefix(s) => {
-                hay.len() >= s.len() && seawall_core::same_bytes(&hay.as_bytes()[..s.len()], s.as_bytes())
-            }
-            StrPattern::Suffix(s) => {
-                hay.len() >= s.len() && seawall_core::same_bytes(&hay.as_bytes()[hay.len() - s.len()..], s.as_bytes())
-            }
+            StrPattern::Prefix(s) => seawall_core::starts_with_bytes(hay.as_bytes(), s.as_bytes()),
+            StrPattern::Suffix(s) => seawall_core::ends_with_bytes(hay.as_bytes(), s.as_bytes()),
             StrPattern::Contains(n) => n.finder.find(hay.as_bytes()).is_some(),
             StrPattern::Any => true,
             StrPattern::Pieces { parts, anchored_start, anchored_end } => {
@@ -294,12 +290,12 @@ fn pieces_match(parts: &[String], anchored_start: bool, anchored_end: bool, hay:
     for (i, p) in parts.iter().enumerate() {
         let p = p.as_bytes();
         if i == 0 && anchored_start {
-            if rest.len() < p.len() || !seawall_core::same_bytes(&rest[..p.len()], p) {
+            if !seawall_core::starts_with_bytes(rest, p) {
                 return false;
             }
             rest = &rest[p.len()..];
         } else if i == n - 1 && anchored_end {
-            return rest.len() >= p.len() && seawall_core::same_bytes(&rest[rest.len() - p.len()..], p);
+            return seawall_core::ends_with_bytes(rest, p);
         } else {
             match memchr::memmem::find(rest, p) {
                 Some(pos) => rest = &rest[pos + p.len()..],
