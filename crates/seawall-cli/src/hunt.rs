@@ -53,10 +53,21 @@ fn parse_bound(s: &str) -> anyhow::Result<jiff::Timestamp> {
         .ok_or_else(|| anyhow::anyhow!("'{s}' is not a time (use RFC 3339 or YYYY-MM-DD)"))
 }
 
+/// What one batch of events works with, handed from batch to batch: the engine's matching
+/// buffers, and the rule hits gathered so far. Keeping hits across batches (rather than one
+/// map a batch, merged under a lock) makes a rule's repeated hits cheap: its host and user
+/// names are already held, so adding a hit allocates nothing. That matters most where batches
+/// are small, as with EVTX files of one chunk.
+#[derive(Default)]
+struct Worker {
+    scratch: Scratch,
+    hits: HashMap<u32, Partial>,
+}
+
 struct Shared {
-    /// Matching buffers handed from batch to batch, so their memory is reused.
-    scratch: Mutex<Vec<Scratch>>,
-    hits: Mutex<HashMap<u32, Partial>>,
+    /// Idle workers; a batch takes one (or makes one) and puts it back when done, so there are
+    /// at most as many as batches ever ran at once.
+    workers: Mutex<Vec<Worker>>,
     intel_hits: Mutex<crate::intel_hits::HitStore>,
     /// Events kept for multi-observation pattern indicators, per pattern.
     kept: Mutex<Vec<Vec<seawall_intel::KeptEvent>>>,
@@ -144,7 +155,6 @@ fn hunt(
         ..ReadOptions::default()
     };
     let shared = Shared {
-        hits: Mutex::new(HashMap::new()),
         intel_hits: Mutex::new(crate::intel_hits::HitStore::default()),
         kept: Mutex::new(vec![Vec::new(); intel.as_ref().map_or(0, |i| i.multi_count())]),
         allowlisted: AtomicU64::new(0),
@@ -152,17 +162,17 @@ fn hunt(
         corr_inputs: Mutex::new(Vec::new()),
         out_of_range: AtomicU64::new(0),
         evaluated: AtomicU64::new(0),
-        scratch: Mutex::new(Vec::new()),
+        workers: Mutex::new(Vec::new()),
     };
 
     let sink = |mut events: Vec<Event>| {
         if let Some(p) = &policy {
             events.iter_mut().for_each(|e| p.enrich(e));
         }
-        let mut scratch = shared.scratch.lock().unwrap_or_else(|p| p.into_inner()).pop().unwrap_or_default();
+        let mut worker = shared.workers.lock().unwrap_or_else(|p| p.into_inner()).pop().unwrap_or_default();
+        let Worker { scratch, hits } = &mut worker;
         scratch.evaluated = 0;
         let mut matched = Vec::new();
-        let mut local: HashMap<u32, Partial> = HashMap::new();
         let mut local_intel: Vec<crate::intel_hits::LocalHit> = Vec::new();
         let mut kept: Vec<(usize, seawall_intel::KeptEvent)> = Vec::new();
         let (mut allowlisted, mut intel_errors) = (0u64, Vec::new());
@@ -202,26 +212,20 @@ fn hunt(
                 }
             }
             matched.clear();
-            engine.evaluate(&ev.fields, &mut scratch, &mut matched);
+            engine.evaluate(&ev.fields, scratch, &mut matched);
             if matched.is_empty() {
                 continue;
             }
             let entities = findings::EventEntities::of(ev);
             for &r in &matched {
-                local.entry(r).or_default().add(ev, &entities, cap);
+                hits.entry(r).or_default().add(ev, &entities, cap);
                 if engine.feeds_correlation(r) {
                     corr.extend(engine.correlation_inputs(r, ev));
                 }
             }
         }
         shared.evaluated.fetch_add(scratch.evaluated, Ordering::Relaxed);
-        shared.scratch.lock().unwrap_or_else(|p| p.into_inner()).push(scratch);
-        if !local.is_empty() {
-            let mut hits = shared.hits.lock().unwrap_or_else(|p| p.into_inner());
-            for (r, p) in local {
-                hits.entry(r).or_default().merge(p, cap);
-            }
-        }
+        shared.workers.lock().unwrap_or_else(|p| p.into_inner()).push(worker);
         if !corr.is_empty() {
             shared.corr_inputs.lock().unwrap_or_else(|p| p.into_inner()).extend(corr);
         }
@@ -288,7 +292,15 @@ fn hunt(
     }
 
     let scan_s = scan_started.elapsed().as_secs_f64();
-    let hits = shared.hits.into_inner().unwrap_or_else(|p| p.into_inner());
+    // The workers' hits, merged: merging is order-free (counts add, times take the extremes,
+    // capped lists keep their smallest items), so the findings do not depend on which worker
+    // saw which event.
+    let mut hits: HashMap<u32, Partial> = HashMap::new();
+    for worker in shared.workers.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        for (r, p) in worker.hits {
+            hits.entry(r).or_default().merge(p, cap);
+        }
+    }
     let mut all = findings::rule_findings(&engine, hits, cap);
     if !engine.correlations.is_empty() {
         let inputs = shared.corr_inputs.into_inner().unwrap_or_else(|p| p.into_inner());
