@@ -1,5 +1,6 @@
 //! The compiled form of a detection: an expression tree over field matchers.
 
+use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
 
 use regex::Regex;
@@ -115,8 +116,8 @@ impl LazyRegex {
 
     /// Literals one of which occurs in any text the regex matches, folded to lower case, for the
     /// prefilter; `None` when none are known. See [`regex_literals`].
-    pub fn required_literals(&self) -> Option<Vec<String>> {
-        self.literals.clone()
+    pub fn required_literals(&self) -> Option<&[String]> {
+        self.literals.as_deref()
     }
 
     pub fn is_match(&self, text: &str) -> bool {
@@ -165,7 +166,7 @@ impl Expr {
     /// Groups of literals, all of which must be satisfied (each by at least one of its
     /// literals occurring, case-folded, in its source) for this expression to be true.
     /// Empty: nothing is known. At most `MAX_GROUPS`, the most selective kept.
-    pub fn required_groups(&self) -> Vec<Vec<Literal>> {
+    pub fn required_groups(&self) -> Vec<Vec<Literal<'_>>> {
         let mut groups = match self {
             Expr::Const(false) => vec![vec![]],
             Expr::Const(true) | Expr::Not(_) => vec![],
@@ -186,7 +187,7 @@ impl Expr {
                 // their groups while the combinations stay within `MAX_GROUPS`, then only their
                 // most selective ones. (Making every combination and keeping the most selective
                 // left more variants to evaluate: literal length foretells little.)
-                let mut combos: Vec<Vec<Literal>> = vec![Vec::new()];
+                let mut combos: Vec<Vec<Literal<'_>>> = vec![Vec::new()];
                 for i in items {
                     let mut alternatives = i.required_groups();
                     if alternatives.is_empty() {
@@ -219,7 +220,7 @@ impl Expr {
 
     /// Literal texts of which at least one must occur (case-folded) somewhere in an event for
     /// this expression to be true; `None` when no such set is known.
-    pub fn required_literals(&self) -> Option<Vec<String>> {
+    pub fn required_literals(&self) -> Option<Vec<Cow<'_, str>>> {
         match self {
             Expr::Const(false) => Some(vec![]),
             Expr::Const(true) | Expr::Not(_) => None,
@@ -320,11 +321,13 @@ pub enum LiteralSource {
     Anywhere,
 }
 
-/// Text that must occur (case-folded) in a source.
+/// Text that must occur (case-folded) in a source; borrowed from the expression where it
+/// holds the text already folded (most values), so working out a rule set's groups allocates
+/// little.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Literal {
+pub struct Literal<'e> {
     pub source: LiteralSource,
-    pub text: String,
+    pub text: Cow<'e, str>,
 }
 
 /// How selective a literal group is likely to be: longer shortest literal, then fewer literals.
@@ -332,12 +335,21 @@ fn selectivity(lengths: impl Iterator<Item = usize>, count: usize) -> (usize, us
     (lengths.min().unwrap_or(usize::MAX).min(64), usize::MAX - count)
 }
 
-fn literals_selectivity(lits: &[String]) -> (usize, usize) {
-    selectivity(lits.iter().map(String::len), lits.len())
+fn literals_selectivity<S: AsRef<str>>(lits: &[S]) -> (usize, usize) {
+    selectivity(lits.iter().map(|l| l.as_ref().len()), lits.len())
 }
 
 fn group_selectivity(g: &[Literal]) -> (usize, usize) {
     selectivity(g.iter().map(|l| l.text.len()), g.len())
+}
+
+/// The folded form of a literal, still borrowed when folding leaves it as it is (the text of
+/// case-insensitive values is folded when they compile).
+fn fold_literal(l: Cow<'_, str>) -> Cow<'_, str> {
+    match l {
+        Cow::Borrowed(t) => crate::pattern::fold(t),
+        Cow::Owned(t) => Cow::Owned(crate::pattern::fold(&t).into_owned()),
+    }
 }
 
 impl Matcher {
@@ -347,12 +359,12 @@ impl Matcher {
         }
     }
 
-    fn required_literals(&self) -> Option<Vec<String>> {
+    fn required_literals(&self) -> Option<Vec<Cow<'_, str>>> {
         match self {
             Matcher::Str(pats) | Matcher::StrCased(pats) => {
-                pats.iter().map(|p| p.required_literal().map(|l| crate::pattern::fold(&l).into_owned())).collect()
+                pats.iter().map(|p| p.required_literal().map(fold_literal)).collect()
             }
-            Matcher::Regex(re) => re.required_literals(),
+            Matcher::Regex(re) => re.required_literals().map(|l| l.iter().map(|t| Cow::Borrowed(t.as_str())).collect()),
             _ => None,
         }
     }
@@ -370,7 +382,10 @@ mod tests {
     /// Each group as (field, literal) pairs.
     fn groups(e: &Expr) -> Vec<Vec<(u32, String)>> {
         let field = |s: LiteralSource| if let LiteralSource::Field(f) = s { f } else { u32::MAX };
-        e.required_groups().into_iter().map(|g| g.into_iter().map(|l| (field(l.source), l.text)).collect()).collect()
+        e.required_groups()
+            .into_iter()
+            .map(|g| g.into_iter().map(|l| (field(l.source), l.text.into_owned())).collect())
+            .collect()
     }
 
     #[test]
@@ -412,7 +427,7 @@ mod tests {
 
     #[test]
     fn a_regex_yields_the_literals_one_of_which_every_match_holds() {
-        let lits = |re: &str| LazyRegex::new(re.to_string()).unwrap().required_literals();
+        let lits = |re: &str| LazyRegex::new(re.to_string()).unwrap().required_literals().map(<[String]>::to_vec);
         assert_eq!(lits(r"\\AppData\\Local\\Temp\\dat[0-9A-Z]{4}\.tmp").unwrap(), vec![r"\appdata\local\temp\dat"]);
         assert_eq!(lits(r"ipconfig\s+/all|route\s+print").unwrap(), vec!["ipconfig", "route"]);
         // Case-insensitive: the variants fold to one literal; the Kelvin sign's variant of `k`

@@ -266,17 +266,18 @@ impl StrPattern {
     }
 
     /// The longest piece of literal text every match must contain, for prefiltering.
-    pub fn required_literal(&self) -> Option<String> {
-        let s = match self {
-            StrPattern::Contains(n) => n.text.clone(),
-            StrPattern::Exact(s) | StrPattern::Prefix(s) | StrPattern::Suffix(s) => s.clone(),
-            StrPattern::Pieces { parts, .. } => parts.iter().max_by_key(|p| p.len())?.clone(),
+    pub fn required_literal(&self) -> Option<std::borrow::Cow<'_, str>> {
+        use std::borrow::Cow;
+        let s: Cow<'_, str> = match self {
+            StrPattern::Contains(n) => Cow::Borrowed(&n.text),
+            StrPattern::Exact(s) | StrPattern::Prefix(s) | StrPattern::Suffix(s) => Cow::Borrowed(s),
+            StrPattern::Pieces { parts, .. } => Cow::Borrowed(parts.iter().max_by_key(|p| p.len())?),
             StrPattern::Glob(g) => {
                 let runs = g.split(|t| !matches!(t, GlobTok::Ch(_)));
                 let run = runs.max_by_key(|r| {
                     r.iter().map(|t| if let GlobTok::Ch(c) = t { c.len_utf8() } else { 0 }).sum::<usize>()
                 })?;
-                run.iter().filter_map(|t| if let GlobTok::Ch(c) = t { Some(*c) } else { None }).collect()
+                Cow::Owned(run.iter().filter_map(|t| if let GlobTok::Ch(c) = t { Some(*c) } else { None }).collect())
             }
             StrPattern::Any => return None,
         };
@@ -446,7 +447,8 @@ mod tests {
 
     #[test]
     fn a_glob_requires_its_longest_literal_run() {
-        let lit = |p: &str| StrPattern::compile(&SigmaString::parse(p), false).required_literal();
+        let lit =
+            |p: &str| StrPattern::compile(&SigmaString::parse(p), false).required_literal().map(|l| l.into_owned());
         assert_eq!(lit("*\\a?.exe*ab"), Some(".exe".to_string()));
         assert_eq!(lit("?"), None);
         assert_eq!(lit("ÄÄ?abc"), Some("ää".to_string()));
