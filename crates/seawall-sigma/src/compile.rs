@@ -76,13 +76,18 @@ impl RuleFields {
 impl FieldTable {
     /// The slot of a field's paths, found by the field's name when that name was seen before
     /// (a name's paths depend on the mapping alone), which spares hashing the path list.
-    pub fn intern_named(&mut self, name: String, paths: Vec<String>) -> Slot {
-        if let Some(&s) = self.by_name.get(&name) {
+    pub fn intern_named(&mut self, name: &str, paths: &[String]) -> Slot {
+        if let Some(&s) = self.by_name.get(name) {
             return s;
         }
-        let slot = self.intern(paths);
-        self.by_name.insert(name, slot);
+        let slot = self.intern(paths.to_vec());
+        self.by_name.insert(name.to_string(), slot);
         slot
+    }
+
+    /// The slot of a field name interned before.
+    pub fn slot_of_name(&self, name: &str) -> Option<Slot> {
+        self.by_name.get(name).copied()
     }
 
     pub fn intern(&mut self, paths: Vec<String>) -> Slot {

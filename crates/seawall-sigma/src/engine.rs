@@ -230,7 +230,7 @@ impl Engine {
             correlations.iter().filter(|c| !c.generate).flat_map(|c| c.rules.iter().map(String::as_str)).collect();
         // Rules compile in parallel, each with its own field table; slots are then renumbered
         // into the shared table.
-        let outcomes: Vec<RuleOutcome> = detections
+        let mut outcomes: Vec<RuleOutcome> = detections
             .into_par_iter()
             .map(|rule| {
                 let variants = mapping.variants_for(&rule.logsource);
@@ -278,18 +278,33 @@ impl Engine {
                 }
             })
             .collect();
-        let mut compiled: Vec<(RuleHead, Vec<CompiledVariant>)> = Vec::new();
-        for o in outcomes {
-            eng.errors.extend(o.errors);
-            let Some(mut variants) = o.variants else { continue };
-            let rule = o.rule;
-            let map: Vec<Slot> = o.fields.into_iter().map(|(name, paths)| fields.intern_named(name, paths)).collect();
-            for (_, _, _, guard, expr) in &mut variants {
+        // The rules' fields join the shared table one after another, in rule order (so slots
+        // are numbered as a serial merge would number them); each rule's expressions are then
+        // renumbered, and its own field list freed, in parallel.
+        for o in outcomes.iter().filter(|o| o.variants.is_some()) {
+            for (name, paths) in &o.fields {
+                fields.intern_named(name, paths);
+            }
+        }
+        let fields_ref = &fields;
+        outcomes.par_iter_mut().for_each(|o| {
+            let Some(variants) = &mut o.variants else { return };
+            let map: Vec<Slot> = std::mem::take(&mut o.fields)
+                .iter()
+                .map(|(name, _)| fields_ref.slot_of_name(name).unwrap_or_default())
+                .collect();
+            for (_, _, _, guard, expr) in variants.iter_mut() {
                 expr.remap_slots(&map);
                 if let Some(g) = guard {
                     g.remap_slots(&map);
                 }
             }
+        });
+        let mut compiled: Vec<(RuleHead, Vec<CompiledVariant>)> = Vec::with_capacity(outcomes.len());
+        for o in outcomes {
+            eng.errors.extend(o.errors);
+            let Some(variants) = o.variants else { continue };
+            let rule = o.rule;
             for reason in o.unsupported {
                 eng.unsupported.push(Unsupported {
                     file: rule.meta.file.to_string(),
@@ -311,6 +326,10 @@ impl Engine {
             }
             compiled.push((rule, variants));
         }
+        let variant_count = compiled.iter().map(|(_, v)| v.len()).sum();
+        eng.rules.reserve(compiled.len());
+        eng.variants.reserve(variant_count);
+        eng.variant_routes.reserve(variant_count);
         for (rule, variants) in compiled {
             let idx = eng.rules.len() as u32;
             let standalone =
