@@ -159,16 +159,22 @@ pub fn push_folded(buf: &mut String, s: &str) {
     }
 }
 
-/// Text searched for inside values, with its searcher built once.
+/// Text searched for inside values, with its searcher built on first use: a large rule set
+/// holds tens of thousands of these, and the prefilter keeps most of them from ever being
+/// searched, so building every searcher up front was a sizeable part of loading.
 #[derive(Debug, Clone)]
 pub struct Needle {
     pub text: String,
-    finder: memchr::memmem::Finder<'static>,
+    finder: std::sync::OnceLock<memchr::memmem::Finder<'static>>,
 }
 
 impl Needle {
     pub fn new(text: &str) -> Needle {
-        Needle { text: text.to_string(), finder: memchr::memmem::Finder::new(text.as_bytes()).into_owned() }
+        Needle { text: text.to_string(), finder: std::sync::OnceLock::new() }
+    }
+
+    pub fn find_in(&self, hay: &[u8]) -> bool {
+        self.finder.get_or_init(|| memchr::memmem::Finder::new(self.text.as_bytes()).into_owned()).find(hay).is_some()
     }
 }
 
@@ -256,7 +262,7 @@ impl StrPattern {
             StrPattern::Exact(s) => seawall_core::same_bytes(hay.as_bytes(), s.as_bytes()),
             StrPattern::Prefix(s) => seawall_core::starts_with_bytes(hay.as_bytes(), s.as_bytes()),
             StrPattern::Suffix(s) => seawall_core::ends_with_bytes(hay.as_bytes(), s.as_bytes()),
-            StrPattern::Contains(n) => n.finder.find(hay.as_bytes()).is_some(),
+            StrPattern::Contains(n) => n.find_in(hay.as_bytes()),
             StrPattern::Any => true,
             StrPattern::Pieces { parts, anchored_start, anchored_end } => {
                 pieces_match(parts, *anchored_start, *anchored_end, hay)
