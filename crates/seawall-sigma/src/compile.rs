@@ -85,11 +85,6 @@ impl FieldTable {
         slot
     }
 
-    /// The slot of a field name interned before.
-    pub fn slot_of_name(&self, name: &str) -> Option<Slot> {
-        self.by_name.get(name).copied()
-    }
-
     pub fn intern(&mut self, paths: Vec<String>) -> Slot {
         if let Some(&s) = self.index.get(paths.as_slice()) {
             return s;

@@ -281,22 +281,19 @@ impl Engine {
         // The rules' fields join the shared table one after another, in rule order (so slots
         // are numbered as a serial merge would number them); each rule's expressions are then
         // renumbered, and its own field list freed, in parallel.
-        for o in outcomes.iter().filter(|o| o.variants.is_some()) {
-            for (name, paths) in &o.fields {
-                fields.intern_named(name, paths);
-            }
-        }
-        let fields_ref = &fields;
-        outcomes.par_iter_mut().for_each(|o| {
-            let Some(variants) = &mut o.variants else { return };
-            let map: Vec<Slot> = std::mem::take(&mut o.fields)
-                .iter()
-                .map(|(name, _)| fields_ref.slot_of_name(name).unwrap_or_default())
-                .collect();
-            for (_, _, _, guard, expr) in variants.iter_mut() {
-                expr.remap_slots(&map);
+        let maps: Vec<Vec<Slot>> = outcomes
+            .iter()
+            .map(|o| match o.variants {
+                Some(_) => o.fields.iter().map(|(name, paths)| fields.intern_named(name, paths)).collect(),
+                None => Vec::new(),
+            })
+            .collect();
+        outcomes.par_iter_mut().zip(maps.par_iter()).for_each(|(o, map)| {
+            drop(std::mem::take(&mut o.fields));
+            for (_, _, _, guard, expr) in o.variants.iter_mut().flatten() {
+                expr.remap_slots(map);
                 if let Some(g) = guard {
-                    g.remap_slots(&map);
+                    g.remap_slots(map);
                 }
             }
         });
