@@ -217,26 +217,6 @@ impl Expr {
         }
         groups
     }
-
-    /// Literal texts of which at least one must occur (case-folded) somewhere in an event for
-    /// this expression to be true; `None` when no such set is known.
-    pub fn required_literals(&self) -> Option<Vec<Cow<'_, str>>> {
-        match self {
-            Expr::Const(false) => Some(vec![]),
-            Expr::Const(true) | Expr::Not(_) => None,
-            Expr::Field(_, m) | Expr::Keyword(m) => m.required_literals(),
-            Expr::Or(items) => {
-                let mut all = Vec::new();
-                for i in items {
-                    all.extend(i.required_literals()?);
-                }
-                Some(all)
-            }
-            Expr::And(items) => {
-                items.iter().filter_map(Expr::required_literals).max_by_key(|lits| literals_selectivity(lits))
-            }
-        }
-    }
 }
 
 /// Literals one of which occurs in any match of a regex: the best (longest shortest literal) of
@@ -335,8 +315,8 @@ fn selectivity(lengths: impl Iterator<Item = usize>, count: usize) -> (usize, us
     (lengths.min().unwrap_or(usize::MAX).min(64), usize::MAX - count)
 }
 
-fn literals_selectivity<S: AsRef<str>>(lits: &[S]) -> (usize, usize) {
-    selectivity(lits.iter().map(|l| l.as_ref().len()), lits.len())
+fn literals_selectivity(lits: &[String]) -> (usize, usize) {
+    selectivity(lits.iter().map(String::len), lits.len())
 }
 
 fn group_selectivity(g: &[Literal]) -> (usize, usize) {
@@ -348,7 +328,10 @@ fn group_selectivity(g: &[Literal]) -> (usize, usize) {
 fn fold_literal(l: Cow<'_, str>) -> Cow<'_, str> {
     match l {
         Cow::Borrowed(t) => crate::pattern::fold(t),
-        Cow::Owned(t) => Cow::Owned(crate::pattern::fold(&t).into_owned()),
+        Cow::Owned(t) => match crate::pattern::fold(&t) {
+            Cow::Borrowed(_) => Cow::Owned(t),
+            Cow::Owned(folded) => Cow::Owned(folded),
+        },
     }
 }
 
