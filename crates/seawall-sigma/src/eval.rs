@@ -22,6 +22,9 @@ enum Folded<'e> {
     Borrowed(&'e str),
     Buffer(u32, u32),
     Number(&'e seawall_core::Number),
+    /// A string not folded yet: folded when its text is first wanted (a field resolved only
+    /// to test its presence, or whose literals the scan memo already knows, never is).
+    Unfolded(&'e str),
 }
 
 /// Where each slot sits in an event's cache, reused across events (a generation number marks
@@ -127,13 +130,26 @@ impl<'e, 't, 's> EventCtx<'e, 't, 's> {
     }
 
     fn folded(&mut self, i: usize) -> Option<&str> {
-        if let Folded::Number(n) = self.cache[i].2 {
-            let a = self.folded.len();
-            n.push_to(&mut self.folded);
-            self.cache[i].2 = Folded::Buffer(a as u32, self.folded.len() as u32);
+        match self.cache[i].2 {
+            Folded::Number(n) => {
+                let a = self.folded.len();
+                n.push_to(&mut self.folded);
+                self.cache[i].2 = Folded::Buffer(a as u32, self.folded.len() as u32);
+            }
+            Folded::Unfolded(s) => {
+                self.cache[i].2 = if !crate::pattern::changes_when_folded(s) {
+                    Folded::Borrowed(s)
+                } else {
+                    // Folded straight into the event's buffer, without a string of its own.
+                    let a = self.folded.len();
+                    push_folded(&mut self.folded, s);
+                    Folded::Buffer(a as u32, self.folded.len() as u32)
+                };
+            }
+            _ => {}
         }
         match self.cache[i].2 {
-            Folded::None | Folded::Number(_) => None,
+            Folded::None | Folded::Number(_) | Folded::Unfolded(_) => None,
             Folded::Borrowed(s) => Some(s),
             Folded::Buffer(a, b) => Some(&self.folded[a as usize..b as usize]),
         }
@@ -207,16 +223,7 @@ impl<'e, 't, 's> EventCtx<'e, 't, 's> {
         }
         let found = self.lookup(slot);
         let folded = match found {
-            Some(Value::String(s)) => {
-                if !crate::pattern::changes_when_folded(s) {
-                    Folded::Borrowed(s)
-                } else {
-                    // Folded straight into the event's buffer, without a string of its own.
-                    let a = self.folded.len();
-                    push_folded(&mut self.folded, s);
-                    Folded::Buffer(a as u32, self.folded.len() as u32)
-                }
-            }
+            Some(Value::String(s)) => Folded::Unfolded(s),
             Some(Value::Number(n)) => Folded::Number(n),
             Some(Value::Bool(b)) => Folded::Borrowed(if *b { "true" } else { "false" }),
             _ => Folded::None,
