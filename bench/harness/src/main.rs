@@ -237,7 +237,7 @@ fn seawall_engine(rules: Vec<PathBuf>, input: PathBuf, limit: u64, passes: usize
         }
     }
     let mut times = Vec::new();
-    let (mut matches, mut evaluated) = (0u64, 0u64);
+    let (mut matches, mut evaluated, mut memo) = (0u64, 0u64, (0u64, 0u64));
     for _ in 0..passes.max(1) {
         let mut scratch = seawall_sigma::Scratch::default();
         let mut out = Vec::new();
@@ -250,6 +250,7 @@ fn seawall_engine(rules: Vec<PathBuf>, input: PathBuf, limit: u64, passes: usize
         }
         times.push(t.elapsed().as_secs_f64());
         evaluated = scratch.evaluated;
+        memo = scratch.memo_counts();
     }
     times.sort_by(f64::total_cmp);
     let median = times[times.len() / 2];
@@ -257,7 +258,8 @@ fn seawall_engine(rules: Vec<PathBuf>, input: PathBuf, limit: u64, passes: usize
         "{}",
         json!({"engine": "seawall", "events": events.len(), "matches": matches, "median_seconds": median,
                "events_per_s": events.len() as f64 / median, "us_per_event": median * 1e6 / events.len() as f64,
-               "evaluated_per_event": evaluated as f64 / events.len() as f64})
+               "evaluated_per_event": evaluated as f64 / events.len() as f64,
+               "memo_hit_share": memo.0 as f64 / memo.1.max(1) as f64})
     );
     Ok(())
 }

@@ -13,11 +13,12 @@ use crate::eval::EventCtx;
 use crate::expr::{Expr, LiteralSource, Matcher, Slot};
 use crate::loader::RuleError;
 use crate::mapping::{Mapping, Scope};
+use crate::memo::ScanMemo;
 use crate::pattern::push_folded;
-use crate::prefilter::{
-    build_scans, literal_key, merge_tables, LiteralPool, Prefilter, RouteScans, RouteTable, Searcher,
-};
+use crate::prefilter::{literal_key, LiteralPool, Prefilter, RouteScans, RouteTable};
 use crate::rule::{DetectionRule, RuleMeta, SigmaDocument};
+
+mod scan;
 
 /// A detection rule as loaded, with what output needs.
 #[derive(Debug, Clone)]
@@ -84,35 +85,7 @@ struct Variant {
     expr: Expr,
 }
 
-/// Records that one literal group of a variant is satisfied; the variant becomes a candidate
-/// once all its groups are.
-fn mark_group(pf: &Prefilter, g: u32, scratch: &mut Scratch) {
-    let bit = 1 << (g % 64);
-    if scratch.groups_seen[g as usize / 64] & bit != 0 {
-        return;
-    }
-    scratch.groups_seen[g as usize / 64] |= bit;
-    let v = pf.group_variant[g as usize];
-    let c = &mut scratch.counts[v as usize];
-    if *c == 0 {
-        scratch.touched.push(v);
-    }
-    *c += 1;
-    if *c == pf.need[v as usize] {
-        scratch.marked.push(v);
-    }
-}
-
-/// Records the literal groups a literal found satisfies. Kept out of line: inlined into the
-/// searchers' byte loops it made them slower.
-#[inline(never)]
-fn mark_groups(pf: &Prefilter, groups: &[u32], scratch: &mut Scratch) {
-    for &g in groups {
-        mark_group(pf, g, scratch);
-    }
-}
-
-/// Reusable per-thread buffers for [`Engine::evaluate`].
+/// Reusable per-thread buffers for [`Engine::evaluate`], and what it remembers between events.
 #[derive(Default)]
 pub struct Scratch {
     slots: crate::eval::SlotIndex,
@@ -124,6 +97,13 @@ pub struct Scratch {
     /// Folded text of the event's channel or dataset.
     route_key: String,
     all_text: String,
+    /// The literals each searcher found in values seen before.
+    memo: ScanMemo,
+    found_lits: Vec<u32>,
+    /// Strings known to hold no keyword of a searcher of whole events (and the entries stored
+    /// on trust during one event's search).
+    quiet: ScanMemo,
+    pending: Vec<usize>,
     /// Variants fully evaluated so far (the prefilter's leftovers), for diagnostics.
     pub evaluated: u64,
     /// Events seen so far.
@@ -155,6 +135,15 @@ pub struct Engine {
     pub unsupported: Vec<Unsupported>,
     /// Rules whose log source only matched a generic fallback of the mapping.
     pub unmapped: Vec<Unsupported>,
+}
+
+impl Scratch {
+    /// How many of the prefilter's searches of a value were answered from memory, and how many
+    /// values were looked up (for diagnostics: the share depends on how often values repeat).
+    pub fn memo_counts(&self) -> (u64, u64) {
+        let hits = self.memo.hits + self.quiet.hits;
+        (hits, hits + self.memo.misses + self.quiet.misses)
+    }
 }
 
 impl Engine {
@@ -557,7 +546,9 @@ impl Engine {
         for &r in active.iter().filter(|r| **r != u32::MAX) {
             scratch.candidates.extend_from_slice(&self.routes[r as usize].unfiltered);
         }
-        self.scan(fields, &mut ctx, &active, scratch);
+        if let Some(pf) = &self.prefilter {
+            scan::scan(pf, fields, &mut ctx, &active, scratch);
+        }
         for i in 0..scratch.marked.len() {
             let v = scratch.marked[i];
             if self.variant_routes[v as usize].iter().any(|r| active.contains(r)) {
@@ -583,42 +574,6 @@ impl Engine {
         self.filtered[v as usize / 64] & (1 << (v % 64)) != 0
     }
 
-    /// Marks the variants whose required literal groups all occur in the event.
-    fn scan(&self, fields: &Value, ctx: &mut EventCtx, active: &[u32; 3], scratch: &mut Scratch) {
-        scratch.marked.clear();
-        let Some(pf) = &self.prefilter else { return };
-        for &v in &scratch.touched {
-            scratch.counts[v as usize] = 0;
-        }
-        scratch.touched.clear();
-        scratch.counts.resize(pf.need.len(), 0);
-        scratch.groups_seen.clear();
-        scratch.groups_seen.resize(pf.group_variant.len().div_ceil(64), 0);
-        let mut all_text = std::mem::take(&mut scratch.all_text);
-        let Some(&combo) = pf.combo_of.get(active) else { return };
-        let route = &pf.combos[combo as usize];
-        for scan in route.built.get_or_init(|| build_scans(merge_tables(&pf.tables, &route.routes), &pf.pool)) {
-            let mut on_text = |text: &str| {
-                let mut found = |lit: u32| mark_groups(pf, scan.lit_groups.get(lit), scratch);
-                match &scan.searcher {
-                    Searcher::Set(set) => set.for_each_in(text.as_bytes(), &mut found),
-                    Searcher::Automaton(automaton) => automaton.for_each_in(text, &mut found),
-                    Searcher::Everything => (0..scan.lit_groups.len() as u32).for_each(found),
-                }
-            };
-            match scan.source {
-                LiteralSource::Field(slot) => ctx.for_each_folded(slot, &mut on_text),
-                LiteralSource::Anywhere => {
-                    // Every value, joined by NULs (no literal holds one), scanned in one pass.
-                    all_text.clear();
-                    push_all_text(fields, scan.numbers, &mut all_text);
-                    on_text(&all_text);
-                }
-            }
-        }
-        scratch.all_text = all_text;
-    }
-
     /// Reads field values of an event by Sigma field name (for correlation group keys).
     pub fn field_text(&self, fields: &Value, slot: Slot) -> Option<String> {
         let mut slots = crate::eval::SlotIndex::default();
@@ -640,19 +595,6 @@ fn fold_into<'b>(s: &str, buf: &'b mut String) -> &'b str {
     buf.clear();
     push_folded(buf, s);
     buf
-}
-
-/// Appends every scalar of a value, folded, each followed by a NUL; numbers only when asked.
-fn push_all_text(v: &Value, numbers: bool, out: &mut String) {
-    match v {
-        Value::String(s) => push_folded(out, s),
-        Value::Number(n) if numbers => n.push_to(out),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Array(items) => return items.iter().for_each(|i| push_all_text(i, numbers, out)),
-        Value::Object(m) => return m.values().for_each(|i| push_all_text(i, numbers, out)),
-        Value::Number(_) | Value::Null => return,
-    }
-    out.push('\0');
 }
 
 /// Event ids a variant's log-source conditions pin it to, when they are all plain integers.

@@ -11,6 +11,7 @@ mod keyindex;
 pub mod literals;
 pub mod loader;
 pub mod mapping;
+mod memo;
 pub mod modifier;
 pub mod patlist;
 pub mod pattern;

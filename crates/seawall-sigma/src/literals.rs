@@ -145,7 +145,7 @@ impl LiteralSet {
 
     /// Calls `found` with the id of every literal occurrence in `text` (a literal occurring
     /// several times is reported several times).
-    pub fn for_each_in(&self, text: &[u8], found: &mut impl FnMut(u32)) {
+    pub fn for_each_in<F: FnMut(u32) + ?Sized>(&self, text: &[u8], found: &mut F) {
         if let Some((ac, ids)) = &self.short {
             for m in ac.find_overlapping_iter(text) {
                 found(ids[m.pattern().as_usize()]);
@@ -171,7 +171,7 @@ impl LiteralSet {
     }
 
     /// The literals filed under the window at `i` (a bloom hit) that occur there.
-    fn report_at(&self, text: &[u8], i: usize, gram: u32, h: u32, found: &mut impl FnMut(u32)) {
+    fn report_at<F: FnMut(u32) + ?Sized>(&self, text: &[u8], i: usize, gram: u32, h: u32, found: &mut F) {
         let cap = self.slots.len() - 1;
         let mut s = (h >> self.slot_shift) as usize;
         let (start, len) = loop {

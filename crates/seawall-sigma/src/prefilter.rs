@@ -22,6 +22,17 @@ pub(crate) struct SourceScan {
     pub(crate) numbers: bool,
 }
 
+impl SourceScan {
+    /// Calls `found` with the literals found in `text` (see [`Automaton::for_each_in`]).
+    pub(crate) fn search<F: FnMut(u32) + ?Sized>(&self, text: &str, found: &mut F) {
+        match &self.searcher {
+            Searcher::Set(set) => set.for_each_in(text.as_bytes(), found),
+            Searcher::Automaton(automaton) => automaton.for_each_in(text, found),
+            Searcher::Everything => (0..self.lit_groups.len() as u32).for_each(found),
+        }
+    }
+}
+
 /// Lists of literal groups, one a literal, in one buffer (no allocation per literal).
 #[derive(Default)]
 pub(crate) struct GroupLists {
@@ -104,7 +115,7 @@ impl Automaton {
 
     /// Calls `found` with literals occurring in `text`: at least the longest at each start
     /// position (the literals it contains are implied: see [`closed_groups`]).
-    pub(crate) fn for_each_in(&self, text: &str, found: &mut impl FnMut(u32)) {
+    pub(crate) fn for_each_in<F: FnMut(u32) + ?Sized>(&self, text: &str, found: &mut F) {
         match self.get() {
             Some(ac) => {
                 // The longest literal at each start position, with the automaton's fast skipping.

@@ -152,6 +152,49 @@ fn keywords_reach_the_rule_from_every_kind_of_value() {
     }
 }
 
+/// One thread's scratch lives across events, and remembers which literals each value held and
+/// which values held no keyword: an event must get the same verdicts as with a fresh scratch,
+/// whatever came before it (a value seen before, a value seen in an event where a keyword was
+/// found elsewhere, a keyword in a value never seen).
+#[test]
+fn verdicts_do_not_depend_on_the_events_before() {
+    let e = engine_with(
+        "title: kw\nid: r1\nlogsource: {product: test}\ndetection:\n  keywords: ['evilword']\n  condition: keywords\n---\n\
+         title: field\nid: r2\nlogsource: {product: test}\ndetection:\n  sel:\n    F|contains: mimikatz\n  condition: sel\n",
+        &Mapping::default_mapping(),
+    );
+    let events = [
+        json!({"F": "alpha", "G": "beta"}),
+        json!({"F": "alpha", "G": "an evilword here"}),
+        json!({"F": "alpha", "G": "beta"}),
+        json!({"F": "run MIMIKATZ now", "G": "beta"}),
+        json!({"F": "run mimikatz now", "G": "an evilword here"}),
+        json!({"G": "an evilword here"}),
+        json!({"F": "run MIMIKATZ now"}),
+        json!({"F": "beta evilword", "G": "alpha"}),
+        json!({"F": "alpha"}),
+    ];
+    let fresh: Vec<Vec<u32>> = events
+        .iter()
+        .map(|ev| {
+            let mut out = Vec::new();
+            e.evaluate(ev, &mut Scratch::default(), &mut out);
+            out.sort_unstable();
+            out
+        })
+        .collect();
+    assert_eq!(fresh.iter().filter(|o| !o.is_empty()).count(), 6, "the events as written: {fresh:?}");
+    let mut scratch = Scratch::default();
+    for round in 0..3 {
+        for (ev, want) in events.iter().zip(&fresh) {
+            let mut out = Vec::new();
+            e.evaluate(ev, &mut scratch, &mut out);
+            out.sort_unstable();
+            assert_eq!(&out, want, "round {round}: {ev}");
+        }
+    }
+}
+
 #[test]
 fn contains_startswith_endswith() {
     check(

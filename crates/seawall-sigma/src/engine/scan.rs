@@ -1,0 +1,154 @@
+//! The prefilter's search of one event: each field's value searched for the literals its route
+//! needs (or the literals remembered for that value), and the literal groups found marked, so
+//! that only the variants whose groups are all satisfied get evaluated.
+
+use seawall_core::Value;
+
+use super::Scratch;
+use crate::eval::EventCtx;
+use crate::expr::LiteralSource;
+use crate::memo::ScanMemo;
+use crate::pattern::push_folded;
+use crate::prefilter::{build_scans, merge_tables, Prefilter, SourceScan};
+
+/// Records that one literal group of a variant is satisfied; the variant becomes a candidate
+/// once all its groups are.
+fn mark_group(pf: &Prefilter, g: u32, scratch: &mut Scratch) {
+    let bit = 1 << (g % 64);
+    if scratch.groups_seen[g as usize / 64] & bit != 0 {
+        return;
+    }
+    scratch.groups_seen[g as usize / 64] |= bit;
+    let v = pf.group_variant[g as usize];
+    let c = &mut scratch.counts[v as usize];
+    if *c == 0 {
+        scratch.touched.push(v);
+    }
+    *c += 1;
+    if *c == pf.need[v as usize] {
+        scratch.marked.push(v);
+    }
+}
+
+/// Records the literal groups a literal found satisfies. Kept out of line: inlined into the
+/// searchers' byte loops it made them slower.
+#[inline(never)]
+fn mark_groups(pf: &Prefilter, groups: &[u32], scratch: &mut Scratch) {
+    for &g in groups {
+        mark_group(pf, g, scratch);
+    }
+}
+
+/// Marks the variants whose required literal groups all occur in the event.
+pub(super) fn scan(pf: &Prefilter, fields: &Value, ctx: &mut EventCtx, active: &[u32; 3], scratch: &mut Scratch) {
+    scratch.marked.clear();
+    for &v in &scratch.touched {
+        scratch.counts[v as usize] = 0;
+    }
+    scratch.touched.clear();
+    scratch.counts.resize(pf.need.len(), 0);
+    scratch.groups_seen.clear();
+    scratch.groups_seen.resize(pf.group_variant.len().div_ceil(64), 0);
+    let Some(&combo) = pf.combo_of.get(active) else { return };
+    let route = &pf.combos[combo as usize];
+    let mut text = std::mem::take(&mut scratch.all_text);
+    let mut memo = std::mem::take(&mut scratch.memo);
+    let mut found_lits = std::mem::take(&mut scratch.found_lits);
+    let (mut quiet, mut pending) = (std::mem::take(&mut scratch.quiet), std::mem::take(&mut scratch.pending));
+    let scans = route.built.get_or_init(|| build_scans(merge_tables(&pf.tables, &route.routes), &pf.pool));
+    for (k, scan) in scans.iter().enumerate() {
+        let id = u64::from(combo) << 32 | k as u64;
+        let mut lookup = Lookup { pf, scan, id, memo: &mut memo, found_lits: &mut found_lits, scratch };
+        match scan.source {
+            LiteralSource::Field(slot) => match ctx.get(slot) {
+                Some(Value::String(raw)) => {
+                    let raw: &str = raw;
+                    lookup.value(raw, &mut |found| ctx.for_each_folded(slot, &mut |t| scan.search(t, found)));
+                }
+                _ => ctx.for_each_folded(slot, &mut |t| scan.search(t, &mut |lit| lookup.mark(lit))),
+            },
+            LiteralSource::Anywhere => {
+                // Every value, joined by NULs (no literal holds one), scanned in one pass;
+                // but strings known to hold no keyword are left out. Keywords are rare, so
+                // the values searched are taken as free of them, and forgotten again when
+                // the search finds one.
+                text.clear();
+                pending.clear();
+                push_all_text(fields, scan.numbers, &mut text, &mut |raw| match quiet.get(id, raw) {
+                    Ok(_) => false,
+                    Err(entry) => {
+                        if let Some(entry) = entry {
+                            pending.push(entry.index());
+                            quiet.put(entry, id, raw, &[]);
+                        }
+                        true
+                    }
+                });
+                let mut any = false;
+                scan.search(&text, &mut |lit| {
+                    any = true;
+                    lookup.mark(lit)
+                });
+                if any {
+                    pending.iter().for_each(|&i| quiet.forget(i));
+                }
+            }
+        }
+    }
+    scratch.all_text = text;
+    scratch.memo = memo;
+    scratch.found_lits = found_lits;
+    (scratch.quiet, scratch.pending) = (quiet, pending);
+}
+
+/// Appends every scalar of a value, folded, each followed by a NUL; numbers only when asked,
+/// strings only when `wanted` says so.
+fn push_all_text(v: &Value, numbers: bool, out: &mut String, wanted: &mut impl FnMut(&str) -> bool) {
+    match v {
+        Value::String(s) if wanted(s) => push_folded(out, s),
+        Value::Number(n) if numbers => n.push_to(out),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Array(items) => return items.iter().for_each(|i| push_all_text(i, numbers, out, wanted)),
+        Value::Object(m) => return m.values().for_each(|i| push_all_text(i, numbers, out, wanted)),
+        Value::String(_) | Value::Number(_) | Value::Null => return,
+    }
+    out.push('\0');
+}
+
+/// Marks the literal groups of the literals one searcher finds in a value, replaying them from
+/// the memo when the value was searched before.
+struct Lookup<'a> {
+    pf: &'a Prefilter,
+    scan: &'a SourceScan,
+    id: u64,
+    memo: &'a mut ScanMemo,
+    found_lits: &'a mut Vec<u32>,
+    scratch: &'a mut Scratch,
+}
+
+impl Lookup<'_> {
+    fn mark(&mut self, lit: u32) {
+        mark_groups(self.pf, self.scan.lit_groups.get(lit), self.scratch);
+    }
+
+    /// `search` searches the value's folded text, calling its argument with each literal found.
+    fn value(&mut self, raw: &str, search: &mut impl FnMut(&mut dyn FnMut(u32))) {
+        match self.memo.get(self.id, raw) {
+            Ok(lits) => {
+                for &lit in lits {
+                    mark_groups(self.pf, self.scan.lit_groups.get(lit), self.scratch);
+                }
+            }
+            Err(entry) => {
+                self.found_lits.clear();
+                search(&mut |lit| {
+                    self.found_lits.push(lit);
+                    mark_groups(self.pf, self.scan.lit_groups.get(lit), self.scratch);
+                });
+                if let Some(entry) = entry {
+                    self.memo.put(entry, self.id, raw, self.found_lits);
+                }
+            }
+        }
+    }
+}
