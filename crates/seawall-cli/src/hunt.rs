@@ -65,9 +65,12 @@ struct Worker {
 }
 
 struct Shared {
-    /// Idle workers; a batch takes one (or makes one) and puts it back when done, so there are
-    /// at most as many as batches ever ran at once.
-    workers: Mutex<Vec<Worker>>,
+    /// Idle workers, per scanning thread (and one list for any other thread); a batch takes
+    /// one of its thread's (or makes one) and puts it back when done, so there are at most as
+    /// many as batches ever ran at once. Kept per thread because a worker remembers what its
+    /// thread's recent events held (`Scratch`), and that memory is in the thread's CPU cache:
+    /// handed to the other thread, every lookup missed the cache and the hunt ran slower.
+    workers: Vec<Mutex<Vec<Worker>>>,
     intel_hits: Mutex<crate::intel_hits::HitStore>,
     /// Events kept for multi-observation pattern indicators, per pattern.
     kept: Mutex<Vec<Vec<seawall_intel::KeptEvent>>>,
@@ -162,14 +165,15 @@ fn hunt(
         corr_inputs: Mutex::new(Vec::new()),
         out_of_range: AtomicU64::new(0),
         evaluated: AtomicU64::new(0),
-        workers: Mutex::new(Vec::new()),
+        workers: (0..=rayon::current_num_threads()).map(|_| Mutex::new(Vec::new())).collect(),
     };
 
     let sink = |mut events: Vec<Event>| {
         if let Some(p) = &policy {
             events.iter_mut().for_each(|e| p.enrich(e));
         }
-        let mut worker = shared.workers.lock().unwrap_or_else(|p| p.into_inner()).pop().unwrap_or_default();
+        let idle = &shared.workers[rayon::current_thread_index().map_or(0, |i| i + 1).min(shared.workers.len() - 1)];
+        let mut worker = idle.lock().unwrap_or_else(|p| p.into_inner()).pop().unwrap_or_default();
         let Worker { scratch, hits } = &mut worker;
         scratch.evaluated = 0;
         let mut matched = Vec::new();
@@ -225,7 +229,7 @@ fn hunt(
             }
         }
         shared.evaluated.fetch_add(scratch.evaluated, Ordering::Relaxed);
-        shared.workers.lock().unwrap_or_else(|p| p.into_inner()).push(worker);
+        idle.lock().unwrap_or_else(|p| p.into_inner()).push(worker);
         if !corr.is_empty() {
             shared.corr_inputs.lock().unwrap_or_else(|p| p.into_inner()).extend(corr);
         }
@@ -296,7 +300,7 @@ fn hunt(
     // capped lists keep their smallest items), so the findings do not depend on which worker
     // saw which event.
     let mut hits: HashMap<u32, Partial> = HashMap::new();
-    for worker in shared.workers.into_inner().unwrap_or_else(|p| p.into_inner()) {
+    for worker in shared.workers.into_iter().flat_map(|idle| idle.into_inner().unwrap_or_else(|p| p.into_inner())) {
         for (r, p) in worker.hits {
             hits.entry(r).or_default().merge(p, cap);
         }
