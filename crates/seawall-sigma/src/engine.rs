@@ -104,13 +104,20 @@ pub struct Scratch {
     /// on trust during one event's search).
     quiet: ScanMemo,
     pending: Vec<usize>,
+    /// The engine whose searchers and matchers the memories refer to.
+    engine: u64,
     /// Variants fully evaluated so far (the prefilter's leftovers), for diagnostics.
     pub evaluated: u64,
     /// Events seen so far.
     pub events: u64,
 }
 
+/// Numbers engines apart, so that a [`Scratch`] brought from another engine forgets what it
+/// remembered there (its memories are keyed by that engine's searchers and matchers).
+static NEXT_ENGINE_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
 pub struct Engine {
+    id: u64,
     pub rules: Vec<RuleInfo>,
     variants: Vec<Variant>,
     fields: FieldTable,
@@ -184,6 +191,7 @@ impl Engine {
         let event_id_slot = fields.intern(mapping.paths_for("EventID"));
         let dataset_slot = fields.intern(mapping.paths_for("Dataset"));
         let mut eng = Engine {
+            id: NEXT_ENGINE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             rules: Vec::new(),
             variants: Vec::new(),
             fields: FieldTable::default(),
@@ -516,6 +524,10 @@ impl Engine {
 
     /// Finds the rules an event matches; their indices are appended to `out` (each once).
     pub fn evaluate(&self, fields: &Value, scratch: &mut Scratch, out: &mut Vec<u32>) {
+        if scratch.engine != self.id {
+            let (evaluated, events) = (scratch.evaluated, scratch.events);
+            *scratch = Scratch { engine: self.id, evaluated, events, ..Scratch::default() };
+        }
         scratch.events += 1;
         let mut slots = std::mem::take(&mut scratch.slots);
         let mut ctx = EventCtx::new(fields, &self.fields, &mut slots);

@@ -11,7 +11,8 @@ use crate::modifier::Modifier;
 use crate::pattern::{fold, push_folded};
 
 /// A field of the event: its slot, value, and folded text when it is a string.
-type Resolved<'e> = (Slot, Option<&'e Value>, Folded<'e>);
+/// (The last part is the value's number in the thread's verdict memory, 0 until wanted.)
+type Resolved<'e> = (Slot, Option<&'e Value>, Folded<'e>, u64);
 
 /// Folded text of a string field: the value itself when already lower-case, else a range of the
 /// event's folding buffer (one buffer per event instead of one allocation per field). A number
@@ -40,6 +41,8 @@ pub struct SlotIndex {
     containers: Vec<Option<Option<&'static Value>>>,
     /// The keys of the event's top-level object, indexed when it has many.
     root_keys: KeyIndex,
+    /// Verdicts of matchers on values seen before, kept across events.
+    verdicts: crate::verdicts::VerdictMemo,
 }
 
 /// Empties a vector and hands its allocation to a vector of the same element type with another
@@ -228,7 +231,7 @@ impl<'e, 't, 's> EventCtx<'e, 't, 's> {
             Some(Value::Bool(b)) => Folded::Borrowed(if *b { "true" } else { "false" }),
             _ => Folded::None,
         };
-        self.cache.push((slot, found, folded));
+        self.cache.push((slot, found, folded, 0));
         let p = self.cache.len() - 1;
         self.index.pos[slot as usize] = (self.index.generation, p as u32);
         p
@@ -267,6 +270,34 @@ impl<'e, 't, 's> EventCtx<'e, 't, 's> {
 
     fn field(&mut self, slot: Slot, m: &Matcher) -> bool {
         let i = self.position(slot);
+        match (m, self.cache[i].1) {
+            // Tests of text whose verdict depends on the text alone: remembered.
+            (Matcher::Str(_) | Matcher::StrCased(_) | Matcher::Regex(_), Some(Value::String(s))) => {
+                let id = match self.cache[i].3 {
+                    0 => {
+                        let id = self.index.verdicts.value_id(s);
+                        self.cache[i].3 = id;
+                        id
+                    }
+                    id => id,
+                };
+                let key = m as *const Matcher as usize;
+                if id == 0 {
+                    return self.test(i, m);
+                }
+                if let Some(holds) = self.index.verdicts.get(key, id) {
+                    return holds;
+                }
+                let holds = self.test(i, m);
+                self.index.verdicts.put(key, id, holds);
+                holds
+            }
+            _ => self.test(i, m),
+        }
+    }
+
+    /// Whether the field at cache position `i` meets the matcher.
+    fn test(&mut self, i: usize, m: &Matcher) -> bool {
         let value = self.cache[i].1;
         match m {
             Matcher::Exists(want) => value.is_some() == *want,

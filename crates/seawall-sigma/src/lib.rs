@@ -17,6 +17,7 @@ pub mod patlist;
 pub mod pattern;
 mod prefilter;
 pub mod rule;
+mod verdicts;
 mod warm;
 pub mod yaml;
 mod yaml_build;

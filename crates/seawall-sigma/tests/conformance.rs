@@ -195,6 +195,25 @@ fn verdicts_do_not_depend_on_the_events_before() {
     }
 }
 
+/// What a scratch remembers belongs to the engine it was used with: brought to another engine,
+/// whose searchers and matchers are numbered alike, it must not answer from the first.
+#[test]
+fn a_scratch_used_with_another_engine_forgets_the_first() {
+    let one = |word: &str| {
+        engine_with(&rule(&format!("  sel:\n    F|contains: {word}\n  condition: sel")), &Mapping::default_mapping())
+    };
+    let (a, b) = (one("mimikatz"), one("alpha"));
+    let ev = json!({"F": "alpha x"});
+    let mut scratch = Scratch::default();
+    for round in 0..3 {
+        let mut out = Vec::new();
+        a.evaluate(&ev, &mut scratch, &mut out);
+        assert!(out.is_empty(), "round {round}: the first engine looks for another word");
+        b.evaluate(&ev, &mut scratch, &mut out);
+        assert_eq!(out, [0], "round {round}: the second engine finds its word");
+    }
+}
+
 #[test]
 fn contains_startswith_endswith() {
     check(
