@@ -300,7 +300,11 @@ fn hunt(
     // capped lists keep their smallest items), so the findings do not depend on which worker
     // saw which event.
     let mut hits: HashMap<u32, Partial> = HashMap::new();
+    // Value searches answered from the workers' memories, and all value searches (`--verbose`).
+    let mut remembered = (0u64, 0u64);
     for worker in shared.workers.into_iter().flat_map(|idle| idle.into_inner().unwrap_or_else(|p| p.into_inner())) {
+        let (answered, looked_up) = worker.scratch.memo_counts();
+        remembered = (remembered.0 + answered, remembered.1 + looked_up);
         for (r, p) in worker.hits {
             hits.entry(r).or_default().merge(p, cap);
         }
@@ -389,8 +393,11 @@ fn hunt(
     if args.verbose && tally.parsed > 0 {
         let per = shared.evaluated.load(Ordering::Relaxed) as f64 / tally.parsed as f64;
         eprintln!(
-            "seawall: {} rule variants compiled; {per:.1} evaluated per record after routing and prefilter",
-            engine.variant_count()
+            "seawall: {} rule variants compiled; {per:.1} evaluated per record after routing and prefilter; \
+             {} of {} value searches answered from memory",
+            engine.variant_count(),
+            remembered.0,
+            remembered.1
         );
     }
     if args.stats == Some(StatsFormat::Json) {
