@@ -19,6 +19,8 @@
 # the built-in rules and the indicators).
 # AB_MODE=evtx times whole hunts over the SigmaHQ regression EVTX set named 20 times, as
 # `bench/sigma.sh` hunts it (FILE is ignored): scan time, records/s, two threads.
+# AB_THREADS (default 2) sets the hunts' threads; AB_EVTX_TIMES (default 20) how many times the
+# EVTX set is named (1: every record once, nothing repeated).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OLD="${1:?usage: bench/ab.sh OLD_REV [RUNS] [FILE]}"
@@ -36,7 +38,7 @@ if [ "$MODE" = evtx ]; then
   source bench/evtx_set.sh
   # The same folder named again and again: passed as the folder and a count, so no path is
   # ever split at spaces.
-  EVTX_TIMES=${#EVTX_ARGS[@]}
+  EVTX_TIMES=${AB_EVTX_TIMES:-${#EVTX_ARGS[@]}}
   FILE="$EVTX_DIR"
 fi
 [ "$MODE" = load ] || [ -e "$FILE" ] || { echo "no input $FILE (bench/telecom.sh generates the telecom files)" >&2; exit 2; }
@@ -49,9 +51,9 @@ BIN=seawall-bench
 { [ "$MODE" = hunt ] || [ "$MODE" = evtx ]; } && BIN=seawall
 OLD_BIN=target/ab-old/release/$BIN
 NEW_BIN=target/release/$BIN
-python3 - "$OLD_BIN" "$NEW_BIN" "$FILE" "$RUNS" "${AB_NEW_ENV:-}" "$MODE" "$SIGMA" "${AB_HUNT_ARGS:-}" "$EVTX_TIMES" <<'PY'
+python3 - "$OLD_BIN" "$NEW_BIN" "$FILE" "$RUNS" "${AB_NEW_ENV:-}" "$MODE" "$SIGMA" "${AB_HUNT_ARGS:-}" "$EVTX_TIMES" "${AB_THREADS:-2}" <<'PY'
 import json, os, statistics, subprocess, sys
-old, new, path, runs, new_env, mode, sigma, hunt_args, evtx_times = sys.argv[1:10]
+old, new, path, runs, new_env, mode, sigma, hunt_args, evtx_times, threads = sys.argv[1:11]
 runs = int(runs)
 env = dict(os.environ)
 if new_env:
@@ -63,7 +65,7 @@ def rate(binary, e):
     if mode in ("hunt", "evtx"):
         extra = hunt_args.split() if hunt_args else rules
         inputs = [path] * int(evtx_times) if mode == "evtx" else [path]
-        cmd = [binary, "hunt", *inputs, *extra, "--format", "jsonl", "-o", "/dev/null", "-q", "--threads", "2",
+        cmd = [binary, "hunt", *inputs, *extra, "--format", "jsonl", "-o", "/dev/null", "-q", "--threads", threads,
                "--stats", "json"]
         r = subprocess.run(cmd, capture_output=True, text=True, env=e)
         stats = json.loads(r.stderr.strip().splitlines()[-1])
@@ -83,8 +85,9 @@ for _ in range(runs):
     b.append(rate(new, env))
 unit = "seconds" if mode == "load" else "records/s"
 fmt = (lambda x: f"{x:.3f}") if mode == "load" else (lambda x: f"{x:,.0f}")
-where = {"load": "all SigmaHQ rules", "evtx": f"{path} x20"}.get(mode, path)
-print(f"{where}, {mode}, {runs} alternated pairs, {unit} " + ("with two threads" if mode in ("hunt", "load", "evtx") else "on one thread"))
+where = {"load": "all SigmaHQ rules", "evtx": f"{path} x{evtx_times}"}.get(mode, path)
+how = f"with {threads} thread(s)" if mode in ("hunt", "evtx") else "with two threads" if mode == "load" else "on one thread"
+print(f"{where}, {mode}, {runs} alternated pairs, {unit} {how}")
 print("old:", " ".join(fmt(x) for x in a))
 print("new:", " ".join(fmt(x) for x in b), f"({new_env})" if new_env else "")
 ma, mb = statistics.median(a), statistics.median(b)
