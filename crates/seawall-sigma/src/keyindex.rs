@@ -1,7 +1,9 @@
 //! A hash index over the keys of one event object, built once per event so that the dozens of
-//! field lookups a rule set makes each cost one probe instead of a scan of every key.
+//! field lookups a rule set makes each cost one probe instead of a scan of every key. Events of
+//! one source mostly repeat the keys of the event before, in the same order: then the index
+//! built for that event serves again, and comparing the keys costs less than hashing them.
 
-use seawall_core::{Map, Value};
+use seawall_core::{same_bytes, Map, Text, Value};
 
 /// Objects with fewer keys are scanned; indexing them would cost more than it saves.
 pub const MIN_INDEXED_KEYS: usize = 8;
@@ -40,24 +42,95 @@ fn hash_and_dot(key: &str) -> (u32, bool) {
     ((h >> 32) as u32, dot)
 }
 
-/// Open-addressing table: slot -> (key hash, entry position + 1); 0 marks a free slot. Its
-/// allocation is reused from event to event.
+/// The key sets (shapes) remembered: a source writes one shape per kind of event (Sysmon: one
+/// per event ID), and events of a few kinds come interleaved.
+const SHAPES: usize = 8;
+
+/// One shape: its keys in order, and an open-addressing table over them: slot -> (key hash,
+/// entry position + 1), 0 marking a free slot.
+#[derive(Default)]
+struct Shape {
+    keys: Vec<Text>,
+    table: Vec<(u32, u32)>,
+    dotted: bool,
+}
+
+/// The index of the object last built over, chosen among the shapes remembered; the tables'
+/// allocations are reused from event to event.
 #[derive(Default)]
 pub struct KeyIndex {
-    table: Vec<(u32, u32)>,
+    shapes: Vec<Shape>,
+    /// The shape of the object last built over.
+    current: usize,
+    /// The shape to replace when a new one comes.
+    next: usize,
     /// Whether some key holds a dot.
     pub dotted: bool,
 }
 
 impl KeyIndex {
-    /// Indexes the keys of `map`.
+    /// Indexes the keys of `map`; when they are a remembered shape's keys, in the same order,
+    /// that shape's table serves.
     pub fn build(&mut self, map: &Map) {
-        let cap = (map.len() * 2).next_power_of_two().max(16);
+        let entries = map.entries();
+        let same = |shape: &Shape| {
+            shape.keys.len() == entries.len()
+                && shape.keys.iter().zip(entries).all(|(a, (b, _))| same_bytes(a.as_bytes(), b.as_bytes()))
+        };
+        let found = match self.shapes.get(self.current) {
+            Some(shape) if same(shape) => Some(self.current),
+            _ => self.shapes.iter().position(same),
+        };
+        let i = found.unwrap_or_else(|| {
+            if self.shapes.len() < SHAPES {
+                self.shapes.push(Shape::default());
+                self.shapes.len() - 1
+            } else {
+                let i = self.next;
+                self.next = (self.next + 1) % SHAPES;
+                i
+            }
+        });
+        self.current = i;
+        let shape = &mut self.shapes[i];
+        if found.is_none() {
+            shape.index(entries);
+        }
+        self.dotted = shape.dotted;
+    }
+
+    /// The value of `key` (whose hash is `hash`) in the map this index was built over.
+    pub fn get<'m>(&self, map: &'m Map, key: &str, hash: u32) -> Option<&'m Value> {
+        let table = &self.shapes.get(self.current)?.table;
+        let mask = table.len().checked_sub(1)?;
+        let mut s = hash as usize & mask;
+        loop {
+            let (h, at) = table[s];
+            if at == 0 {
+                return None;
+            }
+            if h == hash {
+                let (k, v) = map.entries().get(at as usize - 1)?;
+                if same_bytes(k.as_bytes(), key.as_bytes()) {
+                    return Some(v);
+                }
+            }
+            s = (s + 1) & mask;
+        }
+    }
+}
+
+impl Shape {
+    /// Takes the keys of `entries` as this shape's.
+    fn index(&mut self, entries: &[(Text, Value)]) {
+        self.keys.clear();
+        self.keys.extend(entries.iter().map(|(k, _)| k.clone()));
+        let cap = (entries.len() * 2).next_power_of_two().max(16);
         self.table.clear();
         self.table.resize(cap, (0, 0));
         let mask = cap - 1;
         self.dotted = false;
-        for (i, (k, _)) in map.entries().iter().enumerate() {
+        for (i, (k, _)) in entries.iter().enumerate() {
             let (h, dot) = hash_and_dot(k);
             self.dotted |= dot;
             let mut s = h as usize & mask;
@@ -65,25 +138,6 @@ impl KeyIndex {
                 s = (s + 1) & mask;
             }
             self.table[s] = (h, i as u32 + 1);
-        }
-    }
-
-    /// The value of `key` (whose hash is `hash`) in the map this index was built over.
-    pub fn get<'m>(&self, map: &'m Map, key: &str, hash: u32) -> Option<&'m Value> {
-        let mask = self.table.len().checked_sub(1)?;
-        let mut s = hash as usize & mask;
-        loop {
-            let (h, at) = self.table[s];
-            if at == 0 {
-                return None;
-            }
-            if h == hash {
-                let (k, v) = map.entries().get(at as usize - 1)?;
-                if k == key {
-                    return Some(v);
-                }
-            }
-            s = (s + 1) & mask;
         }
     }
 }
@@ -115,5 +169,72 @@ mod tests {
         for k in ["", "abcdefghijklmnop", "a-b_c/d", "\u{2e00}x"] {
             assert!(!hash_and_dot(k).1, "{k}");
         }
+    }
+
+    fn object(keys: &[&str], base: i64) -> Map {
+        let mut m = Map::new();
+        for (i, k) in keys.iter().enumerate() {
+            m.insert((*k).into(), Value::from(base + i as i64));
+        }
+        m
+    }
+
+    #[test]
+    fn an_index_serves_the_next_object_only_when_its_keys_are_the_same() {
+        let keys = ["Channel", "EventID", "Image", "CommandLine", "ParentImage", "User", "Hashes", "Product"];
+        let mut ix = KeyIndex::default();
+        ix.build(&object(&keys, 0));
+        // The same keys, other values: the values found are the new object's.
+        let same = object(&keys, 100);
+        ix.build(&same);
+        for (i, k) in keys.iter().enumerate() {
+            assert_eq!(ix.get(&same, k, key_hash(k)), Some(&Value::from(100 + i as i64)), "{k}");
+        }
+        // After the same keys again: the same keys in another order, one key renamed, one key
+        // fewer, one dotted. Each is found where the new object has it, and the old keys are gone.
+        let mut reordered = keys;
+        reordered.reverse();
+        let mut renamed = keys;
+        renamed[3] = "CommandLinf";
+        let mut dotted = keys;
+        dotted[7] = "process.name";
+        for (n, other) in [&reordered[..], &renamed[..], &keys[..7], &dotted[..]].into_iter().enumerate() {
+            ix.build(&object(&keys, 0));
+            let m = object(other, 1000 * (n as i64 + 1));
+            ix.build(&m);
+            for (i, k) in other.iter().enumerate() {
+                assert_eq!(ix.get(&m, k, key_hash(k)), Some(&Value::from(1000 * (n as i64 + 1) + i as i64)), "{k}");
+            }
+            for k in keys.iter().filter(|k| !other.contains(k)) {
+                assert_eq!(ix.get(&m, k, key_hash(k)), None, "{k}");
+            }
+            assert_eq!(ix.dotted, n == 3);
+        }
+    }
+
+    #[test]
+    fn interleaved_shapes_each_find_their_own_keys() {
+        // Twelve shapes (more than are remembered) of 9 to 11 keys, several of one length.
+        let shapes: Vec<Vec<String>> = (0..12)
+            .map(|n| {
+                (0..9 + n % 3).map(|j| if j == n % 5 { format!("Renamed{n}") } else { format!("Key{j}") }).collect()
+            })
+            .collect();
+        let mut ix = KeyIndex::default();
+        let mut pick = 7usize;
+        for step in 0..300 {
+            // A fixed pseudo-random order that revisits shapes both soon and late.
+            pick = (pick * 31 + 11) % 97;
+            let keys = &shapes[if step % 3 == 0 { pick % 12 } else { pick % 4 }];
+            let m = object(&keys.iter().map(String::as_str).collect::<Vec<_>>(), step * 100);
+            ix.build(&m);
+            for (i, k) in keys.iter().enumerate() {
+                assert_eq!(ix.get(&m, k, key_hash(k)), Some(&Value::from(step * 100 + i as i64)), "step {step}: {k}");
+            }
+            for k in (0..12).map(|n| format!("Renamed{n}")).filter(|k| !keys.contains(k)) {
+                assert_eq!(ix.get(&m, &k, key_hash(&k)), None, "step {step}: {k}");
+            }
+        }
+        assert_eq!(ix.shapes.len(), SHAPES);
     }
 }
