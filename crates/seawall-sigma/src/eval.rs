@@ -6,7 +6,7 @@ use seawall_core::Value;
 
 use crate::compile::FieldTable;
 use crate::expr::{Expr, Matcher, Slot};
-use crate::keyindex::{key_hash, KeyIndex, MIN_INDEXED_KEYS};
+use crate::keyindex::{key_hash, KeyIndex, ABSENT, MIN_INDEXED_KEYS, UNKNOWN};
 use crate::modifier::Modifier;
 use crate::pattern::{fold, push_folded};
 
@@ -115,17 +115,19 @@ impl<'e, 't, 's> EventCtx<'e, 't, 's> {
         }
     }
 
+    /// Whether the top level's keys are indexed (built on first use; only large objects are).
+    fn root_indexed(&mut self) -> bool {
+        *self.root_indexed.get_or_insert_with(|| {
+            let Some(root) = self.root.as_object().filter(|r| r.len() >= MIN_INDEXED_KEYS) else { return false };
+            self.index.root_keys.build(root);
+            true
+        })
+    }
+
     /// A top-level field, by key and the key's hash.
     fn root_get(&mut self, key: &str, hash: u32) -> Option<&'e Value> {
         let root = self.root.as_object()?;
-        let indexed = *self.root_indexed.get_or_insert_with(|| {
-            let big = root.len() >= MIN_INDEXED_KEYS;
-            if big {
-                self.index.root_keys.build(root);
-            }
-            big
-        });
-        if indexed {
+        if self.root_indexed() {
             self.index.root_keys.get(root, key, hash)
         } else {
             root.get(key)
@@ -192,31 +194,76 @@ impl<'e, 't, 's> EventCtx<'e, 't, 's> {
         })
     }
 
+    /// The value of a field. In a large flat object, where the field is depends only on the
+    /// object's keys, so it is found once per shape of object and then read in place.
     fn lookup(&mut self, slot: Slot) -> Option<&'e Value> {
+        if !self.root_indexed() {
+            return self.search(slot).0;
+        }
+        let root = self.root.as_object()?;
+        match self.index.root_keys.place(slot) {
+            UNKNOWN => {}
+            ABSENT => return None,
+            at => return root.entries().get(at as usize - 2).map(|(_, v)| unwrap_text(v)),
+        }
+        let (found, place) = self.search(slot);
+        if let Some(place) = place {
+            self.index.root_keys.set_place(slot, place);
+        }
+        found
+    }
+
+    /// Looks for a field in each of its places in turn. Also says where the field is when that
+    /// follows from the top-level keys alone (see [`KeyIndex::place`]): at the top level, or
+    /// absent because every place it could be in starts at a key the event lacks.
+    fn search(&mut self, slot: Slot) -> (Option<&'e Value>, Option<u32>) {
         let table = self.table;
+        let mut by_keys = true;
         for spec in &table.specs[slot as usize] {
+            let segs = &table.containers[spec.container as usize];
+            if spec.star_path.is_some() || !segs.is_empty() {
+                // Nothing lies under a first step the top level lacks (with no dotted keys,
+                // which could spell the path out).
+                by_keys &= match segs.first() {
+                    Some(first) if first != "*" => {
+                        self.root_get(first, key_hash(first)).is_none() && !self.root_has_dotted_keys()
+                    }
+                    _ => false,
+                };
+            }
             if let Some(c) = self.container(spec.container) {
                 let found = if let Some(full) = &spec.star_path {
                     // `*` containers resolve to their first match; look in every candidate.
                     resolve(self.root, full)
-                } else if table.containers[spec.container as usize].is_empty() {
-                    self.root_get(&spec.key, spec.hash)
+                } else if segs.is_empty() {
+                    if self.root_indexed() {
+                        let root = self.root.as_object();
+                        let at = root.and_then(|r| self.index.root_keys.position(r, &spec.key, spec.hash));
+                        if let (Some(root), Some(at)) = (root, at) {
+                            let place = by_keys.then_some(at as u32 + 2);
+                            return (Some(unwrap_text(&root.entries()[at].1)), place);
+                        }
+                        None
+                    } else {
+                        self.root_get(&spec.key, spec.hash)
+                    }
                 } else {
                     c.get(spec.key.as_str())
                 };
                 if let Some(v) = found {
-                    return Some(unwrap_text(v));
+                    return (Some(unwrap_text(v)), None);
                 }
             }
             if let Some(flat) = &spec.flat {
                 if self.root_has_dotted_keys() {
+                    by_keys = false;
                     if let Some(v) = self.root.get(flat.as_str()) {
-                        return Some(unwrap_text(v));
+                        return (Some(unwrap_text(v)), None);
                     }
                 }
             }
         }
-        None
+        (None, by_keys.then_some(ABSENT))
     }
 
     fn position(&mut self, slot: Slot) -> usize {

@@ -53,7 +53,15 @@ struct Shape {
     keys: Vec<Text>,
     table: Vec<(u32, u32)>,
     dotted: bool,
+    /// Per field slot, where objects of this shape hold the field, once a lookup found that it
+    /// depends on the keys alone: [`UNKNOWN`], [`ABSENT`], or the entry's position plus 2.
+    places: Vec<u32>,
 }
+
+/// A field whose place in a shape is not known.
+pub const UNKNOWN: u32 = 0;
+/// A field that objects of a shape do not hold.
+pub const ABSENT: u32 = 1;
 
 /// The index of the object last built over, chosen among the shapes remembered; the tables'
 /// allocations are reused from event to event.
@@ -99,8 +107,30 @@ impl KeyIndex {
         self.dotted = shape.dotted;
     }
 
+    /// Where the current shape holds field `slot`: [`UNKNOWN`], [`ABSENT`], or the entry's
+    /// position plus 2.
+    pub fn place(&self, slot: u32) -> u32 {
+        self.shapes.get(self.current).and_then(|s| s.places.get(slot as usize)).copied().unwrap_or(UNKNOWN)
+    }
+
+    /// Records where the current shape holds field `slot` (see [`KeyIndex::place`]).
+    pub fn set_place(&mut self, slot: u32, place: u32) {
+        if let Some(shape) = self.shapes.get_mut(self.current) {
+            if shape.places.len() <= slot as usize {
+                shape.places.resize(slot as usize + 1, UNKNOWN);
+            }
+            shape.places[slot as usize] = place;
+        }
+    }
+
     /// The value of `key` (whose hash is `hash`) in the map this index was built over.
     pub fn get<'m>(&self, map: &'m Map, key: &str, hash: u32) -> Option<&'m Value> {
+        self.position(map, key, hash).map(|at| &map.entries()[at].1)
+    }
+
+    /// The position of `key` (whose hash is `hash`) among the entries of the map this index was
+    /// built over.
+    pub fn position(&self, map: &Map, key: &str, hash: u32) -> Option<usize> {
         let table = &self.shapes.get(self.current)?.table;
         let mask = table.len().checked_sub(1)?;
         let mut s = hash as usize & mask;
@@ -110,9 +140,9 @@ impl KeyIndex {
                 return None;
             }
             if h == hash {
-                let (k, v) = map.entries().get(at as usize - 1)?;
+                let (k, _) = map.entries().get(at as usize - 1)?;
                 if same_bytes(k.as_bytes(), key.as_bytes()) {
-                    return Some(v);
+                    return Some(at as usize - 1);
                 }
             }
             s = (s + 1) & mask;
@@ -123,6 +153,7 @@ impl KeyIndex {
 impl Shape {
     /// Takes the keys of `entries` as this shape's.
     fn index(&mut self, entries: &[(Text, Value)]) {
+        self.places.clear();
         self.keys.clear();
         self.keys.extend(entries.iter().map(|(k, _)| k.clone()));
         let cap = (entries.len() * 2).next_power_of_two().max(16);

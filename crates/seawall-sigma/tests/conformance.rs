@@ -195,6 +195,50 @@ fn verdicts_do_not_depend_on_the_events_before() {
     }
 }
 
+/// Where a field is in a large flat event is remembered per set of keys; an event with the same
+/// keys must still be searched in full wherever a value, not a key, decides (a nested place
+/// tried before the top level, flattened dotted keys).
+#[test]
+fn field_places_follow_each_events_own_values() {
+    let e = engine_with(
+        "title: id\nid: r1\nlogsource: {product: test}\ndetection:\n  sel:\n    EventID: 4688\n  condition: sel\n",
+        &Mapping::default_mapping(),
+    );
+    // Eight or more keys, so the top level is indexed; `EventID` is looked for under
+    // `Event.System` and `winlog` before the top level, and as `event.code` after it.
+    let with = |extra: &[(&str, Value)]| {
+        let mut ev = json!({"k1": 1, "k2": 2, "k3": 3, "k4": 4, "k5": 5, "k6": 6});
+        for (k, v) in extra {
+            ev.as_object_mut().expect("an object").insert((*k).into(), v.clone());
+        }
+        ev
+    };
+    let events = [
+        (with(&[("winlog", json!({"x": 1})), ("EventID", json!(4688))]), true),
+        (with(&[("winlog", json!({"event_id": 1})), ("EventID", json!(4688))]), false),
+        (with(&[("winlog", json!("text")), ("EventID", json!(4688))]), true),
+        (with(&[("winlog", json!({})), ("Other", json!(4688))]), false),
+        (with(&[("winlog", json!({"event_id": 4688})), ("Other", json!(1))]), true),
+        (with(&[("Event", json!({"System": {"EventID": 4688}})), ("EventID", json!(1))]), true),
+        (with(&[("Event", json!({"System": {}})), ("EventID", json!(4688))]), true),
+        (with(&[("Event", json!({"System": {}})), ("EventID", json!(1))]), false),
+        (with(&[("k7", json!(7)), ("event.code", json!(4688))]), true),
+        (with(&[("k7", json!(7)), ("event.code", json!(1))]), false),
+        (with(&[("k7", json!(7)), ("EventID", json!(4688))]), true),
+        (with(&[("k7", json!(7)), ("EventID", json!({"#text": 1}))]), false),
+    ];
+    let mut scratch = Scratch::default();
+    for round in 0..3 {
+        for (ev, want) in &events {
+            for scratch in [&mut Scratch::default(), &mut scratch] {
+                let mut out = Vec::new();
+                e.evaluate(ev, scratch, &mut out);
+                assert_eq!(!out.is_empty(), *want, "round {round}: {ev}");
+            }
+        }
+    }
+}
+
 /// What a scratch remembers belongs to the engine it was used with: brought to another engine,
 /// whose searchers and matchers are numbered alike, it must not answer from the first.
 #[test]
