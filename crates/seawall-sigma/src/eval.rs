@@ -6,7 +6,7 @@ use seawall_core::Value;
 
 use crate::compile::FieldTable;
 use crate::expr::{Expr, Matcher, Slot};
-use crate::keyindex::{key_hash, KeyIndex, ABSENT, MIN_INDEXED_KEYS, UNKNOWN};
+use crate::keyindex::{key_hash, KeyIndex, ABSENT, UNKNOWN};
 use crate::modifier::Modifier;
 use crate::pattern::{fold, push_folded};
 
@@ -118,7 +118,7 @@ impl<'e, 't, 's> EventCtx<'e, 't, 's> {
     /// Whether the top level's keys are indexed (built on first use; only large objects are).
     fn root_indexed(&mut self) -> bool {
         *self.root_indexed.get_or_insert_with(|| {
-            let Some(root) = self.root.as_object().filter(|r| r.len() >= MIN_INDEXED_KEYS) else { return false };
+            let Some(root) = self.root.as_object() else { return false };
             self.index.root_keys.build(root);
             true
         })
@@ -214,44 +214,37 @@ impl<'e, 't, 's> EventCtx<'e, 't, 's> {
     }
 
     /// Looks for a field in each of its places in turn. Also says where the field is when that
-    /// follows from the top-level keys alone (see [`KeyIndex::place`]): at the top level, or
-    /// absent because every place it could be in starts at a key the event lacks.
+    /// follows from the top-level keys alone (see [`KeyIndex::place`]): at the top level, under
+    /// a key spelling its whole path out, or absent because every place it could be in starts
+    /// at a key the event lacks.
     fn search(&mut self, slot: Slot) -> (Option<&'e Value>, Option<u32>) {
         let table = self.table;
-        let mut by_keys = true;
+        let mut by_keys = self.root_indexed();
         for spec in &table.specs[slot as usize] {
             let segs = &table.containers[spec.container as usize];
-            if spec.star_path.is_some() || !segs.is_empty() {
-                // Nothing lies under a first step the top level lacks (with no dotted keys,
-                // which could spell the path out).
-                by_keys &= match segs.first() {
-                    Some(first) if first != "*" => {
-                        self.root_get(first, key_hash(first)).is_none() && !self.root_has_dotted_keys()
+            if spec.star_path.is_none() && segs.is_empty() {
+                if let Some((v, at)) = self.root_entry(&spec.key, spec.hash) {
+                    return (Some(v), by_keys.then_some(at as u32 + 2));
+                }
+            } else if by_keys && self.path_starts_nowhere(segs) {
+                // Nothing lies under a step the event lacks: only a key spelling the whole path
+                // out can hold the field.
+                let flat = spec.flat.as_deref().filter(|_| self.root_has_dotted_keys());
+                if let Some((v, at)) = flat.and_then(|f| self.root_entry(f, key_hash(f))) {
+                    return (Some(v), Some(at as u32 + 2));
+                }
+                continue;
+            } else {
+                by_keys = false;
+                if let Some(c) = self.container(spec.container) {
+                    let found = match &spec.star_path {
+                        // `*` containers resolve to their first match; look in every candidate.
+                        Some(full) => resolve(self.root, full),
+                        None => c.get(spec.key.as_str()),
+                    };
+                    if let Some(v) = found {
+                        return (Some(unwrap_text(v)), None);
                     }
-                    _ => false,
-                };
-            }
-            if let Some(c) = self.container(spec.container) {
-                let found = if let Some(full) = &spec.star_path {
-                    // `*` containers resolve to their first match; look in every candidate.
-                    resolve(self.root, full)
-                } else if segs.is_empty() {
-                    if self.root_indexed() {
-                        let root = self.root.as_object();
-                        let at = root.and_then(|r| self.index.root_keys.position(r, &spec.key, spec.hash));
-                        if let (Some(root), Some(at)) = (root, at) {
-                            let place = by_keys.then_some(at as u32 + 2);
-                            return (Some(unwrap_text(&root.entries()[at].1)), place);
-                        }
-                        None
-                    } else {
-                        self.root_get(&spec.key, spec.hash)
-                    }
-                } else {
-                    c.get(spec.key.as_str())
-                };
-                if let Some(v) = found {
-                    return (Some(unwrap_text(v)), None);
                 }
             }
             if let Some(flat) = &spec.flat {
@@ -264,6 +257,39 @@ impl<'e, 't, 's> EventCtx<'e, 't, 's> {
             }
         }
         (None, by_keys.then_some(ABSENT))
+    }
+
+    /// A top-level entry's value (text unwrapped) and position, by key and the key's hash.
+    fn root_entry(&mut self, key: &str, hash: u32) -> Option<(&'e Value, usize)> {
+        let root = self.root.as_object()?;
+        let at = if self.root_indexed() {
+            self.index.root_keys.position(root, key, hash)?
+        } else {
+            root.entries().iter().position(|(k, _)| k == key)?
+        };
+        Some((unwrap_text(&root.entries()[at].1), at))
+    }
+
+    /// Whether the top level lacks every key a path to a container could start at: its first
+    /// step, and (when some top-level key holds a dot) its first steps joined by dots. A `*`
+    /// step could be any key, so a path starting with one may start anywhere.
+    fn path_starts_nowhere(&mut self, segs: &[String]) -> bool {
+        let Some(first) = segs.first().filter(|f| *f != "*") else { return false };
+        if self.root_get(first, key_hash(first)).is_some() {
+            return false;
+        }
+        if !self.root_has_dotted_keys() {
+            return true;
+        }
+        let mut joined = first.clone();
+        for seg in &segs[1..] {
+            joined.push('.');
+            joined.push_str(seg);
+            if self.root_get(&joined, key_hash(&joined)).is_some() {
+                return false;
+            }
+        }
+        true
     }
 
     fn position(&mut self, slot: Slot) -> usize {
@@ -490,15 +516,58 @@ pub fn resolve<'e>(v: &'e Value, segs: &[String]) -> Option<&'e Value> {
     if let Some(found) = map.get(first.as_str()).and_then(|child| resolve(child, rest)) {
         return Some(found);
     }
-    if !rest.is_empty() {
-        let mut key = first.clone();
-        for (i, seg) in rest.iter().enumerate() {
-            key.push('.');
-            key.push_str(seg);
-            if let Some(found) = map.get(key.as_str()).and_then(|child| resolve(child, &rest[i + 1..])) {
-                return Some(found);
-            }
+    // Flattened keys spelling several steps out (`"a.b": {...}`), shortest first; compared in
+    // place, since building each joined key cost an allocation per step and lookup.
+    for j in 1..segs.len() {
+        let joined = &segs[..=j];
+        let len = joined.iter().map(String::len).sum::<usize>() + j;
+        let child = map.iter().find_map(|(k, child)| (k.len() == len && spells(k, joined)).then_some(child));
+        if let Some(found) = child.and_then(|child| resolve(child, &segs[j + 1..])) {
+            return Some(found);
         }
     }
     None
+}
+
+/// Whether `key` is `segs` joined by dots.
+fn spells(key: &str, segs: &[String]) -> bool {
+    let mut rest = key;
+    for (i, seg) in segs.iter().enumerate() {
+        if i > 0 {
+            let Some(r) = rest.strip_prefix('.') else { return false };
+            rest = r;
+        }
+        let Some(r) = rest.strip_prefix(seg.as_str()) else { return false };
+        rest = r;
+    }
+    rest.is_empty()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path(p: &str) -> Vec<String> {
+        p.split('.').map(String::from).collect()
+    }
+
+    #[test]
+    fn paths_resolve_through_nested_and_flattened_keys() {
+        let v: Value = serde_json::from_str(
+            r#"{"a": {"b": {"c": 1}}, "a.b": {"c": 2, "d": 3}, "x.y.z": 4, "x.y": {"w": 5},
+                "p": {"q.r": 6}, "m.nn": {"o": 7}, "m": {"n": 8}}"#,
+        )
+        .expect("json");
+        let got = |p: &str| resolve(&v, &path(p)).and_then(Value::as_i64);
+        assert_eq!(got("a.b.c"), Some(1), "the nested path first");
+        assert_eq!(got("a.b.d"), Some(3), "then a key spelling two steps");
+        assert_eq!(got("x.y.z"), Some(4));
+        assert_eq!(got("x.y.w"), Some(5));
+        assert_eq!(got("p.q.r"), Some(6), "flattened keys below the top level");
+        assert_eq!(got("m.nn.o"), Some(7));
+        assert_eq!(got("m.n.o"), None, "`m.n` is not `m.nn`");
+        assert_eq!(got("m.n"), Some(8));
+        assert_eq!(got("a.bc"), None);
+        assert!(resolve(&v, &path("x.y")).is_some_and(Value::is_object), "a flattened key naming an object");
+    }
 }

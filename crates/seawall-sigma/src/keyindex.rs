@@ -1,12 +1,10 @@
-//! A hash index over the keys of one event object, built once per event so that the dozens of
-//! field lookups a rule set makes each cost one probe instead of a scan of every key. Events of
-//! one source mostly repeat the keys of the event before, in the same order: then the index
-//! built for that event serves again, and comparing the keys costs less than hashing them.
+//! A hash index over the keys of an event's top-level object, so that the dozens of field
+//! lookups a rule set makes each cost one probe instead of a scan of every key. Events of one
+//! source mostly repeat the keys of an event before, in the same order (one set of keys per kind
+//! of event): then the index built for that event serves again, comparing the keys costs less
+//! than hashing them, and where each field lies is known from the first such event.
 
 use seawall_core::{same_bytes, Map, Text, Value};
-
-/// Objects with fewer keys are scanned; indexing them would cost more than it saves.
-pub const MIN_INDEXED_KEYS: usize = 8;
 
 /// Hash of a key, computed for rule fields when they load and for event keys per event.
 pub fn key_hash(key: &str) -> u32 {

@@ -204,8 +204,8 @@ fn field_places_follow_each_events_own_values() {
         "title: id\nid: r1\nlogsource: {product: test}\ndetection:\n  sel:\n    EventID: 4688\n  condition: sel\n",
         &Mapping::default_mapping(),
     );
-    // Eight or more keys, so the top level is indexed; `EventID` is looked for under
-    // `Event.System` and `winlog` before the top level, and as `event.code` after it.
+    // `EventID` is looked for under `Event.System` and `winlog` before the top level, and as
+    // `event.code` after it; any of these paths may be spelled out by a dotted key.
     let with = |extra: &[(&str, Value)]| {
         let mut ev = json!({"k1": 1, "k2": 2, "k3": 3, "k4": 4, "k5": 5, "k6": 6});
         for (k, v) in extra {
@@ -226,6 +226,17 @@ fn field_places_follow_each_events_own_values() {
         (with(&[("k7", json!(7)), ("event.code", json!(1))]), false),
         (with(&[("k7", json!(7)), ("EventID", json!(4688))]), true),
         (with(&[("k7", json!(7)), ("EventID", json!({"#text": 1}))]), false),
+        (with(&[("Event.System", json!({})), ("EventID", json!(4688))]), true),
+        (with(&[("Event.System", json!({"EventID": 4688})), ("EventID", json!(1))]), true),
+        (with(&[("Event.System", json!({"EventID": 1})), ("EventID", json!(4688))]), false),
+        (with(&[("winlog.event_id", json!(4688)), ("EventID", json!(1))]), true),
+        (with(&[("winlog.event_id", json!(1)), ("EventID", json!(4688))]), false),
+        (with(&[("winlog.x", json!(4688)), ("EventID", json!(4688))]), true),
+        (with(&[("winlog.x", json!(4688)), ("EventID", json!(1))]), false),
+        (json!({"EventID": 4688}), true),
+        (json!({"EventID": 1}), false),
+        (json!({"winlog": {"event_id": 4688}}), true),
+        (json!({"winlog": {"event_id": 1}}), false),
     ];
     let mut scratch = Scratch::default();
     for round in 0..3 {
