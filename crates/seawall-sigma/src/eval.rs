@@ -72,9 +72,9 @@ pub struct EventCtx<'e, 't, 's> {
     containers: Vec<Option<Option<&'e Value>>>,
     index: &'s mut SlotIndex,
     folded: String,
-    dotted: Option<bool>,
     leaves: Option<Vec<Cow<'e, str>>>,
-    /// Whether `index.root_keys` holds this event's top-level keys (None: not built yet).
+    /// Whether `index.root_keys` holds this event's top-level keys (None: not built yet; false:
+    /// the event is not an object).
     root_indexed: Option<bool>,
 }
 
@@ -109,13 +109,12 @@ impl<'e, 't, 's> EventCtx<'e, 't, 's> {
             },
             folded: std::mem::take(&mut index.folded),
             index,
-            dotted: None,
             leaves: None,
             root_indexed: None,
         }
     }
 
-    /// Whether the top level's keys are indexed (built on first use; only large objects are).
+    /// Indexes the top level's keys on first use; false when the event is not an object.
     fn root_indexed(&mut self) -> bool {
         *self.root_indexed.get_or_insert_with(|| {
             let Some(root) = self.root.as_object() else { return false };
@@ -124,14 +123,18 @@ impl<'e, 't, 's> EventCtx<'e, 't, 's> {
         })
     }
 
+    /// Where a top-level key is among the entries, by the key and its hash.
+    fn root_position(&mut self, key: &str, hash: u32) -> Option<usize> {
+        if !self.root_indexed() {
+            return None;
+        }
+        self.index.root_keys.position(self.root.as_object()?, key, hash)
+    }
+
     /// A top-level field, by key and the key's hash.
     fn root_get(&mut self, key: &str, hash: u32) -> Option<&'e Value> {
-        let root = self.root.as_object()?;
-        if self.root_indexed() {
-            self.index.root_keys.get(root, key, hash)
-        } else {
-            root.get(key)
-        }
+        let at = self.root_position(key, hash)?;
+        Some(&self.root.as_object()?.entries()[at].1)
     }
 
     fn folded(&mut self, i: usize) -> Option<&str> {
@@ -185,17 +188,12 @@ impl<'e, 't, 's> EventCtx<'e, 't, 's> {
     /// Whether any top-level key holds a dot (flattened JSON such as `"process.name"`); only
     /// then are whole dotted paths worth looking up as keys.
     fn root_has_dotted_keys(&mut self) -> bool {
-        if self.root_indexed == Some(true) {
-            // Found while the keys were indexed.
-            return self.index.root_keys.dotted;
-        }
-        *self.dotted.get_or_insert_with(|| {
-            self.root.as_object().is_some_and(|m| m.keys().any(|k| k.as_bytes().contains(&b'.')))
-        })
+        // Found while the keys were indexed.
+        self.root_indexed() && self.index.root_keys.dotted
     }
 
-    /// The value of a field. In a large flat object, where the field is depends only on the
-    /// object's keys, so it is found once per shape of object and then read in place.
+    /// The value of a field. Where a field lies often depends only on the event's top-level
+    /// keys: then it is found once per set of keys (shape) and read in place afterwards.
     fn lookup(&mut self, slot: Slot) -> Option<&'e Value> {
         if !self.root_indexed() {
             return self.search(slot).0;
@@ -259,15 +257,10 @@ impl<'e, 't, 's> EventCtx<'e, 't, 's> {
         (None, by_keys.then_some(ABSENT))
     }
 
-    /// A top-level entry's value (text unwrapped) and position, by key and the key's hash.
+    /// A top-level field's value (text unwrapped) and position, by key and the key's hash.
     fn root_entry(&mut self, key: &str, hash: u32) -> Option<(&'e Value, usize)> {
-        let root = self.root.as_object()?;
-        let at = if self.root_indexed() {
-            self.index.root_keys.position(root, key, hash)?
-        } else {
-            root.entries().iter().position(|(k, _)| k == key)?
-        };
-        Some((unwrap_text(&root.entries()[at].1), at))
+        let at = self.root_position(key, hash)?;
+        Some((unwrap_text(&self.root.as_object()?.entries()[at].1), at))
     }
 
     /// Whether the top level lacks every key a path to a container could start at: its first

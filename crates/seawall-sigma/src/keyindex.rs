@@ -121,11 +121,6 @@ impl KeyIndex {
         }
     }
 
-    /// The value of `key` (whose hash is `hash`) in the map this index was built over.
-    pub fn get<'m>(&self, map: &'m Map, key: &str, hash: u32) -> Option<&'m Value> {
-        self.position(map, key, hash).map(|at| &map.entries()[at].1)
-    }
-
     /// The position of `key` (whose hash is `hash`) among the entries of the map this index was
     /// built over.
     pub fn position(&self, map: &Map, key: &str, hash: u32) -> Option<usize> {
@@ -175,6 +170,10 @@ impl Shape {
 mod tests {
     use super::*;
 
+    fn get<'m>(ix: &KeyIndex, map: &'m Map, key: &str) -> Option<&'m Value> {
+        ix.position(map, key, key_hash(key)).map(|at| &map.entries()[at].1)
+    }
+
     #[test]
     fn finds_every_key_and_no_other() {
         let mut m = Map::new();
@@ -185,10 +184,10 @@ mod tests {
         let mut ix = KeyIndex::default();
         ix.build(&m);
         for (i, k) in keys.iter().enumerate() {
-            assert_eq!(ix.get(&m, k, key_hash(k)), Some(&Value::from(i as i64)), "{k}");
+            assert_eq!(get(&ix, &m, k), Some(&Value::from(i as i64)), "{k}");
         }
         for k in ["Field", "field0", "Field0x", "", "Field40"] {
-            assert_eq!(ix.get(&m, k, key_hash(k)), None, "{k}");
+            assert_eq!(get(&ix, &m, k), None, "{k}");
         }
         assert_ne!(key_hash("CommandLine"), key_hash("commandline"));
         assert!(!ix.dotted);
@@ -217,7 +216,7 @@ mod tests {
         let same = object(&keys, 100);
         ix.build(&same);
         for (i, k) in keys.iter().enumerate() {
-            assert_eq!(ix.get(&same, k, key_hash(k)), Some(&Value::from(100 + i as i64)), "{k}");
+            assert_eq!(get(&ix, &same, k), Some(&Value::from(100 + i as i64)), "{k}");
         }
         // After the same keys again: the same keys in another order, one key renamed, one key
         // fewer, one dotted. Each is found where the new object has it, and the old keys are gone.
@@ -232,10 +231,10 @@ mod tests {
             let m = object(other, 1000 * (n as i64 + 1));
             ix.build(&m);
             for (i, k) in other.iter().enumerate() {
-                assert_eq!(ix.get(&m, k, key_hash(k)), Some(&Value::from(1000 * (n as i64 + 1) + i as i64)), "{k}");
+                assert_eq!(get(&ix, &m, k), Some(&Value::from(1000 * (n as i64 + 1) + i as i64)), "{k}");
             }
             for k in keys.iter().filter(|k| !other.contains(k)) {
-                assert_eq!(ix.get(&m, k, key_hash(k)), None, "{k}");
+                assert_eq!(get(&ix, &m, k), None, "{k}");
             }
             assert_eq!(ix.dotted, n == 3);
         }
@@ -258,10 +257,10 @@ mod tests {
             let m = object(&keys.iter().map(String::as_str).collect::<Vec<_>>(), step * 100);
             ix.build(&m);
             for (i, k) in keys.iter().enumerate() {
-                assert_eq!(ix.get(&m, k, key_hash(k)), Some(&Value::from(step * 100 + i as i64)), "step {step}: {k}");
+                assert_eq!(get(&ix, &m, k), Some(&Value::from(step * 100 + i as i64)), "step {step}: {k}");
             }
             for k in (0..12).map(|n| format!("Renamed{n}")).filter(|k| !keys.contains(k)) {
-                assert_eq!(ix.get(&m, &k, key_hash(&k)), None, "step {step}: {k}");
+                assert_eq!(get(&ix, &m, &k), None, "step {step}: {k}");
             }
         }
         assert_eq!(ix.shapes.len(), SHAPES);
