@@ -2,11 +2,11 @@
 
 use std::borrow::Cow;
 
-use seawall_core::Value;
+use seawall_core::{Map, Value};
 
 use crate::compile::FieldTable;
 use crate::expr::{Expr, Matcher, Slot};
-use crate::keyindex::{key_hash, KeyIndex, ABSENT, UNKNOWN};
+use crate::keyindex::{key_hash, object_and_entry, place_of, KeyIndex, ABSENT, UNKNOWN};
 use crate::modifier::Modifier;
 use crate::pattern::{fold, push_folded};
 
@@ -39,7 +39,8 @@ pub struct SlotIndex {
     /// The allocations of the per-event caches, kept empty between events.
     cache: Vec<Resolved<'static>>,
     containers: Vec<Option<Option<&'static Value>>>,
-    /// The keys of the event's top-level object, indexed when it has many.
+    objects: Vec<&'static Map>,
+    /// The event's keys: its shape, and a hash index over its top-level keys.
     root_keys: KeyIndex,
     /// Verdicts of matchers on values seen before, kept across events.
     verdicts: crate::verdicts::VerdictMemo,
@@ -63,6 +64,9 @@ impl<'a, 'b> Recyclable<'a, 'b> for Resolved<'a> {
 impl<'a, 'b> Recyclable<'a, 'b> for Option<Option<&'a Value>> {
     type Other = Option<Option<&'b Value>>;
 }
+impl<'a, 'b> Recyclable<'a, 'b> for &'a Map {
+    type Other = &'b Map;
+}
 
 /// Per-event state: resolved fields and their folded text, computed on first use.
 pub struct EventCtx<'e, 't, 's> {
@@ -70,6 +74,8 @@ pub struct EventCtx<'e, 't, 's> {
     table: &'t FieldTable,
     cache: Vec<Resolved<'e>>,
     containers: Vec<Option<Option<&'e Value>>>,
+    /// The event's objects, depth first, as its shape lists them (places point into them).
+    objects: Vec<&'e Map>,
     index: &'s mut SlotIndex,
     folded: String,
     leaves: Option<Vec<Cow<'e, str>>>,
@@ -85,6 +91,7 @@ impl Drop for EventCtx<'_, '_, '_> {
         self.index.folded = buf;
         self.index.cache = recycle(std::mem::take(&mut self.cache));
         self.index.containers = recycle(std::mem::take(&mut self.containers));
+        self.index.objects = recycle(std::mem::take(&mut self.objects));
     }
 }
 
@@ -108,6 +115,7 @@ impl<'e, 't, 's> EventCtx<'e, 't, 's> {
                 c
             },
             folded: std::mem::take(&mut index.folded),
+            objects: recycle(std::mem::take(&mut index.objects)),
             index,
             leaves: None,
             root_indexed: None,
@@ -118,7 +126,7 @@ impl<'e, 't, 's> EventCtx<'e, 't, 's> {
     fn root_indexed(&mut self) -> bool {
         *self.root_indexed.get_or_insert_with(|| {
             let Some(root) = self.root.as_object() else { return false };
-            self.index.root_keys.build(root);
+            self.index.root_keys.build(root, &mut self.objects);
             true
         })
     }
@@ -192,97 +200,77 @@ impl<'e, 't, 's> EventCtx<'e, 't, 's> {
         self.root_indexed() && self.index.root_keys.dotted
     }
 
-    /// The value of a field. Where a field lies often depends only on the event's top-level
-    /// keys: then it is found once per set of keys (shape) and read in place afterwards.
+    /// The value of a field: read at its place in the event's shape, or else searched for,
+    /// and its place (or absence) kept for the next event of the shape.
     fn lookup(&mut self, slot: Slot) -> Option<&'e Value> {
         if !self.root_indexed() {
-            return self.search(slot).0;
+            return None;
         }
-        let root = self.root.as_object()?;
         match self.index.root_keys.place(slot) {
             UNKNOWN => {}
             ABSENT => return None,
-            at => return root.entries().get(at as usize - 2).map(|(_, v)| unwrap_text(v)),
+            place => {
+                let (object, entry) = object_and_entry(place);
+                return self.objects.get(object).and_then(|m| m.entries().get(entry)).map(|(_, v)| v);
+            }
         }
-        let (found, place) = self.search(slot);
-        if let Some(place) = place {
+        let found = self.search(slot);
+        let place = match found {
+            None => ABSENT,
+            Some(v) => self.place_of_value(v),
+        };
+        if place != UNKNOWN {
             self.index.root_keys.set_place(slot, place);
         }
         found
     }
 
-    /// Looks for a field in each of its places in turn. Also says where the field is when that
-    /// follows from the top-level keys alone (see [`KeyIndex::place`]): at the top level, under
-    /// a key spelling its whole path out, or absent because every place it could be in starts
-    /// at a key the event lacks.
-    fn search(&mut self, slot: Slot) -> (Option<&'e Value>, Option<u32>) {
+    /// Where in the event's objects `v` is an entry's value ([`UNKNOWN`] if nowhere, which a
+    /// search never returns).
+    fn place_of_value(&self, v: &Value) -> u32 {
+        // The entry is found by its address: a value lies inside one object's entries.
+        let at = v as *const Value as usize;
+        let size = std::mem::size_of::<(seawall_core::Text, Value)>();
+        for (o, m) in self.objects.iter().enumerate() {
+            let entries = m.entries();
+            let start = entries.as_ptr() as usize;
+            if (start..start + std::mem::size_of_val(entries)).contains(&at) {
+                let e = (at - start) / size;
+                if entries.get(e).is_some_and(|(_, x)| std::ptr::eq(x, v)) {
+                    return place_of(o, e);
+                }
+            }
+        }
+        UNKNOWN
+    }
+
+    /// Looks for a field in each of its places in turn. It reads keys, and whether values are
+    /// objects, and nothing else: so where it finds a field follows from the event's shape.
+    fn search(&mut self, slot: Slot) -> Option<&'e Value> {
         let table = self.table;
-        let mut by_keys = self.root_indexed();
         for spec in &table.specs[slot as usize] {
-            let segs = &table.containers[spec.container as usize];
-            if spec.star_path.is_none() && segs.is_empty() {
-                if let Some((v, at)) = self.root_entry(&spec.key, spec.hash) {
-                    return (Some(v), by_keys.then_some(at as u32 + 2));
-                }
-            } else if by_keys && self.path_starts_nowhere(segs) {
-                // Nothing lies under a step the event lacks: only a key spelling the whole path
-                // out can hold the field.
-                let flat = spec.flat.as_deref().filter(|_| self.root_has_dotted_keys());
-                if let Some((v, at)) = flat.and_then(|f| self.root_entry(f, key_hash(f))) {
-                    return (Some(v), Some(at as u32 + 2));
-                }
-                continue;
-            } else {
-                by_keys = false;
-                if let Some(c) = self.container(spec.container) {
-                    let found = match &spec.star_path {
-                        // `*` containers resolve to their first match; look in every candidate.
-                        Some(full) => resolve(self.root, full),
-                        None => c.get(spec.key.as_str()),
-                    };
-                    if let Some(v) = found {
-                        return (Some(unwrap_text(v)), None);
-                    }
+            if let Some(c) = self.container(spec.container) {
+                let found = if let Some(full) = &spec.star_path {
+                    // `*` containers resolve to their first match; look in every candidate.
+                    resolve(self.root, full)
+                } else if table.containers[spec.container as usize].is_empty() {
+                    self.root_get(&spec.key, spec.hash)
+                } else {
+                    c.get(spec.key.as_str())
+                };
+                if let Some(v) = found {
+                    return Some(unwrap_text(v));
                 }
             }
             if let Some(flat) = &spec.flat {
                 if self.root_has_dotted_keys() {
-                    by_keys = false;
                     if let Some(v) = self.root.get(flat.as_str()) {
-                        return (Some(unwrap_text(v)), None);
+                        return Some(unwrap_text(v));
                     }
                 }
             }
         }
-        (None, by_keys.then_some(ABSENT))
-    }
-
-    /// A top-level field's value (text unwrapped) and position, by key and the key's hash.
-    fn root_entry(&mut self, key: &str, hash: u32) -> Option<(&'e Value, usize)> {
-        let at = self.root_position(key, hash)?;
-        Some((unwrap_text(&self.root.as_object()?.entries()[at].1), at))
-    }
-
-    /// Whether the top level lacks every key a path to a container could start at: its first
-    /// step, and (when some top-level key holds a dot) its first steps joined by dots. A `*`
-    /// step could be any key, so a path starting with one may start anywhere.
-    fn path_starts_nowhere(&mut self, segs: &[String]) -> bool {
-        let Some(first) = segs.first().filter(|f| *f != "*") else { return false };
-        if self.root_get(first, key_hash(first)).is_some() {
-            return false;
-        }
-        if !self.root_has_dotted_keys() {
-            return true;
-        }
-        let mut joined = first.clone();
-        for seg in &segs[1..] {
-            joined.push('.');
-            joined.push_str(seg);
-            if self.root_get(&joined, key_hash(&joined)).is_some() {
-                return false;
-            }
-        }
-        true
+        None
     }
 
     fn position(&mut self, slot: Slot) -> usize {
