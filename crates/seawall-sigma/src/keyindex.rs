@@ -117,7 +117,9 @@ impl KeyIndex {
         if found.is_none() {
             found = (0..self.shapes.len()).filter(|&i| i != self.current).find(|&i| same(&self.shapes[i], objects));
         }
-        let i = found.unwrap_or_else(|| {
+        // A new shape takes the place of an event too large to remember (never matched) before
+        // any other's.
+        let i = found.or_else(|| self.shapes.iter().position(|s| !s.complete)).unwrap_or_else(|| {
             if self.shapes.len() < SHAPES {
                 self.shapes.push(Shape::default());
                 self.shapes.len() - 1
@@ -363,5 +365,30 @@ mod tests {
             }
         }
         assert_eq!(ix.shapes.len(), SHAPES);
+    }
+
+    #[test]
+    fn events_too_large_to_remember_do_not_displace_shapes() {
+        let mut ix = KeyIndex::default();
+        let small: Vec<Map> = (0..SHAPES).map(|n| object(&[&format!("Key{n}"), "A", "B"], 0)).collect();
+        let names: Vec<String> = (0..=MAX_ITEMS).map(|i| format!("K{i}")).collect();
+        let large = object(&names.iter().map(String::as_str).collect::<Vec<_>>(), 0);
+        for m in &small {
+            ix.build(m, &mut Vec::new());
+            ix.set_place(0, ABSENT);
+        }
+        for _ in 0..3 {
+            ix.build(&large, &mut Vec::new());
+            assert_eq!(ix.place(0), UNKNOWN, "no place is kept for it");
+            ix.set_place(0, ABSENT);
+            assert_eq!(ix.place(0), UNKNOWN);
+            assert_eq!(get(&ix, &large, "K4096"), Some(&Value::from(4096)), "its keys are indexed all the same");
+        }
+        // One remembered shape made room for the large events; the others are still known.
+        let known = small.iter().filter(|m| {
+            ix.build(m, &mut Vec::new());
+            ix.place(0) == ABSENT
+        });
+        assert_eq!(known.count(), SHAPES - 1);
     }
 }
