@@ -9,11 +9,12 @@
 
 use std::hash::Hasher;
 
-/// Entries of each table; powers of two. Memory is bounded by them: values longer than
-/// `MAX_TEXT` are not numbered.
+use crate::memo::MAX_TEXT;
+
+/// Entries of each table; powers of two. Memory is bounded by them: values longer than the scan
+/// memo's `MAX_TEXT` are not numbered either.
 const VALUES: usize = 4096;
 const VERDICTS: usize = 8192;
-const MAX_TEXT: usize = 1024;
 
 struct Numbered {
     hash: u64,
