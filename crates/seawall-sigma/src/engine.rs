@@ -15,7 +15,7 @@ use crate::loader::RuleError;
 use crate::mapping::{Mapping, Scope};
 use crate::memo::ScanMemo;
 use crate::pattern::push_folded;
-use crate::prefilter::{literal_key, LiteralPool, Prefilter, RouteScans, RouteTable};
+use crate::prefilter::{literal_key, LiteralPool, Prefilter, RouteScans, RouteTable, NO_VARIANT, PAIR};
 use crate::rule::{DetectionRule, RuleMeta, SigmaDocument};
 
 mod scan;
@@ -90,8 +90,6 @@ struct Variant {
 pub struct Scratch {
     slots: crate::eval::SlotIndex,
     groups_seen: Vec<u64>,
-    counts: Vec<u8>,
-    touched: Vec<u32>,
     marked: Vec<u32>,
     candidates: Vec<u32>,
     /// Folded text of the event's channel or dataset.
@@ -437,7 +435,6 @@ impl Engine {
 
     fn build_prefilter(&mut self) {
         let mut group_variant: Vec<u32> = Vec::new();
-        let mut need = vec![0u8; self.variants.len()];
         self.filtered = vec![0; self.variants.len().div_ceil(64)];
         // Each variant's literal groups are worked out in parallel and numbered in variant order;
         // then each route's table (source -> literal -> groups) is filled in parallel, taking its
@@ -450,9 +447,13 @@ impl Engine {
                 continue;
             }
             self.filtered[vi / 64] |= 1 << (vi % 64);
-            need[vi] = groups.len() as u8;
+            if groups.len() == 2 && group_variant.len() % 2 == 1 {
+                // The two groups of a variant start at an even number (see `PAIR`).
+                group_variant.push(NO_VARIANT);
+            }
             first_group[vi] = group_variant.len() as u32;
-            group_variant.extend(std::iter::repeat_n(vi as u32, groups.len()));
+            let flag = if groups.len() == 2 { PAIR } else { 0 };
+            group_variant.extend(std::iter::repeat_n(vi as u32 | flag, groups.len()));
             for &r in &self.variant_routes[vi] {
                 route_variants[r as usize].push(vi as u32);
             }
@@ -515,7 +516,7 @@ impl Engine {
                 RouteScans { routes: triple, built: OnceLock::new() }
             })
             .collect();
-        self.prefilter = Some(Prefilter { pool, tables, combos, combo_of, group_variant, need });
+        self.prefilter = Some(Prefilter { pool, tables, combos, combo_of, group_variant });
     }
 
     pub fn variant_count(&self) -> usize {

@@ -276,11 +276,18 @@ pub(crate) struct Prefilter {
     /// id), each combination with its literals merged so every field is scanned once.
     pub(crate) combos: Vec<RouteScans>,
     pub(crate) combo_of: FxHashMap<[u32; 3], u32>,
-    /// Group id -> its variant.
+    /// Group id -> its variant, flagged [`PAIR`] when the variant has two groups.
     pub(crate) group_variant: Vec<u32>,
-    /// Variant -> how many of its groups must be satisfied.
-    pub(crate) need: Vec<u8>,
 }
+
+/// A variant needs one literal group or two (`MAX_GROUPS`). Two are numbered side by side from
+/// an even number, `2k` and `2k + 1`, and flagged with this bit in `group_variant`: when one is
+/// found, the other's bit (in the same word of found groups) tells whether both are.
+pub(crate) const PAIR: u32 = 1 << 31;
+const _: () = assert!(crate::expr::MAX_GROUPS == 2, "the marking of found groups knows pairs only");
+
+/// The variant of a group number left unused so that a pair starts at an even number.
+pub(crate) const NO_VARIANT: u32 = u32::MAX;
 
 /// Longest literal the automata hold: a required literal's tail is required too, and short
 /// literals keep the automata small enough to stay in cache.

@@ -706,3 +706,29 @@ fn ecs_records_are_searched_through_mapping_aliases() {
     assert!(matches(&e, &ecs));
     assert!(!matches(&e, &other));
 }
+
+/// A rule whose prefilter needs literals in two fields reaches evaluation only when both are
+/// found, in whichever order, wherever its groups are numbered among other rules' groups.
+#[test]
+fn rules_needing_literals_in_two_fields_pass_the_prefilter_when_both_occur() {
+    let one = "title: one\nid: r1\nlogsource: {product: test}\ndetection:\n  sel:\n    CommandLine|contains: 'alpha'\n  condition: sel\n";
+    let two = "title: two\nid: r2\nlogsource: {product: test}\ndetection:\n  sel:\n    Image|endswith: '\\beta.exe'\n    CommandLine|contains: 'gamma'\n  condition: sel\n";
+    for rules in [format!("{one}---\n{two}"), format!("{two}---\n{one}"), format!("{one}---\n{one}---\n{two}")] {
+        let e = engine_with(&rules, &Mapping::default_mapping());
+        let hits = |ev: &Value| {
+            let mut out = Vec::new();
+            e.evaluate(ev, &mut Scratch::default(), &mut out);
+            out.iter().map(|&r| e.rules[r as usize].meta.title.clone()).collect::<Vec<_>>()
+        };
+        let both = json!({"Image": "C:\\x\\BETA.exe", "CommandLine": "run gamma"});
+        assert_eq!(hits(&both), ["two"], "{rules}");
+        let all = json!({"Image": "C:\\x\\BETA.exe", "CommandLine": "run gamma alpha"});
+        assert!(hits(&all).contains(&"two".to_string()), "{rules}");
+        assert!(hits(&all).contains(&"one".to_string()), "{rules}");
+        let image_only = json!({"Image": "C:\\x\\beta.exe", "CommandLine": "run alpha"});
+        assert!(hits(&image_only).iter().all(|t| t == "one"), "{rules}");
+        assert!(!hits(&image_only).is_empty(), "{rules}");
+        let text_only = json!({"Image": "C:\\x\\delta.exe", "CommandLine": "gamma"});
+        assert!(hits(&text_only).is_empty(), "{rules}");
+    }
+}

@@ -9,24 +9,21 @@ use crate::eval::EventCtx;
 use crate::expr::LiteralSource;
 use crate::memo::ScanMemo;
 use crate::pattern::push_folded;
-use crate::prefilter::{build_scans, merge_tables, Prefilter, SourceScan};
+use crate::prefilter::{build_scans, merge_tables, Prefilter, SourceScan, PAIR};
 
 /// Records that one literal group of a variant is satisfied; the variant becomes a candidate
-/// once all its groups are.
+/// once all its groups are (one, or both of a [`PAIR`]).
 fn mark_group(pf: &Prefilter, g: u32, scratch: &mut Scratch) {
-    let bit = 1 << (g % 64);
-    if scratch.groups_seen[g as usize / 64] & bit != 0 {
+    let (word, bit) = (g as usize / 64, 1u64 << (g % 64));
+    let seen = &mut scratch.groups_seen[word];
+    if *seen & bit != 0 {
         return;
     }
-    scratch.groups_seen[g as usize / 64] |= bit;
+    *seen |= bit;
     let v = pf.group_variant[g as usize];
-    let c = &mut scratch.counts[v as usize];
-    if *c == 0 {
-        scratch.touched.push(v);
-    }
-    *c += 1;
-    if *c == pf.need[v as usize] {
-        scratch.marked.push(v);
+    // The other group of a pair is in the same word: pairs start at even numbers.
+    if v & PAIR == 0 || *seen & (1u64 << ((g ^ 1) % 64)) != 0 {
+        scratch.marked.push(v & !PAIR);
     }
 }
 
@@ -42,11 +39,6 @@ fn mark_groups(pf: &Prefilter, groups: &[u32], scratch: &mut Scratch) {
 /// Marks the variants whose required literal groups all occur in the event.
 pub(super) fn scan(pf: &Prefilter, fields: &Value, ctx: &mut EventCtx, active: &[u32; 3], scratch: &mut Scratch) {
     scratch.marked.clear();
-    for &v in &scratch.touched {
-        scratch.counts[v as usize] = 0;
-    }
-    scratch.touched.clear();
-    scratch.counts.resize(pf.need.len(), 0);
     scratch.groups_seen.clear();
     scratch.groups_seen.resize(pf.group_variant.len().div_ceil(64), 0);
     let Some(&combo) = pf.combo_of.get(active) else { return };
@@ -150,5 +142,33 @@ impl Lookup<'_> {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::prefilter::NO_VARIANT;
+
+    #[test]
+    fn a_variant_is_marked_once_all_its_groups_are_found() {
+        // Variant 0 needs group 0; group 1 pads; variant 1 needs groups 2 and 3; variant 2
+        // needs group 4.
+        let pf = Prefilter {
+            pool: Default::default(),
+            tables: Vec::new(),
+            combos: Vec::new(),
+            combo_of: Default::default(),
+            group_variant: vec![0, NO_VARIANT, 1 | PAIR, 1 | PAIR, 2],
+        };
+        let mut scratch = Scratch { groups_seen: vec![0], ..Scratch::default() };
+        mark_groups(&pf, &[3], &mut scratch);
+        assert!(scratch.marked.is_empty(), "one group of a pair is not enough");
+        mark_groups(&pf, &[3, 0], &mut scratch);
+        assert_eq!(scratch.marked, [0], "a group found twice counts once");
+        mark_groups(&pf, &[2], &mut scratch);
+        assert_eq!(scratch.marked, [0, 1], "both groups of the pair found, in either order");
+        mark_groups(&pf, &[2, 3, 4], &mut scratch);
+        assert_eq!(scratch.marked, [0, 1, 2], "each variant is marked once");
     }
 }
