@@ -145,7 +145,22 @@ impl<'e, 't, 's> EventCtx<'e, 't, 's> {
         Some(&self.root.as_object()?.entries()[at].1)
     }
 
+    /// The folded text of the field at cache position `i` (`None`: not text).
+    #[inline(always)]
     fn folded(&mut self, i: usize) -> Option<&str> {
+        if let Folded::Number(_) | Folded::Unfolded(_) = self.cache[i].2 {
+            self.fold_into_cache(i);
+        }
+        match self.cache[i].2 {
+            Folded::None | Folded::Number(_) | Folded::Unfolded(_) => None,
+            Folded::Borrowed(s) => Some(s),
+            Folded::Buffer(a, b) => Some(&self.folded[a as usize..b as usize]),
+        }
+    }
+
+    /// Folds a field's text on first use (out of line, like `resolve_into_cache`).
+    #[inline(never)]
+    fn fold_into_cache(&mut self, i: usize) {
         match self.cache[i].2 {
             Folded::Number(n) => {
                 let a = self.folded.len();
@@ -163,11 +178,6 @@ impl<'e, 't, 's> EventCtx<'e, 't, 's> {
                 };
             }
             _ => {}
-        }
-        match self.cache[i].2 {
-            Folded::None | Folded::Number(_) | Folded::Unfolded(_) => None,
-            Folded::Borrowed(s) => Some(s),
-            Folded::Buffer(a, b) => Some(&self.folded[a as usize..b as usize]),
         }
     }
 
@@ -273,11 +283,20 @@ impl<'e, 't, 's> EventCtx<'e, 't, 's> {
         None
     }
 
+    /// Where a field sits in the event's cache, resolving it on first use.
+    #[inline(always)]
     fn position(&mut self, slot: Slot) -> usize {
         let (g, p) = self.index.pos[slot as usize];
         if g == self.index.generation {
             return p as usize;
         }
+        self.resolve_into_cache(slot)
+    }
+
+    /// Resolves a field and caches it. Kept out of line: inlined, its registers made every
+    /// cached lookup pay for saving and restoring them.
+    #[inline(never)]
+    fn resolve_into_cache(&mut self, slot: Slot) -> usize {
         let found = self.lookup(slot);
         let folded = match found {
             Some(Value::String(s)) => Folded::Unfolded(s),
@@ -313,15 +332,27 @@ impl<'e, 't, 's> EventCtx<'e, 't, 's> {
 
     pub fn eval(&mut self, e: &Expr) -> bool {
         match e {
-            Expr::And(items) => items.iter().all(|i| self.eval(i)),
-            Expr::Or(items) => items.iter().any(|i| self.eval(i)),
-            Expr::Not(inner) => !self.eval(inner),
+            Expr::And(items) => items.iter().all(|i| self.eval_operand(i)),
+            Expr::Or(items) => items.iter().any(|i| self.eval_operand(i)),
+            Expr::Not(inner) => !self.eval_operand(inner),
             Expr::Const(b) => *b,
             Expr::Field(slot, m) => self.field(*slot, m),
             Expr::Keyword(m) => self.keyword(m),
         }
     }
 
+    /// An operand: a field test is made here, anything else through `eval`. (Field tests are
+    /// most operands; calling `field` straight spares them a step of the recursion, and `eval`
+    /// stays small, so each step saves few registers.)
+    #[inline(always)]
+    fn eval_operand(&mut self, e: &Expr) -> bool {
+        match e {
+            Expr::Field(slot, m) => self.field(*slot, m),
+            _ => self.eval(e),
+        }
+    }
+
+    #[inline(never)]
     fn field(&mut self, slot: Slot, m: &Matcher) -> bool {
         let i = self.position(slot);
         match (m, self.cache[i].1) {
