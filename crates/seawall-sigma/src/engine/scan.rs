@@ -13,6 +13,7 @@ use crate::prefilter::{build_scans, merge_tables, Prefilter, SourceScan, PAIR};
 
 /// Records that one literal group of a variant is satisfied; the variant becomes a candidate
 /// once all its groups are (one, or both of a [`PAIR`]).
+#[inline(always)]
 fn mark_group(pf: &Prefilter, g: u32, scratch: &mut Scratch) {
     let (word, bit) = (g as usize / 64, 1u64 << (g % 64));
     let seen = &mut scratch.groups_seen[word];
@@ -127,8 +128,11 @@ impl Lookup<'_> {
     fn value(&mut self, raw: &str, search: &mut impl FnMut(&mut dyn FnMut(u32))) {
         match self.memo.get(self.id, raw) {
             Ok(lits) => {
+                // Replayed here, in one loop (the searchers' loops call `mark_groups`).
                 for &lit in lits {
-                    mark_groups(self.pf, self.scan.lit_groups.get(lit), self.scratch);
+                    for &g in self.scan.lit_groups.get(lit) {
+                        mark_group(self.pf, g, self.scratch);
+                    }
                 }
             }
             Err(entry) => {
