@@ -434,6 +434,8 @@ impl Engine {
     }
 
     fn build_prefilter(&mut self) {
+        // Variant numbers leave the top bit free for the `PAIR` flag.
+        assert!(self.variants.len() < PAIR as usize, "too many rule variants");
         let mut group_variant: Vec<u32> = Vec::new();
         self.filtered = vec![0; self.variants.len().div_ceil(64)];
         // Each variant's literal groups are worked out in parallel and numbered in variant order;

@@ -352,6 +352,7 @@ impl<'e, 't, 's> EventCtx<'e, 't, 's> {
         }
     }
 
+    /// Whether a field meets a matcher. Out of line (see `eval_operand`).
     #[inline(never)]
     fn field(&mut self, slot: Slot, m: &Matcher) -> bool {
         let i = self.position(slot);
