@@ -18,6 +18,7 @@ use crate::pattern::push_folded;
 use crate::prefilter::{literal_key, LiteralPool, Prefilter, RouteScans, RouteTable, NO_VARIANT, PAIR};
 use crate::rule::{DetectionRule, RuleMeta, SigmaDocument};
 
+mod guard;
 mod scan;
 
 /// A detection rule as loaded, with what output needs.
@@ -82,6 +83,11 @@ struct Variant {
     rule: u32,
     /// Log-source conditions of the mapping (checked first, never prefiltered on).
     guard: Option<Expr>,
+    /// The guard without what the variant's routes settle (see `guard.rs`): what an event
+    /// reached through them is tested on.
+    routed_guard: Option<Expr>,
+    /// Whether `routed_guard` serves only events whose EventID reads as its number.
+    needs_exact_id: bool,
     expr: Expr,
 }
 
@@ -328,7 +334,20 @@ impl Engine {
                 !silent.iter().any(|s| Some(*s) == rule.meta.id.as_deref() || Some(*s) == rule.meta.name.as_deref());
             eng.rules.push(RuleInfo { meta: rule.meta, logsource: rule.logsource, standalone });
             for (scope, channels, ids, guard, expr) in variants {
-                eng.variants.push(Variant { rule: idx, guard, expr });
+                let routed = guard::routed_guard(
+                    guard.as_ref(),
+                    channels.as_deref(),
+                    ids.as_deref(),
+                    eng.channel_slot,
+                    eng.event_id_slot,
+                );
+                eng.variants.push(Variant {
+                    rule: idx,
+                    guard,
+                    routed_guard: routed.guard,
+                    needs_exact_id: routed.needs_exact_id,
+                    expr,
+                });
                 let mut routes = Vec::new();
                 match (scope, channels) {
                     (_, Some(chs)) => {
@@ -535,14 +554,19 @@ impl Engine {
         let mut slots = std::mem::take(&mut scratch.slots);
         let mut ctx = EventCtx::new(fields, &self.fields, &mut slots);
         let mut active = [u32::MAX; 3];
+        // Whether the event's EventID is written as the number it was routed by.
+        let mut id_exact = false;
         match ctx.get(self.channel_slot) {
             Some(Value::String(ch)) => {
                 active[0] = self.windows_route;
                 if let Some(cr) = self.by_channel.get(fold_into(ch, &mut scratch.route_key)) {
                     active[1] = cr.any_id.unwrap_or(u32::MAX);
                     if !cr.by_id.is_empty() {
-                        if let Some(id) = ctx.get(self.event_id_slot).and_then(event_id) {
-                            active[2] = cr.by_id.get(&id).copied().unwrap_or(u32::MAX);
+                        if let Some(v) = ctx.get(self.event_id_slot) {
+                            if let Some(id) = event_id(v) {
+                                active[2] = cr.by_id.get(&id).copied().unwrap_or(u32::MAX);
+                                id_exact = guard::reads_as_its_number(v);
+                            }
                         }
                     }
                 }
@@ -577,7 +601,9 @@ impl Engine {
                 continue;
             }
             scratch.evaluated += 1;
-            if var.guard.as_ref().is_none_or(|g| ctx.eval(g)) && ctx.eval(&var.expr) {
+            // A candidate was reached through one of its routes.
+            let guard = if var.needs_exact_id && !id_exact { &var.guard } else { &var.routed_guard };
+            if guard.as_ref().is_none_or(|g| ctx.eval(g)) && ctx.eval(&var.expr) {
                 out.push(var.rule);
             }
         }

@@ -588,6 +588,35 @@ fn logsource_routing_keeps_windows_rules_on_their_channel() {
 }
 
 #[test]
+fn routed_events_still_meet_the_mappings_conditions_as_written() {
+    // Routing reads " 1" and "01" as event id 1, and folds the channel; the mapping's
+    // conditions compare the text. The routes settle the conditions only where both agree.
+    let r = "title: t\nid: w\nlogsource: {product: windows, category: process_creation}\ndetection:\n  sel:\n    Image|endswith: '\\x.exe'\n  condition: sel\n";
+    let e = engine_with(r, &Mapping::default_mapping());
+    let event = |channel: &str, id: Value| json!({"Channel": channel, "EventID": id, "Image": "C:\\x.exe"});
+    let sysmon = "Microsoft-Windows-Sysmon/Operational";
+    for (id, want) in [
+        (json!(1), true),
+        (json!("1"), true),
+        (json!("01"), false),
+        (json!(" 1"), false),
+        (json!("1 "), false),
+        (json!(11), false),
+    ] {
+        assert_eq!(matches(&e, &event(sysmon, id.clone())), want, "EventID {id}");
+        // The same after an event that took the shortcut, with one scratch for both.
+        let mut scratch = Scratch::default();
+        let mut out = Vec::new();
+        e.evaluate(&event(sysmon, json!(1)), &mut scratch, &mut out);
+        out.clear();
+        e.evaluate(&event(sysmon, id.clone()), &mut scratch, &mut out);
+        assert_eq!(!out.is_empty(), want, "EventID {id} after an exact one");
+    }
+    assert!(matches(&e, &event("microsoft-windows-SYSMON/operational", json!(1))), "channels compare folded");
+    assert!(!matches(&e, &event("Microsoft-Windows-Sysmon/Operational2", json!(1))));
+}
+
+#[test]
 fn v1_aggregations_are_rejected_with_a_reason() {
     assert!(compile_error("  sel:\n    F: 1\n  condition: sel | count() > 5").contains("aggregation"));
 }
