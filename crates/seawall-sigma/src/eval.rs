@@ -109,11 +109,8 @@ impl<'e, 't, 's> EventCtx<'e, 't, 's> {
             root,
             table,
             cache: recycle(std::mem::take(&mut index.cache)),
-            containers: {
-                let mut c = recycle(std::mem::take(&mut index.containers));
-                c.resize(table.containers.len(), None);
-                c
-            },
+            // Grown as containers are looked up: most events never look one up.
+            containers: recycle(std::mem::take(&mut index.containers)),
             folded: std::mem::take(&mut index.folded),
             objects: recycle(std::mem::take(&mut index.objects)),
             index,
@@ -182,7 +179,7 @@ impl<'e, 't, 's> EventCtx<'e, 't, 's> {
     }
 
     fn container(&mut self, id: u32) -> Option<&'e Value> {
-        if let Some(c) = self.containers[id as usize] {
+        if let Some(&Some(c)) = self.containers.get(id as usize) {
             return c;
         }
         let segs = &self.table.containers[id as usize];
@@ -199,6 +196,9 @@ impl<'e, 't, 's> EventCtx<'e, 't, 's> {
             _ => resolve(self.root, segs),
         }
         .filter(|v| v.is_object());
+        if self.containers.len() <= id as usize {
+            self.containers.resize(id as usize + 1, None);
+        }
         self.containers[id as usize] = Some(found);
         found
     }
