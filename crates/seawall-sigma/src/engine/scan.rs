@@ -98,12 +98,24 @@ pub(super) fn scan(pf: &Prefilter, fields: &Value, ctx: &mut EventCtx, active: &
 /// strings only when `wanted` says so.
 fn push_all_text(v: &Value, numbers: bool, out: &mut String, wanted: &mut impl FnMut(&str) -> bool) {
     match v {
+        Value::Array(items) => items.iter().for_each(|i| push_all_text(i, numbers, out, wanted)),
+        // Scalars are taken in the loop; only nested containers recurse (most events are flat).
+        Value::Object(m) => m.values().for_each(|i| match i {
+            Value::Array(_) | Value::Object(_) => push_all_text(i, numbers, out, wanted),
+            scalar => push_scalar(scalar, numbers, out, wanted),
+        }),
+        scalar => push_scalar(scalar, numbers, out, wanted),
+    }
+}
+
+/// [`push_all_text`] of one scalar.
+#[inline(always)]
+fn push_scalar(v: &Value, numbers: bool, out: &mut String, wanted: &mut impl FnMut(&str) -> bool) {
+    match v {
         Value::String(s) if wanted(s) => push_folded(out, s),
         Value::Number(n) if numbers => n.push_to(out),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Array(items) => return items.iter().for_each(|i| push_all_text(i, numbers, out, wanted)),
-        Value::Object(m) => return m.values().for_each(|i| push_all_text(i, numbers, out, wanted)),
-        Value::String(_) | Value::Number(_) | Value::Null => return,
+        _ => return,
     }
     out.push('\0');
 }
