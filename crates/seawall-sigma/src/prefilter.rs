@@ -20,6 +20,9 @@ pub(crate) struct SourceScan {
     pub(crate) lit_groups: GroupLists,
     /// Whether some literal could occur in a number (else numbers need not be scanned).
     pub(crate) numbers: bool,
+    /// The length of its shortest literal, in bytes: ASCII text shorter than that holds none
+    /// (folding ASCII keeps its length).
+    pub(crate) shortest: usize,
 }
 
 impl SourceScan {
@@ -237,7 +240,8 @@ pub(crate) fn build_scans(table: Vec<MergedSource>, pool: &LiteralPool) -> Vec<S
                 let closed = closed_groups(&texts, &groups);
                 (Searcher::Automaton(Automaton::new(texts.into_iter().map(String::from).collect())), closed)
             };
-            SourceScan { source, searcher, numbers, lit_groups }
+            let shortest = lits.iter().map(|&l| pool.get(l).len()).min().unwrap_or(0);
+            SourceScan { source, searcher, numbers, lit_groups, shortest }
         })
         .collect()
 }

@@ -152,6 +152,26 @@ fn keywords_reach_the_rule_from_every_kind_of_value() {
     }
 }
 
+/// Values too short to hold any keyword are not searched. Length counts after folding, which
+/// can lengthen text beyond ASCII: 'İ' (two bytes) folds to three.
+#[test]
+fn keywords_are_found_in_values_shorter_than_their_folded_form() {
+    let e = engine_with(
+        &rule("  keywords:\n    - 'İİ'\n    - 'mimikatz'\n  condition: keywords"),
+        &Mapping::default_mapping(),
+    );
+    let yes = [json!({"a": "İİ"}), json!({"a": "ab", "b": "MIMIKATZ"}), json!({"a": "x", "b": "İİ", "c": "y"})];
+    let no = [json!({"a": "mimi"}), json!({"a": "İ"}), json!({"a": "ab", "b": "i"})];
+    for round in 0..3 {
+        for ev in &yes {
+            assert!(matches(&e, ev), "round {round}: should match {ev}");
+        }
+        for ev in &no {
+            assert!(!matches(&e, ev), "round {round}: should not match {ev}");
+        }
+    }
+}
+
 /// One thread's scratch lives across events, and remembers which literals each value held and
 /// which values held no keyword: an event must get the same verdicts as with a fresh scratch,
 /// whatever came before it (a value seen before, a value seen in an event where a keyword was

@@ -67,14 +67,20 @@ pub(super) fn scan(pf: &Prefilter, fields: &Value, ctx: &mut EventCtx, active: &
                 // the search finds one.
                 text.clear();
                 pending.clear();
-                push_all_text(fields, scan.numbers, &mut text, &mut |raw| match quiet.get(id, raw) {
-                    Ok(_) => false,
-                    Err(entry) => {
-                        if let Some(entry) = entry {
-                            pending.push(entry.index());
-                            quiet.put(entry, id, raw, &[]);
+                push_all_text(fields, scan.numbers, &mut text, &mut |raw| {
+                    // Too short to hold a keyword: not even looked up.
+                    if raw.len() < scan.shortest && raw.is_ascii() {
+                        return false;
+                    }
+                    match quiet.get(id, raw) {
+                        Ok(_) => false,
+                        Err(entry) => {
+                            if let Some(entry) = entry {
+                                pending.push(entry.index());
+                                quiet.put(entry, id, raw, &[]);
+                            }
+                            true
                         }
-                        true
                     }
                 });
                 let mut any = false;
