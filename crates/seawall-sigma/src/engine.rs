@@ -98,8 +98,10 @@ pub struct Scratch {
     groups_seen: Vec<u64>,
     marked: Vec<u32>,
     candidates: Vec<u32>,
-    /// Folded text of the event's channel or dataset.
+    /// Folded text of the event's channel or dataset, and the text it was folded from (events
+    /// mostly repeat the last one's channel: then it is not folded again).
     route_key: String,
+    route_raw: String,
     all_text: String,
     /// The literals each searcher found in values seen before.
     memo: ScanMemo,
@@ -559,7 +561,7 @@ impl Engine {
         match ctx.get(self.channel_slot) {
             Some(Value::String(ch)) => {
                 active[0] = self.windows_route;
-                if let Some(cr) = self.by_channel.get(fold_into(ch, &mut scratch.route_key)) {
+                if let Some(cr) = self.by_channel.get(route_key(ch, &mut scratch.route_raw, &mut scratch.route_key)) {
                     active[1] = cr.any_id.unwrap_or(u32::MAX);
                     if !cr.by_id.is_empty() {
                         if let Some(v) = ctx.get(self.event_id_slot) {
@@ -575,8 +577,11 @@ impl Engine {
                 active[0] = self.other_route;
                 if !self.by_dataset.is_empty() {
                     if let Some(Value::String(ds)) = ctx.get(self.dataset_slot) {
-                        active[1] =
-                            self.by_dataset.get(fold_into(ds, &mut scratch.route_key)).copied().unwrap_or(u32::MAX);
+                        active[1] = self
+                            .by_dataset
+                            .get(route_key(ds, &mut scratch.route_raw, &mut scratch.route_key))
+                            .copied()
+                            .unwrap_or(u32::MAX);
                     }
                 }
             }
@@ -631,10 +636,15 @@ impl Engine {
     }
 }
 
-/// Folded text of a value looked up per event (its channel), in a reused buffer.
-fn fold_into<'b>(s: &str, buf: &'b mut String) -> &'b str {
-    buf.clear();
-    push_folded(buf, s);
+/// Folded text of a value looked up per event (its channel or dataset), in a reused buffer;
+/// folded only when it differs from the last value (`raw`).
+fn route_key<'b>(s: &str, raw: &mut String, buf: &'b mut String) -> &'b str {
+    if !seawall_core::same_bytes(raw.as_bytes(), s.as_bytes()) {
+        raw.clear();
+        raw.push_str(s);
+        buf.clear();
+        push_folded(buf, s);
+    }
     buf
 }
 

@@ -634,6 +634,24 @@ fn routed_events_still_meet_the_mappings_conditions_as_written() {
     }
     assert!(matches(&e, &event("microsoft-windows-SYSMON/operational", json!(1))), "channels compare folded");
     assert!(!matches(&e, &event("Microsoft-Windows-Sysmon/Operational2", json!(1))));
+    // One scratch over events of changing channels (it keeps the last channel's route key).
+    let mut scratch = Scratch::default();
+    let security = json!({"Channel": "Security", "EventID": 4688, "NewProcessName": "C:\\x.exe"});
+    let sequence = [
+        (event(sysmon, json!(1)), true),
+        (event(sysmon, json!(1)), true),
+        (security.clone(), true),
+        (event("Security", json!(1)), false),
+        (event("microsoft-windows-sysmon/OPERATIONAL", json!(1)), true),
+        (event("Microsoft-Windows-Sysmon/Operational2", json!(1)), false),
+        (event(sysmon, json!(1)), true),
+        (security, true),
+    ];
+    for (i, (ev, want)) in sequence.iter().enumerate() {
+        let mut out = Vec::new();
+        e.evaluate(ev, &mut scratch, &mut out);
+        assert_eq!(!out.is_empty(), *want, "event {i} of the sequence: {ev}");
+    }
 }
 
 #[test]
