@@ -403,6 +403,8 @@ impl<'e, 't, 's> EventCtx<'e, 't, 's> {
                 let (a, b) = (scalar_text(v), scalar_text(o));
                 match (a, b) {
                     (Some(a), Some(b)) if *cased => a == b,
+                    // ASCII folds to ASCII of the same length: compared in place, unallocated.
+                    (Some(a), Some(b)) if a.is_ascii() && b.is_ascii() => a.eq_ignore_ascii_case(&b),
                     (Some(a), Some(b)) => fold(&a) == fold(&b),
                     _ => false,
                 }

@@ -529,8 +529,25 @@ fn expand_modifier_uses_mapping_placeholders() {
 fn fieldref_modifier() {
     check(
         "  sel:\n    A|fieldref: B\n  condition: sel",
-        &[json!({"A": "x", "B": "X"})],
-        &[json!({"A": "x", "B": "y"}), json!({"A": "x"})],
+        &[
+            json!({"A": "x", "B": "X"}),
+            json!({"A": "C:\\Windows\\cmd.exe", "B": "c:\\windows\\CMD.EXE"}),
+            // Beyond ASCII, values are folded: the Kelvin sign is a `k`, `Ä` an `ä`.
+            json!({"A": "\u{212A}ey", "B": "key"}),
+            json!({"A": "Äpfel", "B": "äPFEL"}),
+            json!({"A": 5, "B": "5"}),
+        ],
+        &[
+            json!({"A": "x", "B": "y"}),
+            json!({"A": "x"}),
+            json!({"A": "cmd.exe", "B": "cmd.ex"}),
+            json!({"A": "Äpfel", "B": "apfel"}),
+        ],
+    );
+    check(
+        "  sel:\n    A|fieldref|cased: B\n  condition: sel",
+        &[json!({"A": "Key", "B": "Key"})],
+        &[json!({"A": "Key", "B": "key"}), json!({"A": "\u{212A}ey", "B": "key"})],
     );
     check(
         "  sel:\n    A|fieldref|neq: B\n  condition: sel",
